@@ -1,0 +1,59 @@
+import type { PortMapping } from '../../netcore/state/types.js';
+
+/**
+ * One view over "what containers and networks exist", whatever made them:
+ * tsdiag's own state store (backend "native") or a Docker engine ("docker").
+ * Doctor, capture and the TUI see only this.
+ */
+export type BackendName = 'native' | 'docker';
+
+export interface InvNetwork {
+  backend: BackendName;
+  id: string;
+  name: string;
+  driver: string; // bridge, macvlan, overlay, host, null
+  subnet: string | null;
+  gateway: string | null;
+  internal: boolean;
+  /** the bridge device on the host (docker0, br-<12 hex>), when there is one */
+  bridge: string | null;
+  mtu: number | null;
+  /** true for Docker's default `bridge` network (no embedded DNS) */
+  isDefault: boolean;
+}
+
+export interface InvEndpoint {
+  network: string;
+  networkId: string;
+  ipv4: string | null;
+  prefixLen: number | null;
+  mac: string | null;
+  aliases: string[];
+  /** host end of the container's veth, when known */
+  hostIf: string | null;
+}
+
+export interface InvContainer {
+  backend: BackendName;
+  id: string;
+  name: string;
+  running: boolean;
+  pid: number | null;
+  /** a path nsenter --net accepts: /run/netns/<ns> or /proc/<pid>/ns/net; null for host networking */
+  netnsPath: string | null;
+  networkMode: string; // bridge, host, none, or a network name as Docker reports it
+  endpoints: InvEndpoint[];
+  published: PortMapping[];
+  /** the container's resolver file as a path on the host's filesystem, when known */
+  resolvConfPath: string | null;
+}
+
+export interface InventoryProvider {
+  readonly backend: BackendName;
+  /** the network namespace that plays the host for these containers (null: the machine's own) */
+  readonly hostNetns: string | null;
+  /** false when the backend cannot be reached (no Docker socket): callers skip it */
+  available(): Promise<boolean>;
+  listContainers(): Promise<InvContainer[]>;
+  listNetworks(): Promise<InvNetwork[]>;
+}
