@@ -1,0 +1,138 @@
+import { execa } from 'execa';
+import { parse, table } from '../args.js';
+import type { CliContext, Command } from '../command.js';
+import { UsageError } from '../../netcore/errors.js';
+import { requireCapabilities } from '../../netcore/capabilities.js';
+import {
+  commandInContainer, containerByNameOrId, createContainer, removeContainer, startDetached,
+} from '../../netcore/containers.js';
+import { networkByNameOrId } from '../../netcore/networks.js';
+import { failAtStepFromEnv } from '../../netcore/executor.js';
+import { readState } from '../../netcore/state/store.js';
+import { containerRow, inspectContainerJson, inspectNetworkJson } from '../views.js';
+
+const RUN_USAGE = `Usage: tsdiag run [OPTIONS] [-- CMD ARGS...]
+
+Create a container: its own network namespace and endpoint, then run CMD inside it.
+Without CMD only the endpoint is made.
+
+Options:
+  -d, --detach              run CMD in the background and record its pid
+  --name NAME               container name (required)
+  --network NET             bridge (default), host, none, or a user-defined network
+  --ip IP                   fixed IPv4 address on a user-defined network
+  --network-alias A         network-scoped alias (repeatable)
+  -p, --publish [HOSTIP:]HOSTPORT:PORT[/udp]   publish a port (repeatable)
+  --dns IP                  upstream DNS server for this container (repeatable)
+`;
+
+async function runCmd(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {
+    detach: { type: 'boolean', short: 'd' }, name: { type: 'string' }, network: { type: 'string', short: 'n' },
+    ip: { type: 'string' }, 'network-alias': { type: 'string', multiple: true }, publish: { type: 'string', short: 'p', multiple: true },
+    dns: { type: 'string', multiple: true },
+  });
+  if (values.help) return write(ctx, RUN_USAGE);
+  if (!values.name) throw new UsageError('tsdiag run needs --name NAME');
+  requireCapabilities('run', ['NET_ADMIN', 'SYS_ADMIN']);
+  const c = await createContainer(ctx.host, {
+    name: values.name, network: values.network ?? null, ip: values.ip ?? null, aliases: values['network-alias'] ?? [],
+    publish: values.publish ?? [], dns: values.dns ?? [], cmd: positionals,
+  }, { failAtStep: failAtStepFromEnv(ctx.env) });
+  if (!positionals.length) {
+    ctx.stdout.write(`${c.id}\n`);
+    return 0;
+  }
+  if (values.detach) {
+    await startDetached(ctx.host, c.name, positionals);
+    ctx.stdout.write(`${c.id}\n`);
+    return 0;
+  }
+  const [file, argv] = commandInContainer(c, positionals);
+  const res = await execa(file, argv, { stdio: 'inherit', reject: false });
+  return res.exitCode ?? 1;
+}
+
+const EXEC_USAGE = `Usage: tsdiag exec CONTAINER -- CMD ARGS...
+
+Run a command inside a container's network namespace (with its resolver file).
+`;
+
+async function execCmd(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return write(ctx, EXEC_USAGE);
+  const [ref, ...cmd] = positionals;
+  if (!ref || !cmd.length) throw new UsageError('usage: tsdiag exec CONTAINER -- CMD ARGS...');
+  const c = containerByNameOrId(await readState(ctx.host), ref);
+  if (!c) throw new UsageError(`No such container: ${ref}`);
+  requireCapabilities('exec', ['SYS_ADMIN']);
+  const [file, argv] = commandInContainer(c, cmd);
+  const res = await execa(file, argv, { stdio: 'inherit', reject: false });
+  return res.exitCode ?? 1;
+}
+
+const PS_USAGE = `Usage: tsdiag ps [--json] [-q]
+
+List containers with their networks, addresses, published ports and namespaces.
+`;
+
+async function psCmd(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, all: { type: 'boolean', short: 'a' } });
+  if (values.help) return write(ctx, PS_USAGE);
+  const rows = Object.values((await readState(ctx.host)).containers).map(containerRow).sort((a, b) => a.name.localeCompare(b.name));
+  if (values.json) return write(ctx, JSON.stringify(rows, null, 2) + '\n');
+  if (values.quiet) return write(ctx, rows.map((r) => r.id.slice(0, 12) + '\n').join(''));
+  return write(ctx, table(['CONTAINER ID', 'NAME', 'STATUS', 'NETWORKS', 'IP ADDRESS', 'PORTS', 'COMMAND'],
+    rows.map((r) => [r.id.slice(0, 12), r.name, r.status, r.networks.join(','), r.addresses.join(','), r.ports.join(', '), r.command])));
+}
+
+const INSPECT_USAGE = `Usage: tsdiag inspect NAME...
+
+Low-level JSON of containers or networks, shaped like docker inspect.
+`;
+
+async function inspectCmd(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return write(ctx, INSPECT_USAGE);
+  if (!positionals.length) throw new UsageError('inspect needs at least one name');
+  const state = await readState(ctx.host);
+  const out = positionals.map((ref) => {
+    const c = containerByNameOrId(state, ref);
+    if (c) return inspectContainerJson(state, c);
+    const n = networkByNameOrId(state, ref);
+    if (n) return inspectNetworkJson(state, n);
+    throw new UsageError(`No such object: ${ref}`);
+  });
+  return write(ctx, JSON.stringify(out, null, 4) + '\n');
+}
+
+const RM_USAGE = `Usage: tsdiag rm [-f] CONTAINER...
+
+Remove containers: their processes (with -f), namespace, veth and rules.
+`;
+
+async function rmCmd(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, { force: { type: 'boolean', short: 'f' } });
+  if (values.help) return write(ctx, RM_USAGE);
+  if (!positionals.length) throw new UsageError('rm needs at least one container');
+  requireCapabilities('rm', ['NET_ADMIN', 'SYS_ADMIN']);
+  const state = await readState(ctx.host);
+  for (const ref of positionals) if (!containerByNameOrId(state, ref)) throw new UsageError(`No such container: ${ref}`);
+  for (const ref of positionals) ctx.stdout.write(`${(await removeContainer(ctx.host, ref, { force: values.force ?? false })).name}\n`);
+  return 0;
+}
+
+function write(ctx: CliContext, text: string): number {
+  ctx.stdout.write(text);
+  return 0;
+}
+
+const cmd = (name: string, summary: string, usage: string, run: Command['run']): Command => ({ name, summary, usage, run });
+
+export const commands: Command[] = [
+  cmd('run', 'create a container (namespace, endpoint) and run a command in it', RUN_USAGE, runCmd),
+  cmd('exec', 'run a command inside a container', EXEC_USAGE, execCmd),
+  cmd('ps', 'list containers', PS_USAGE, psCmd),
+  cmd('inspect', 'JSON of containers or networks', INSPECT_USAGE, inspectCmd),
+  cmd('rm', 'remove containers', RM_USAGE, rmCmd),
+];

@@ -1,0 +1,126 @@
+import { keyValues, onePositional, parse, table } from '../args.js';
+import type { CliContext, Command } from '../command.js';
+import { UsageError } from '../../netcore/errors.js';
+import { requireCapabilities } from '../../netcore/capabilities.js';
+import { connectNetwork, disconnectNetwork } from '../../netcore/containers.js';
+import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '../../netcore/networks.js';
+import { inspectNetworkJson, listNetworkRows } from '../views.js';
+import { readState } from '../../netcore/state/store.js';
+
+const USAGE = `Usage: tsdiag network COMMAND
+
+Manage networks (Docker's names and flags).
+
+Commands:
+  create [--driver bridge|macvlan] [--subnet CIDR] [--gateway IP] [--ip-range CIDR]
+         [--internal] [-o com.docker.network.driver.mtu=N]
+         [-o com.docker.network.bridge.name=NAME] [-o parent=IFACE] [--label k=v] NAME
+  ls [--json] [-q]                 list networks
+  inspect NAME...                  JSON shaped like docker network inspect
+  rm NAME...                       remove networks (refused while containers use them)
+  connect [--ip IP] [--alias A] NETWORK CONTAINER
+  disconnect NETWORK CONTAINER
+  prune                            remove user-defined networks without containers
+
+Global: --host-netns NS (or TSDIAG_HOST_NETNS) runs against that namespace as the host.
+`;
+
+async function create(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {
+    driver: { type: 'string', short: 'd' }, subnet: { type: 'string' }, gateway: { type: 'string' },
+    'ip-range': { type: 'string' }, internal: { type: 'boolean' }, opt: { type: 'string', short: 'o', multiple: true },
+    label: { type: 'string', multiple: true },
+  });
+  if (values.help) return help(ctx);
+  const name = onePositional(positionals, 'network name', 'tsdiag network create');
+  requireCapabilities('network create', ['NET_ADMIN', 'SYS_ADMIN']);
+  const net = await createNetwork(ctx.host, {
+    name, driver: values.driver, subnet: values.subnet ?? null, gateway: values.gateway ?? null,
+    ipRange: values['ip-range'] ?? null, internal: values.internal ?? false,
+    options: keyValues('-o', values.opt), labels: keyValues('--label', values.label),
+  });
+  ctx.stdout.write(`${net.id}\n`);
+  return 0;
+}
+
+async function ls(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
+  if (values.help) return help(ctx);
+  const rows = listNetworkRows(await readState(ctx.host));
+  if (values.json) ctx.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  else if (values.quiet) ctx.stdout.write(rows.map((r) => r.id.slice(0, 12) + '\n').join(''));
+  else ctx.stdout.write(table(['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'BRIDGE'], rows.map((r) => [r.id.slice(0, 12), r.name, r.driver, r.subnet ?? '', r.device ?? ''])));
+  return 0;
+}
+
+async function inspect(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return help(ctx);
+  if (!positionals.length) throw new UsageError('network inspect needs at least one network name');
+  const state = await readState(ctx.host);
+  const out = positionals.map((ref) => {
+    const net = networkByNameOrId(state, ref);
+    if (!net) throw new UsageError(`network ${ref} not found`);
+    return inspectNetworkJson(state, net);
+  });
+  ctx.stdout.write(JSON.stringify(out, null, 4) + '\n');
+  return 0;
+}
+
+async function rm(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return help(ctx);
+  if (!positionals.length) throw new UsageError('network rm needs at least one network name');
+  requireCapabilities('network rm', ['NET_ADMIN', 'SYS_ADMIN']);
+  const state = await readState(ctx.host);
+  for (const ref of positionals) if (!networkByNameOrId(state, ref)) throw new UsageError(`network ${ref} not found`);
+  for (const ref of positionals) ctx.stdout.write(`${(await removeNetwork(ctx.host, ref)).name}\n`);
+  return 0;
+}
+
+async function connect(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, { ip: { type: 'string' }, alias: { type: 'string', multiple: true } });
+  if (values.help) return help(ctx);
+  if (positionals.length !== 2) throw new UsageError('usage: tsdiag network connect [--ip IP] [--alias A] NETWORK CONTAINER');
+  requireCapabilities('network connect', ['NET_ADMIN', 'SYS_ADMIN']);
+  await connectNetwork(ctx.host, positionals[0]!, positionals[1]!, { ip: values.ip ?? null, aliases: values.alias ?? [] });
+  return 0;
+}
+
+async function disconnect(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return help(ctx);
+  if (positionals.length !== 2) throw new UsageError('usage: tsdiag network disconnect NETWORK CONTAINER');
+  requireCapabilities('network disconnect', ['NET_ADMIN', 'SYS_ADMIN']);
+  await disconnectNetwork(ctx.host, positionals[0]!, positionals[1]!);
+  return 0;
+}
+
+async function prune(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, {});
+  if (values.help) return help(ctx);
+  requireCapabilities('network prune', ['NET_ADMIN', 'SYS_ADMIN']);
+  const removed = await pruneNetworks(ctx.host);
+  ctx.stdout.write(removed.length ? `Deleted Networks:\n${removed.join('\n')}\n` : '');
+  return 0;
+}
+
+function help(ctx: CliContext): number {
+  ctx.stdout.write(USAGE);
+  return 0;
+}
+
+const SUB: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect, prune };
+
+export const command: Command = {
+  name: 'network',
+  summary: 'create, list, inspect and remove networks',
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') return help(ctx);
+    const fn = SUB[sub];
+    if (!fn) throw new UsageError(`unknown command "network ${sub}" (see tsdiag network --help)`);
+    return fn(rest, ctx);
+  },
+};

@@ -1,0 +1,97 @@
+import type { ContainerRecord, HostState, NetworkRecord } from '../netcore/state/types.js';
+import { isRunning } from '../netcore/containers.js';
+
+/** Shapes for output: tables and JSON that look like Docker's. No logic beyond formatting. */
+export interface NetworkRow {
+  id: string;
+  name: string;
+  driver: string;
+  scope: 'local';
+  subnet: string | null;
+  gateway: string | null;
+  device: string | null;
+  internal: boolean;
+  containers: number;
+}
+
+const BUILTIN_IDS: Record<string, string> = { host: 'host', none: 'null' };
+
+export function listNetworkRows(state: HostState): NetworkRow[] {
+  const rows: NetworkRow[] = Object.values(state.networks).map((n) => ({
+    id: n.id, name: n.name, driver: n.driver, scope: 'local', subnet: n.subnet, gateway: n.gateway, device: n.device,
+    internal: n.internal, containers: Object.values(state.containers).filter((c) => c.endpoints.some((e) => e.network === n.name)).length,
+  }));
+  for (const [name, driver] of Object.entries(BUILTIN_IDS)) {
+    rows.push({
+      id: name.padEnd(64, '0'), name, driver, scope: 'local', subnet: null, gateway: null, device: null, internal: false,
+      containers: Object.values(state.containers).filter((c) => c.networkMode === name).length,
+    });
+  }
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function inspectNetworkJson(state: HostState, n: NetworkRecord) {
+  const containers: Record<string, unknown> = {};
+  for (const c of Object.values(state.containers)) {
+    const ep = c.endpoints.find((e) => e.network === n.name);
+    if (!ep) continue;
+    containers[c.id] = {
+      Name: c.name, EndpointID: ep.hostIf ?? '', MacAddress: ep.mac,
+      IPv4Address: `${ep.ipv4}/${ep.prefixLen}`, IPv6Address: '', Aliases: ep.aliases,
+    };
+  }
+  return {
+    Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: {}, Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }] : [] },
+    Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
+    Containers: containers, Options: n.options, Labels: n.labels,
+  };
+}
+
+export interface ContainerRow {
+  id: string;
+  name: string;
+  status: 'running' | 'created' | 'exited';
+  pid: number | null;
+  networks: string[];
+  addresses: string[];
+  ports: string[];
+  netns: string | null;
+  command: string;
+}
+
+export function formatPort(p: ContainerRecord['ports'][number]): string {
+  return `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.proto}`;
+}
+
+export function containerRow(c: ContainerRecord): ContainerRow {
+  const running = isRunning(c);
+  return {
+    id: c.id, name: c.name, status: running ? 'running' : c.pid ? 'exited' : 'created', pid: running ? c.pid : null,
+    networks: c.networkMode === 'bridge' ? c.endpoints.map((e) => e.network) : [c.networkMode],
+    addresses: c.endpoints.map((e) => e.ipv4), ports: c.ports.map(formatPort), netns: c.netns, command: c.cmd.join(' '),
+  };
+}
+
+export function inspectContainerJson(state: HostState, c: ContainerRecord) {
+  const running = isRunning(c);
+  const networks: Record<string, unknown> = {};
+  for (const e of c.endpoints) {
+    const n = state.networks[e.network];
+    networks[e.network] = {
+      Aliases: e.aliases, NetworkID: e.networkId, EndpointID: e.hostIf ?? '', Gateway: n?.gateway ?? '',
+      IPAddress: e.ipv4, IPPrefixLen: e.prefixLen, MacAddress: e.mac, Interface: e.ifname, HostInterface: e.hostIf,
+    };
+  }
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of c.ports) (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  return {
+    Id: c.id, Name: `/${c.name}`, Created: c.created, Path: c.cmd[0] ?? '', Args: c.cmd.slice(1),
+    State: { Status: running ? 'running' : c.pid ? 'exited' : 'created', Running: running, Pid: running ? c.pid : 0 },
+    HostConfig: { NetworkMode: c.networkMode === 'bridge' ? (c.endpoints[0]?.network ?? 'bridge') : c.networkMode, Dns: c.dns },
+    NetworkSettings: {
+      SandboxKey: c.netns ? `/run/netns/${c.netns}` : '', Ports: ports, Networks: networks,
+    },
+    ResolvConfPath: c.netns ? `/etc/netns/${c.netns}/resolv.conf` : '/etc/resolv.conf',
+  };
+}

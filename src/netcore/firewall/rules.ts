@@ -1,0 +1,144 @@
+import type { HostState, NetworkRecord } from '../state/types.js';
+
+/**
+ * The firewall a host's networks need, after Docker's bridge driver, in chains
+ * tsdiag owns. Pure: state in, iptables-restore lines out. TSDIAG-USER plays
+ * DOCKER-USER: evaluated first in FORWARD, left to the user, never flushed.
+ */
+export const CHAINS = {
+  user: 'TSDIAG-USER',
+  forward: 'TSDIAG-FORWARD',
+  ports: 'TSDIAG', // filter: accept published ports; nat: DNAT published ports
+  isolation1: 'TSDIAG-ISOLATION-STAGE-1',
+  isolation2: 'TSDIAG-ISOLATION-STAGE-2',
+  postrouting: 'TSDIAG-POSTROUTING',
+} as const;
+
+export const OWNED_FILTER_CHAINS = [CHAINS.forward, CHAINS.ports, CHAINS.isolation1, CHAINS.isolation2];
+export const OWNED_NAT_CHAINS = [CHAINS.ports, CHAINS.postrouting];
+
+/** Jumps from the built-in chains into tsdiag's, in the order they must stand. */
+export const JUMPS = {
+  filter: [
+    { chain: 'FORWARD', rule: `-j ${CHAINS.user}` },
+    { chain: 'FORWARD', rule: `-j ${CHAINS.forward}` },
+  ],
+  nat: [
+    { chain: 'PREROUTING', rule: `-m addrtype --dst-type LOCAL -j ${CHAINS.ports}` },
+    { chain: 'OUTPUT', rule: `! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j ${CHAINS.ports}` },
+    { chain: 'POSTROUTING', rule: `-j ${CHAINS.postrouting}` },
+  ],
+} as const;
+
+export interface ChainRules {
+  filter: Record<string, string[]>;
+  nat: Record<string, string[]>;
+}
+
+function bridgeNetworks(state: HostState): NetworkRecord[] {
+  return Object.values(state.networks)
+    .filter((n) => n.driver === 'bridge' && n.device && n.subnet)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The rules of every tsdiag-owned chain (without the -A CHAIN prefix). */
+export function desiredRules(state: HostState): ChainRules {
+  const filter: Record<string, string[]> = Object.fromEntries(OWNED_FILTER_CHAINS.map((c) => [c, [] as string[]]));
+  const nat: Record<string, string[]> = Object.fromEntries(OWNED_NAT_CHAINS.map((c) => [c, [] as string[]]));
+  const nets = bridgeNetworks(state);
+
+  filter[CHAINS.forward]!.push(`-j ${CHAINS.isolation1}`);
+  for (const n of nets) {
+    const br = n.device!;
+    if (n.internal) {
+      filter[CHAINS.forward]!.push(`-i ${br} -o ${br} -j ACCEPT`);
+      filter[CHAINS.isolation1]!.push(`! -s ${n.subnet} -o ${br} -j DROP`, `-i ${br} ! -d ${n.subnet} -j DROP`);
+      continue;
+    }
+    filter[CHAINS.forward]!.push(
+      `-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+      `-o ${br} -j ${CHAINS.ports}`,
+      `-i ${br} ! -o ${br} -j ACCEPT`,
+      `-i ${br} -o ${br} -j ACCEPT`,
+    );
+    filter[CHAINS.isolation1]!.push(`-i ${br} ! -o ${br} -j ${CHAINS.isolation2}`);
+    filter[CHAINS.isolation2]!.push(`-o ${br} -j DROP`);
+    nat[CHAINS.postrouting]!.push(`-s ${n.subnet} ! -o ${br} -j MASQUERADE`);
+    nat[CHAINS.ports]!.push(`-i ${br} -j RETURN`);
+  }
+  filter[CHAINS.isolation1]!.push('-j RETURN');
+  filter[CHAINS.isolation2]!.push('-j RETURN');
+
+  const byName = new Map(nets.map((n) => [n.name, n]));
+  const containers = Object.values(state.containers).sort((a, b) => a.name.localeCompare(b.name));
+  for (const c of containers) {
+    const ep = c.endpoints.find((e) => byName.get(e.network) && !byName.get(e.network)!.internal);
+    if (!ep) continue;
+    const br = byName.get(ep.network)!.device!;
+    for (const p of c.ports) {
+      const dst = p.hostIp === '0.0.0.0' ? '' : `-d ${p.hostIp}/32 `;
+      filter[CHAINS.ports]!.push(`-d ${ep.ipv4}/32 ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
+      nat[CHAINS.ports]!.push(`${dst}! -i ${br} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${ep.ipv4}:${p.containerPort}`);
+      nat[CHAINS.postrouting]!.push(`-s ${ep.ipv4}/32 -d ${ep.ipv4}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
+    }
+  }
+  return { filter, nat };
+}
+
+/** What iptables-save shows of the tsdiag chains and jumps now present. */
+export interface PresentFirewall {
+  filterChains: Set<string>;
+  natChains: Set<string>;
+  /** "CHAIN rule" lines of the built-in chains, as iptables-save prints them */
+  rules: Set<string>;
+}
+
+export function parseIptablesSave(text: string): PresentFirewall {
+  const present: PresentFirewall = { filterChains: new Set(), natChains: new Set(), rules: new Set() };
+  let table = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim();
+    else if (line.startsWith(':')) {
+      const chain = line.slice(1).split(' ')[0]!;
+      if (table === 'filter') present.filterChains.add(chain);
+      if (table === 'nat') present.natChains.add(chain);
+    } else if (line.startsWith('-A ')) present.rules.add(`${table} ${line.slice(3).trim()}`);
+  }
+  return present;
+}
+
+/**
+ * The iptables-restore --noflush input that makes the host's firewall match
+ * `state`: owned chains declared (which flushes them) and refilled, missing jumps
+ * inserted. With no networks left, the jumps and owned chains are removed.
+ */
+export function restoreScript(state: HostState, present: PresentFirewall): string {
+  const wanted = bridgeNetworks(state).length > 0;
+  const rules = desiredRules(state);
+  const out: string[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    const owned = table === 'filter' ? OWNED_FILTER_CHAINS : OWNED_NAT_CHAINS;
+    const presentChains = table === 'filter' ? present.filterChains : present.natChains;
+    out.push(`*${table}`);
+    if (wanted) {
+      for (const c of owned) out.push(`:${c} - [0:0]`);
+      if (table === 'filter' && !presentChains.has(CHAINS.user)) out.push(`:${CHAINS.user} - [0:0]`, `-A ${CHAINS.user} -j RETURN`);
+      for (const c of owned) for (const r of rules[table][c]!) out.push(`-A ${c} ${r}`);
+      // insert in reverse at position 1 so that the jumps end up first and in order
+      const jumps = JUMPS[table];
+      for (let i = jumps.length - 1; i >= 0; i--) {
+        const j = jumps[i]!;
+        if (!present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-I ${j.chain} 1 ${j.rule}`);
+      }
+    } else {
+      for (const j of JUMPS[table]) if (present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-D ${j.chain} ${j.rule}`);
+      for (const c of owned) if (presentChains.has(c)) out.push(`:${c} - [0:0]`);
+      for (const c of owned) if (presentChains.has(c)) out.push(`-X ${c}`);
+      const userRules = [...present.rules].filter((r) => r.startsWith(`filter ${CHAINS.user} `));
+      const userUntouched = userRules.length <= 1 && userRules.every((r) => r === `filter ${CHAINS.user} -j RETURN`);
+      if (table === 'filter' && presentChains.has(CHAINS.user) && userUntouched) out.push(`:${CHAINS.user} - [0:0]`, `-X ${CHAINS.user}`);
+    }
+    out.push('COMMIT');
+  }
+  return out.join('\n') + '\n';
+}

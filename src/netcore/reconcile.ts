@@ -1,0 +1,71 @@
+import { applySteps } from './executor.js';
+import { listLinks, namedNetnsList } from './hostfacts.js';
+import { hostCtx } from './hostctx.js';
+import type { HostRef } from './host.js';
+import { planBridgeCreate, planCommit, planContainerRemove } from './plan.js';
+import { ipStep, type Step } from './steps.js';
+import { withState } from './state/store.js';
+import type { HostState } from './state/types.js';
+
+export interface ReconcileReport {
+  /** kernel objects with tsdiag's names and no state, removed */
+  orphansRemoved: string[];
+  /** state entries whose kernel objects were gone, dropped or rebuilt */
+  stateRepaired: string[];
+}
+
+/**
+ * After a kill -9 half way: finds kernel objects that carry tsdiag's names but
+ * have no state, and state whose kernel objects are gone, and repairs both;
+ * then rewrites the firewall from the state.
+ */
+export async function reconcile(host: HostRef): Promise<ReconcileReport> {
+  return withState(host, async (state) => {
+    const ctx = hostCtx(host, state);
+    const report: ReconcileReport = { orphansRemoved: [], stateRepaired: [] };
+    const steps: Step[] = [];
+    const namespaces = new Set(await namedNetnsList());
+    const links = await listLinks(ctx.netns);
+    const linkNames = new Set(links.map((l) => l.ifname));
+
+    const next: HostState = { ...state, containers: { ...state.containers }, networks: { ...state.networks } };
+    for (const c of Object.values(state.containers)) {
+      const nsGone = c.netns !== null && !namespaces.has(c.netns);
+      const linkGone = c.endpoints.some((e) => e.hostIf && !e.hostIf.startsWith('mv') && !linkNames.has(e.hostIf));
+      if (nsGone || linkGone) {
+        steps.push(...planContainerRemove(ctx, c));
+        delete next.containers[c.name];
+        report.stateRepaired.push(`container ${c.name}: ${nsGone ? 'namespace' : 'veth'} gone, entry removed`);
+      }
+    }
+    for (const n of Object.values(state.networks)) {
+      if (n.driver === 'bridge' && n.device && !linkNames.has(n.device)) {
+        steps.push(...planBridgeCreate(ctx, n));
+        report.stateRepaired.push(`network ${n.name}: bridge ${n.device} rebuilt`);
+      }
+    }
+
+    const knownNetns = new Set(Object.values(next.containers).map((c) => c.netns));
+    for (const ns of namespaces) {
+      if (!ns.startsWith(ctx.naming.netnsPrefix) || knownNetns.has(ns)) continue;
+      steps.push(
+        { what: `stop ${ns}`, do: { type: 'kill-netns-processes', name: ns }, undo: null },
+        { what: `delete ${ns}`, do: { type: 'netns-del', name: ns }, undo: null },
+        { what: `remove /etc/netns/${ns}`, do: { type: 'remove-path', path: `/etc/netns/${ns}` }, undo: null },
+      );
+      report.orphansRemoved.push(`namespace ${ns}`);
+    }
+    const knownLinks = new Set<string>([
+      ...Object.values(next.networks).filter((n) => n.driver === 'bridge').map((n) => n.device ?? ''),
+      ...Object.values(next.containers).flatMap((c) => c.endpoints.map((e) => e.hostIf ?? '')),
+    ]);
+    for (const l of links) {
+      const ours = ctx.naming.isHostIf(l.ifname) || ctx.naming.isUserBridge(l.ifname) || l.ifname === ctx.naming.defaultBridge || /^mv[0-9a-f]{8}$/.test(l.ifname);
+      if (!ours || knownLinks.has(l.ifname)) continue;
+      steps.push(ipStep(`delete ${l.ifname}`, ctx.netns, ['link', 'del', l.ifname]));
+      report.orphansRemoved.push(`link ${l.ifname}`);
+    }
+    await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: true })], { host, bestEffort: true });
+    return { state: null, result: report };
+  });
+}
