@@ -12,6 +12,8 @@ export interface ApplyOptions {
   host: HostRef;
   /** inject a failure before step k (0-based): tests prove that every prefix rolls back */
   failAtStep?: number | null;
+  /** test hook: stop before step k and wait (to be killed -9 half way) */
+  pauseAtStep?: number | null;
   /** teardown: try every step, ignore the ones whose object is already gone, undo nothing */
   bestEffort?: boolean;
 }
@@ -99,16 +101,19 @@ export async function applySteps(steps: Step[], opts: ApplyOptions): Promise<voi
   const limit = failAt !== null && failAt < steps.length ? failAt : steps.length;
   let applied = 0;
   try {
+    const pause = opts.pauseAtStep ?? null;
     for (const g of groupRuns(steps, 0, limit)) {
-      const first = steps[g.start]!.do;
-      if (first.type === 'ip' && g.end - g.start > 1) {
-        // a failed batch may have applied some of its lines: count them all as applied, undo is idempotent
-        applied = g.end;
-        await runIpBatch(first.netns, steps.slice(g.start, g.end).map((s) => (s.do as IpAction).args), false);
-      } else {
-        applied = g.end;
-        await runAction(first, opts.host, false);
+      if (pause !== null && pause >= g.start && pause < g.end) {
+        if (pause > g.start) {
+          await applyGroup(steps, { start: g.start, end: pause }, opts.host);
+          applied = pause;
+        }
+        process.stderr.write(`tsdiag: paused before step ${pause}: ${steps[pause]!.what}\n`);
+        await new Promise(() => undefined);
       }
+      // a failed batch may have applied some of its lines: count them all as applied, undo is idempotent
+      applied = g.end;
+      await applyGroup(steps, g, opts.host);
     }
     if (limit < steps.length) throw new InjectedFailure(`injected failure before step ${limit}: ${steps[limit]!.what}`);
   } catch (err) {
@@ -117,7 +122,20 @@ export async function applySteps(steps: Step[], opts: ApplyOptions): Promise<voi
   }
 }
 
-export function failAtStepFromEnv(env: NodeJS.ProcessEnv): number | null {
-  const v = env.TSDIAG_FAIL_AT_STEP;
+async function applyGroup(steps: Step[], g: { start: number; end: number }, host: HostRef): Promise<void> {
+  const first = steps[g.start]!.do;
+  if (first.type === 'ip') {
+    await runIpBatch(first.netns, steps.slice(g.start, g.end).map((s) => (s.do as IpAction).args), false);
+  } else {
+    for (let i = g.start; i < g.end; i++) await runAction(steps[i]!.do, host, false);
+  }
+}
+
+function stepFromEnv(v: string | undefined): number | null {
   return v && /^[0-9]+$/.test(v) ? Number(v) : null;
+}
+
+/** Test hooks, read by the CLI: TSDIAG_FAIL_AT_STEP=k fails before step k; TSDIAG_PAUSE_AT_STEP=k waits there. */
+export function stepHooksFromEnv(env: NodeJS.ProcessEnv): Pick<ApplyOptions, 'failAtStep' | 'pauseAtStep'> {
+  return { failAtStep: stepFromEnv(env.TSDIAG_FAIL_AT_STEP), pauseAtStep: stepFromEnv(env.TSDIAG_PAUSE_AT_STEP) };
 }

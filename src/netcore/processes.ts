@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { netnsPathOf } from './exec.js';
 
 /** Pids of every process whose network namespace is the named one (what `ip netns pids` does). */
@@ -19,10 +20,11 @@ export async function netnsPids(name: string): Promise<number[]> {
   return pids;
 }
 
+/** A process that exists and is not a zombie (a killed child nobody reaped yet counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -7,7 +7,7 @@ import {
   commandInContainer, containerByNameOrId, createContainer, removeContainer, startDetached,
 } from '../../netcore/containers.js';
 import { networkByNameOrId } from '../../netcore/networks.js';
-import { failAtStepFromEnv } from '../../netcore/executor.js';
+import { stepHooksFromEnv } from '../../netcore/executor.js';
 import { readState } from '../../netcore/state/store.js';
 import { containerRow, inspectContainerJson, inspectNetworkJson } from '../views.js';
 
@@ -38,7 +38,7 @@ async function runCmd(args: string[], ctx: CliContext): Promise<number> {
   const c = await createContainer(ctx.host, {
     name: values.name, network: values.network ?? null, ip: values.ip ?? null, aliases: values['network-alias'] ?? [],
     publish: values.publish ?? [], dns: values.dns ?? [], cmd: positionals,
-  }, { failAtStep: failAtStepFromEnv(ctx.env) });
+  }, stepHooksFromEnv(ctx.env));
   if (!positionals.length) {
     ctx.stdout.write(`${c.id}\n`);
     return 0;

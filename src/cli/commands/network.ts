@@ -6,6 +6,7 @@ import { connectNetwork, disconnectNetwork } from '../../netcore/containers.js';
 import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '../../netcore/networks.js';
 import { inspectNetworkJson, listNetworkRows } from '../views.js';
 import { readState } from '../../netcore/state/store.js';
+import { stepHooksFromEnv } from '../../netcore/executor.js';
 
 const USAGE = `Usage: tsdiag network COMMAND
 
@@ -38,7 +39,7 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
     name, driver: values.driver, subnet: values.subnet ?? null, gateway: values.gateway ?? null,
     ipRange: values['ip-range'] ?? null, internal: values.internal ?? false,
     options: keyValues('-o', values.opt), labels: keyValues('--label', values.label),
-  });
+  }, stepHooksFromEnv(ctx.env));
   ctx.stdout.write(`${net.id}\n`);
   return 0;
 }

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { desiredRules, parseIptablesSave, restoreScript } from '../../../src/netcore/firewall/rules.js';
+import { emptyState, type HostState, type NetworkRecord } from '../../../src/netcore/state/types.js';
+
+const net = (name: string, device: string, subnet: string, internal = false): NetworkRecord => ({
+  id: name.padEnd(64, 'a'), name, driver: 'bridge', isDefault: false, subnet, gateway: subnet.replace('0/16', '1'), ipRange: null,
+  internal, mtu: 1500, device, options: {}, labels: {}, created: '',
+});
+
+function stateWith(): HostState {
+  const s = emptyState();
+  s.networks.a = net('a', 'br-a', '172.18.0.0/16');
+  s.networks.b = net('b', 'br-b', '172.19.0.0/16', true);
+  s.containers.web = {
+    id: 'f'.repeat(64), name: 'web', netns: 'x:web', networkMode: 'bridge', dns: [], cmd: [], pid: null, created: '',
+    endpoints: [{ network: 'a', networkId: '', ifname: 'eth0', hostIf: 'veth1', ipv4: '172.18.0.2', prefixLen: 16, ipv6: null, mac: '', aliases: [] }],
+    ports: [{ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, proto: 'tcp' }],
+  };
+  return s;
+}
+
+describe('firewall rules from state', () => {
+  it('masquerades non-internal networks, isolates networks, DNATs published ports', () => {
+    const r = desiredRules(stateWith());
+    expect(r.nat['TSDIAG-POSTROUTING']).toContain('-s 172.18.0.0/16 ! -o br-a -j MASQUERADE');
+    expect(r.nat['TSDIAG-POSTROUTING']!.some((x) => x.includes('172.19.0.0/16'))).toBe(false);
+    expect(r.nat.TSDIAG).toContain('! -i br-a -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.18.0.2:80');
+    expect(r.filter.TSDIAG).toContain('-d 172.18.0.2/32 ! -i br-a -o br-a -p tcp -m tcp --dport 80 -j ACCEPT');
+    expect(r.filter['TSDIAG-ISOLATION-STAGE-2']).toContain('-o br-a -j DROP');
+    expect(r.filter['TSDIAG-ISOLATION-STAGE-1']).toContain('-i br-b ! -d 172.19.0.0/16 -j DROP');
+  });
+
+  it('inserts only missing jumps and keeps the user chain', () => {
+    const present = parseIptablesSave(['*filter', ':FORWARD DROP [0:0]', ':TSDIAG-USER - [0:0]', '-A FORWARD -j TSDIAG-USER',
+      '-A TSDIAG-USER -p tcp --dport 5432 -j DROP', 'COMMIT'].join('\n'));
+    const script = restoreScript(stateWith(), present);
+    expect(script).toContain('-I FORWARD 1 -j TSDIAG-FORWARD');
+    expect(script).not.toContain('-I FORWARD 1 -j TSDIAG-USER');
+    expect(script).not.toContain(':TSDIAG-USER');
+  });
+
+  it('removes jumps and chains when no network is left, but not a user chain with rules', () => {
+    const present = parseIptablesSave(['*filter', ':TSDIAG-USER - [0:0]', ':TSDIAG-FORWARD - [0:0]', '-A FORWARD -j TSDIAG-USER',
+      '-A FORWARD -j TSDIAG-FORWARD', '-A TSDIAG-USER -j RETURN', 'COMMIT', '*nat', ':TSDIAG-POSTROUTING - [0:0]',
+      '-A POSTROUTING -j TSDIAG-POSTROUTING', 'COMMIT'].join('\n'));
+    const script = restoreScript(emptyState(), present);
+    expect(script).toContain('-D FORWARD -j TSDIAG-FORWARD');
+    expect(script).toContain('-X TSDIAG-FORWARD');
+    expect(script).toContain('-X TSDIAG-USER');
+    expect(script).toContain('-D POSTROUTING -j TSDIAG-POSTROUTING');
+    const withUserRule = parseIptablesSave(['*filter', ':TSDIAG-USER - [0:0]', '-A TSDIAG-USER -j DROP', '-A TSDIAG-USER -j RETURN', 'COMMIT'].join('\n'));
+    expect(restoreScript(emptyState(), withUserRule)).not.toContain('-X TSDIAG-USER');
+  });
+});

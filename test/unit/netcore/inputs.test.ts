@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { assignHostPorts, parsePublish } from '../../../src/netcore/ports.js';
+import { validateName } from '../../../src/netcore/validate.js';
+import { parseExtServers, parseResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf } from '../../../src/netcore/resolvconf.js';
+import { emptyState } from '../../../src/netcore/state/types.js';
+import { planEndpointAdd, planNamespaceCreate } from '../../../src/netcore/plan.js';
+
+describe('names', () => {
+  it('accepts Docker names and refuses the rest', () => {
+    expect(validateName('container', 'web-1.a_b')).toBe('web-1.a_b');
+    for (const bad of ['-web', 'a b', 'a;rm', '', 'é', 'a/b', 'x'.repeat(65)]) expect(() => validateName('container', bad)).toThrow(/invalid container name/);
+  });
+});
+
+describe('-p', () => {
+  it('parses the docker run forms', () => {
+    expect(parsePublish('8080:80')).toMatchObject({ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, proto: 'tcp' });
+    expect(parsePublish('127.0.0.1:53:53/udp')).toMatchObject({ hostIp: '127.0.0.1', hostPort: 53, proto: 'udp' });
+    expect(parsePublish('80')).toMatchObject({ hostPort: 0, hostPortGiven: false });
+    for (const bad of ['80:', 'a:80', '1.2.3:80:80', '70000:80', '80:80/sctp']) expect(() => parsePublish(bad)).toThrow(/invalid/);
+  });
+  it('refuses a host port already published and picks ephemeral ones', () => {
+    const s = emptyState();
+    s.containers.a = { id: 'a', name: 'a', netns: null, networkMode: 'bridge', endpoints: [], dns: [], cmd: [], pid: null, created: '',
+      ports: [{ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, proto: 'tcp' }] };
+    expect(() => assignHostPorts(s, [parsePublish('8080:81')])).toThrow(/port is already allocated \(by container a\)/);
+    expect(assignHostPorts(s, [parsePublish('8080:81/udp')])[0]!.hostPort).toBe(8080);
+    expect(assignHostPorts(s, [parsePublish('81'), parsePublish('82')]).map((p) => p.hostPort)).toEqual([32768, 32769]);
+  });
+});
+
+describe('resolver files', () => {
+  it('embedded: gateway, ndots:0, upstreams in the ExtServers comment', () => {
+    const text = renderEmbeddedResolvConf('172.18.0.1', ['10.0.0.2', '127.0.0.53'], []);
+    expect(parseResolvConf(text).nameservers).toEqual(['172.18.0.1']);
+    expect(parseResolvConf(text).options).toEqual(['ndots:0']);
+    expect(parseExtServers(text)).toEqual(['10.0.0.2', '127.0.0.53']);
+  });
+  it('default bridge: host upstreams without loopback ones', () => {
+    const host = parseResolvConf('nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch example.test\noptions ndots:2 edns0\n');
+    const text = renderDefaultBridgeResolvConf(host, []);
+    expect(parseResolvConf(text)).toEqual({ nameservers: ['10.0.0.2'], search: ['example.test'], options: ['edns0'] });
+  });
+});
+
+describe('plans', () => {
+  it('a container endpoint: veth with MTU and MAC, address, default route; each creating step has its undo', () => {
+    const c = { id: 'c', name: 'web', netns: 's:web', networkMode: 'bridge' as const, endpoints: [], ports: [], dns: [], cmd: [], pid: null, created: '' };
+    const net = { id: 'n', name: 'app', driver: 'bridge' as const, isDefault: false, subnet: '172.18.0.0/16', gateway: '172.18.0.1', ipRange: null,
+      internal: false, mtu: 1400, device: 'br-x', options: {}, labels: {}, created: '' };
+    const ep = { network: 'app', networkId: 'n', ifname: 'eth0', hostIf: 'veth0000000', ipv4: '172.18.0.2', prefixLen: 16, ipv6: null, mac: '02:42:ac:12:00:02', aliases: [] };
+    const steps = [...planNamespaceCreate(c, { 'resolv.conf': 'x' }), ...planEndpointAdd({ netns: 's', isSandbox: true }, c, ep, net, true)];
+    const lines = steps.map((s) => (s.do.type === 'ip' ? s.do.args.join(' ') : s.do.type));
+    expect(lines).toContain('link add veth0000000 mtu 1400 type veth peer name eth0 mtu 1400 address 02:42:ac:12:00:02 netns s:web');
+    expect(lines).toContain('route add default via 172.18.0.1');
+    expect(steps.find((s) => s.do.type === 'netns-add')!.undo).toEqual({ type: 'netns-del', name: 's:web' });
+    expect(steps.find((s) => s.what.startsWith('create veth'))!.undo).toMatchObject({ args: ['link', 'del', 'veth0000000'] });
+    const internal = planEndpointAdd({ netns: 's', isSandbox: true }, c, ep, { ...net, internal: true }, true);
+    expect(internal.some((s) => s.what.startsWith('default route'))).toBe(false);
+  });
+});
