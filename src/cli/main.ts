@@ -3,13 +3,26 @@ import { exitCodeOf } from '../netcore/errors.js';
 import { hostFromEnv } from '../netcore/host.js';
 import { validateName } from '../netcore/validate.js';
 import type { CliContext, Command } from './command.js';
-import { command as network } from './commands/network.js';
-import { commands as containerCommands } from './commands/containers.js';
-import { command as sandbox } from './commands/sandbox.js';
-import { command as system } from './commands/system.js';
-import { command as demo } from './commands/demo.js';
 
-const COMMANDS: Command[] = [demo, sandbox, network, ...containerCommands, system];
+/** Commands are loaded on use: a CLI call pays only for the modules it needs. */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+const fromList = (name: string) => async () => (await import('./commands/containers.js')).commands.find((c) => c.name === name)!;
+const COMMANDS: CommandEntry[] = [
+  { name: 'demo', summary: 'a tour on tsdiag\'s own sandboxed networks (no Docker needed)', load: async () => (await import('./commands/demo.js')).command },
+  { name: 'sandbox', summary: 'create, remove and list sandbox hosts', load: async () => (await import('./commands/sandbox.js')).command },
+  { name: 'network', summary: 'create, list, inspect and remove networks', load: async () => (await import('./commands/network.js')).command },
+  { name: 'run', summary: 'create a container (namespace, endpoint) and run a command in it', load: fromList('run') },
+  { name: 'exec', summary: 'run a command inside a container', load: fromList('exec') },
+  { name: 'ps', summary: 'list containers', load: fromList('ps') },
+  { name: 'inspect', summary: 'JSON of containers or networks', load: fromList('inspect') },
+  { name: 'rm', summary: 'remove containers', load: fromList('rm') },
+  { name: 'system', summary: 'reconcile kernel objects with the state store', load: async () => (await import('./commands/system.js')).command },
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -60,11 +73,12 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
       io.stdout.write('tsdiag 0.1.0\n');
       return 0;
     }
-    const cmd = COMMANDS.find((c) => c.name === name);
-    if (!cmd) {
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (!entry) {
       io.stderr.write(`tsdiag: unknown command "${name}" (see tsdiag --help)\n`);
       return 2;
     }
+    const cmd = await entry.load();
     return await cmd.run(args, { ...io, env, host: hostFromEnv(env, hostNetns) });
   } catch (err) {
     io.stderr.write(`tsdiag: ${(err as Error).message}\n`);

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { netnsPathOf } from './exec.js';
 
 /** Pids of every process whose network namespace is the named one (what `ip netns pids` does). */
@@ -12,10 +12,14 @@ export async function netnsPids(name: string): Promise<number[]> {
   }
   const want = `net:[${ino}]`;
   const pids: number[] = [];
-  for (const entry of await fs.readdir('/proc')) {
+  // synchronous on purpose: a few hundred readlinks take ~1 ms, their promises ~15 ms
+  for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue;
-    const link = await fs.readlink(`/proc/${entry}/ns/net`).catch(() => null);
-    if (link === want) pids.push(Number(entry));
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/net`) === want) pids.push(Number(entry));
+    } catch {
+      // the process ended, or is a kernel thread
+    }
   }
   return pids;
 }

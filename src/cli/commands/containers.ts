@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { parse, table } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
@@ -48,7 +47,12 @@ async function runCmd(args: string[], ctx: CliContext): Promise<number> {
     ctx.stdout.write(`${c.id}\n`);
     return 0;
   }
-  const [file, argv] = commandInContainer(c, positionals);
+  return runAttached(...commandInContainer(c, positionals));
+}
+
+/** Runs a command with the terminal attached; execa is loaded only here (it is slow to import). */
+async function runAttached(file: string, argv: string[]): Promise<number> {
+  const { execa } = await import('execa');
   const res = await execa(file, argv, { stdio: 'inherit', reject: false });
   return res.exitCode ?? 1;
 }
@@ -66,9 +70,7 @@ async function execCmd(args: string[], ctx: CliContext): Promise<number> {
   const c = containerByNameOrId(await readState(ctx.host), ref);
   if (!c) throw new UsageError(`No such container: ${ref}`);
   requireCapabilities('exec', ['SYS_ADMIN']);
-  const [file, argv] = commandInContainer(c, cmd);
-  const res = await execa(file, argv, { stdio: 'inherit', reject: false });
-  return res.exitCode ?? 1;
+  return runAttached(...commandInContainer(c, cmd));
 }
 
 const PS_USAGE = `Usage: tsdiag ps [--json] [-q]

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Time per container to create and remove N containers on one network, in a
+// sandbox host: through the library (one process) and through the CLI (one
+// process per command, as a user types it), and, where a Docker engine runs
+// (TSDIAG_DOCKER_HOST=unix:///path), `docker run -d --network` + `docker rm -f`
+// on the busybox image in the same run. Prints figures and ratios.
+// Usage: node bench/netcore/run.mjs [--count 50] [--cli-count 20]
+import { execFileSync, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const dist = new URL('../../dist/', import.meta.url);
+const { createSandbox, removeSandbox, sandboxHost } = await import(new URL('netcore/sandbox.js', dist));
+const { createNetwork } = await import(new URL('netcore/networks.js', dist));
+const { createContainer, removeContainer } = await import(new URL('netcore/containers.js', dist));
+const run = promisify(execFile);
+
+const { values } = parseArgs({ options: { count: { type: 'string', default: '50' }, 'cli-count': { type: 'string', default: '20' } } });
+const N = Number(values.count);
+const NCLI = Number(values['cli-count']);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+
+async function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-bench-'));
+const name = `bench${process.pid}`;
+const host = sandboxHost(name, stateDir);
+const results = {};
+await createSandbox(name, stateDir);
+try {
+  await createNetwork(host, { name: 'app' });
+  const names = Array.from({ length: N }, (_, i) => `c${i}`);
+  const create = await timed(async () => { for (const n of names) await createContainer(host, { name: n, network: 'app' }); });
+  const remove = await timed(async () => { for (const n of names) await removeContainer(host, n, { force: true }); });
+  results.library = { count: N, createMs: create / N, removeMs: remove / N, totalMs: (create + remove) / N };
+
+  const env = { ...process.env, TSDIAG_STATE_DIR: stateDir, TSDIAG_HOST_NETNS: name };
+  const cliNames = Array.from({ length: NCLI }, (_, i) => `k${i}`);
+  const cliCreate = await timed(async () => { for (const n of cliNames) await run(process.execPath, [CLI, 'run', '--name', n, '--network', 'app'], { env }); });
+  const cliRemove = await timed(async () => { for (const n of cliNames) await run(process.execPath, [CLI, 'rm', '-f', n], { env }); });
+  results.cli = { count: NCLI, createMs: cliCreate / NCLI, removeMs: cliRemove / NCLI, totalMs: (cliCreate + cliRemove) / NCLI };
+  const nodeStart = await timed(async () => { for (let i = 0; i < 10; i++) await run(process.execPath, ['-e', '0']); });
+  results.cli.bareNodeStartMs = nodeStart / 10;
+} finally {
+  await removeSandbox(name, stateDir);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+}
+
+const dockerHost = process.env.TSDIAG_DOCKER_HOST;
+if (dockerHost) {
+  const docker = (args) => run('/usr/bin/docker', ['-H', dockerHost, ...args]);
+  const net = `bench${process.pid}`;
+  await docker(['network', 'create', net]);
+  const names = Array.from({ length: NCLI }, (_, i) => `bench${process.pid}-${i}`);
+  try {
+    const c = await timed(async () => { for (const n of names) await docker(['run', '-d', '--name', n, '--network', net, 'tsdiag-busybox:local', 'sleep', '3600']); });
+    const r = await timed(async () => { for (const n of names) await docker(['rm', '-f', n]); });
+    results.docker = { count: NCLI, createMs: c / NCLI, removeMs: r / NCLI, totalMs: (c + r) / NCLI };
+  } finally {
+    await docker(['rm', '-f', ...names]).catch(() => undefined);
+    await docker(['network', 'rm', net]).catch(() => undefined);
+  }
+}
+
+const f = (x) => x.toFixed(1).padStart(8);
+console.log(`per container (ms)        create   remove    total`);
+for (const [k, v] of Object.entries(results)) console.log(`${`${k} (n=${v.count})`.padEnd(22)}${f(v.createMs)} ${f(v.removeMs)} ${f(v.totalMs)}`);
+console.log(`bare node start: ${results.cli.bareNodeStartMs.toFixed(1)} ms (paid twice per container by the CLI)`);
+if (results.docker) {
+  console.log(`ratio tsdiag/docker, create+remove: library ${(results.library.totalMs / results.docker.totalMs).toFixed(3)}, cli ${(results.cli.totalMs / results.docker.totalMs).toFixed(3)} (aim <= 0.1)`);
+} else {
+  console.log('no Docker engine (set TSDIAG_DOCKER_HOST, e.g. after scripts/docker-engine up): no ratio this run');
+}
+console.log(JSON.stringify(results));
