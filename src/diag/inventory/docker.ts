@@ -1,0 +1,179 @@
+import type { PortMapping } from '../../netcore/state/types.js';
+import { hostEndsByMac, listLinks, type LinkSummary } from '../../netcore/links/veth-peer.js';
+import {
+  DockerApi,
+  type DockerContainerInspect,
+  type DockerContainerSummary,
+  type DockerEndpointSettings,
+  type DockerNetwork,
+  type DockerPortMap,
+} from './docker-api.js';
+import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './types.js';
+
+export interface DockerInventoryOptions {
+  /** unix:///path; default: $DOCKER_HOST, else unix:///var/run/docker.sock */
+  dockerHost?: string;
+  /** the named network namespace dockerd runs in (null: the machine's own) */
+  hostNetns?: string | null;
+}
+
+/** Containers and networks as a Docker engine reports them, completed with the host ends of their veths. */
+export class DockerInventory implements InventoryProvider {
+  readonly backend = 'docker' as const;
+  readonly hostNetns: string | null;
+  private readonly api: DockerApi;
+
+  constructor(options: DockerInventoryOptions = {}) {
+    this.api = new DockerApi({ dockerHost: options.dockerHost });
+    this.hostNetns = options.hostNetns ?? null;
+  }
+
+  available(): Promise<boolean> {
+    return this.api.ping();
+  }
+
+  async listContainers(): Promise<InvContainer[]> {
+    const summaries = await this.api.getJson<DockerContainerSummary[]>('/containers/json?all=1');
+    const inspected = await Promise.all(
+      summaries.map((s) => this.api.getJson<DockerContainerInspect>(`/containers/${encodeURIComponent(s.Id)}/json`)),
+    );
+    const hostLinks = await this.hostLinksIfNeeded(inspected);
+    const containers = await Promise.all(
+      inspected.map(async (c) => containerFromInspect(c, await this.hostVethEnds(c, hostLinks))),
+    );
+    return containers.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async listNetworks(): Promise<InvNetwork[]> {
+    const networks = await this.api.getJson<DockerNetwork[]>('/networks');
+    // Docker's default bridge has no gateway in its IPAM config; its
+    // containers' endpoints carry it.
+    const needGateway = networks.some((n) => {
+      const config = ipv4Config(n);
+      return config?.Subnet !== undefined && config.Gateway === undefined;
+    });
+    const gateways = needGateway ? await this.endpointGateways() : new Map<string, string>();
+    return networks.map((n) => networkFromDocker(n, gateways.get(n.Id) ?? null)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private async endpointGateways(): Promise<Map<string, string>> {
+    const summaries = await this.api.getJson<DockerContainerSummary[]>('/containers/json?all=1');
+    const gateways = new Map<string, string>();
+    for (const s of summaries) {
+      for (const ep of Object.values(s.NetworkSettings?.Networks ?? {})) {
+        if (ep.Gateway) gateways.set(ep.NetworkID, ep.Gateway);
+      }
+    }
+    return gateways;
+  }
+
+  private async hostLinksIfNeeded(containers: DockerContainerInspect[]): Promise<LinkSummary[] | null> {
+    if (!containers.some(hasOwnNetns)) return null;
+    try {
+      return await listLinks({ netns: this.hostNetns });
+    } catch {
+      return null; // hostIf is "when known": an unreadable host namespace leaves it null
+    }
+  }
+
+  private async hostVethEnds(c: DockerContainerInspect, hostLinks: LinkSummary[] | null): Promise<Map<string, string>> {
+    if (!hostLinks || !hasOwnNetns(c)) return new Map();
+    try {
+      return hostEndsByMac(await listLinks({ netnsPath: netnsPathOfPid(c.State.Pid) }), hostLinks);
+    } catch {
+      return new Map(); // the container stopped between inspect and now
+    }
+  }
+}
+
+function hasOwnNetns(c: DockerContainerInspect): boolean {
+  return c.State.Running && c.State.Pid > 0 && c.HostConfig.NetworkMode !== 'host';
+}
+
+function netnsPathOfPid(pid: number): string {
+  return `/proc/${pid}/ns/net`;
+}
+
+export function containerFromInspect(c: DockerContainerInspect, hostIfByMac: Map<string, string>): InvContainer {
+  const running = c.State.Running && c.State.Pid > 0;
+  const networkMode = c.HostConfig.NetworkMode === 'default' ? 'bridge' : c.HostConfig.NetworkMode;
+  return {
+    backend: 'docker',
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    running,
+    pid: running ? c.State.Pid : null,
+    netnsPath: running && networkMode !== 'host' ? netnsPathOfPid(c.State.Pid) : null,
+    networkMode,
+    endpoints: Object.entries(c.NetworkSettings.Networks ?? {})
+      .map(([network, ep]) => endpointFromDocker(network, ep, hostIfByMac))
+      .sort((a, b) => a.network.localeCompare(b.network)),
+    published: publishedPorts(c.NetworkSettings.Ports, c.HostConfig.PortBindings),
+    resolvConfPath: c.ResolvConfPath || null,
+  };
+}
+
+function endpointFromDocker(network: string, ep: DockerEndpointSettings, hostIfByMac: Map<string, string>): InvEndpoint {
+  const mac = ep.MacAddress ? ep.MacAddress.toLowerCase() : null;
+  return {
+    network,
+    networkId: ep.NetworkID,
+    ipv4: ep.IPAddress || null,
+    prefixLen: ep.IPAddress ? ep.IPPrefixLen : null,
+    mac,
+    aliases: ep.Aliases ?? [],
+    hostIf: mac ? (hostIfByMac.get(mac) ?? null) : null,
+  };
+}
+
+/**
+ * Published ports: what the running container has bound (NetworkSettings.Ports),
+ * else what it asked for (HostConfig.PortBindings, for a stopped container).
+ * Docker binds 0.0.0.0 and :: for one -p; the :: twin is dropped.
+ */
+export function publishedPorts(actual: DockerPortMap, requested: DockerPortMap): PortMapping[] {
+  const source = actual && Object.values(actual).some((b) => b && b.length > 0) ? actual : requested;
+  const mappings: PortMapping[] = [];
+  for (const [key, bindings] of Object.entries(source ?? {})) {
+    const [portText, proto] = key.split('/');
+    if (proto !== 'tcp' && proto !== 'udp') continue;
+    for (const b of bindings ?? []) {
+      const hostPort = Number(b.HostPort);
+      if (!Number.isInteger(hostPort) || hostPort <= 0) continue; // not assigned yet
+      mappings.push({ hostIp: b.HostIp || '0.0.0.0', hostPort, containerPort: Number(portText), proto });
+    }
+  }
+  const hasIpv4Twin = (m: PortMapping) =>
+    mappings.some((o) => o.hostIp === '0.0.0.0' && o.hostPort === m.hostPort && o.proto === m.proto);
+  return mappings
+    .filter((m) => m.hostIp !== '::' || !hasIpv4Twin(m))
+    .sort((a, b) => a.hostPort - b.hostPort || a.proto.localeCompare(b.proto) || a.hostIp.localeCompare(b.hostIp));
+}
+
+function ipv4Config(n: DockerNetwork): { Subnet?: string; Gateway?: string } | undefined {
+  return (n.IPAM?.Config ?? []).find((c) => c.Subnet?.includes('.'));
+}
+
+export function bridgeDeviceOf(n: DockerNetwork): string | null {
+  if (n.Driver !== 'bridge') return null;
+  const named = n.Options?.['com.docker.network.bridge.name'];
+  if (named) return named;
+  return n.Name === 'bridge' ? 'docker0' : `br-${n.Id.slice(0, 12)}`;
+}
+
+export function networkFromDocker(n: DockerNetwork, gatewayFallback: string | null): InvNetwork {
+  const config = ipv4Config(n);
+  const mtu = Number(n.Options?.['com.docker.network.driver.mtu']);
+  return {
+    backend: 'docker',
+    id: n.Id,
+    name: n.Name,
+    driver: n.Driver,
+    subnet: config?.Subnet ?? null,
+    gateway: config?.Gateway ?? (config?.Subnet ? gatewayFallback : null),
+    internal: n.Internal,
+    bridge: bridgeDeviceOf(n),
+    mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : null,
+    isDefault: n.Name === 'bridge',
+  };
+}
