@@ -21,6 +21,8 @@ const COMMANDS: CommandEntry[] = [
   { name: 'ps', summary: 'list containers', load: fromList('ps') },
   { name: 'inspect', summary: 'JSON of containers or networks', load: fromList('inspect') },
   { name: 'rm', summary: 'remove containers', load: fromList('rm') },
+  { name: 'lab', summary: 'a sandbox with web and db, with a fault of your choice built in', load: async () => (await import('./commands/lab.js')).command },
+  { name: 'doctor', summary: 'find why one container cannot talk to another, and the fix', load: async () => (await import('./commands/doctor.js')).command },
   { name: 'system', summary: 'reconcile kernel objects with the state store', load: async () => (await import('./commands/system.js')).command },
 ];
 

@@ -1,0 +1,42 @@
+import type { DoctorContext } from './context.js';
+
+export type Status = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface Verdict {
+  status: Status;
+  /** one line */
+  summary: string;
+  /** what was seen, one fact per line */
+  evidence: string[];
+  /** the exact command that fixes it (fail/warn), or null */
+  fix: string | null;
+}
+
+/**
+ * A check: an id from spec/faults.md, how to gather its facts (live, through
+ * the context), and a pure verdict over those facts, so that a verdict can be
+ * tested from recorded facts as well as live.
+ */
+export interface Check<F = unknown> {
+  id: string;
+  title: string;
+  /** checks whose failure makes this one meaningless: it is skipped with the reason */
+  after?: string[];
+  /** false: not relevant here (e.g. swarm.ports without a swarm); reported as skip */
+  applies?(ctx: DoctorContext): Promise<string | null>;
+  gather(ctx: DoctorContext): Promise<F>;
+  judge(facts: F): Verdict;
+}
+
+export const pass = (summary: string, evidence: string[] = []): Verdict => ({ status: 'pass', summary, evidence, fix: null });
+export const fail = (summary: string, evidence: string[], fix: string | null): Verdict => ({ status: 'fail', summary, evidence, fix });
+export const warn = (summary: string, evidence: string[], fix: string | null): Verdict => ({ status: 'warn', summary, evidence, fix });
+export const skip = (summary: string, evidence: string[] = []): Verdict => ({ status: 'skip', summary, evidence, fix: null });
+
+export interface CheckResult extends Verdict {
+  id: string;
+  title: string;
+  ms: number;
+  /** the facts the verdict was made from (for --json and for recording fixtures) */
+  facts?: unknown;
+}

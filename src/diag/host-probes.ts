@@ -1,0 +1,49 @@
+import type { ProbeAgent } from '../netcore/agent/client.js';
+import {
+  ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, readIptables, readSysctl, type IptablesState,
+} from '../netcore/inspect.js';
+
+/** The host side of a doctor run: memoized readings of the namespace that plays the host. */
+export class HostProbes {
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(readonly netns: string | null, readonly agent: ProbeAgent) {}
+
+  private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fn();
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  /** A fresh reading each call: counters are compared before and after a probe. */
+  iptablesNow(backend: 'nft' | 'legacy' = 'nft'): Promise<IptablesState | null> {
+    return readIptables(this.netns, backend);
+  }
+
+  iptables(backend: 'nft' | 'legacy' = 'nft') {
+    return this.once(`ipt-${backend}`, () => readIptables(this.netns, backend));
+  }
+
+  sysctl(key: string) {
+    return this.once(`sysctl-${key}`, () => readSysctl(this.netns, key));
+  }
+
+  moduleLoaded(name: string) {
+    return this.once(`mod-${name}`, () => kernelModuleLoaded(name));
+  }
+
+  listening() {
+    return this.once('listening', () => listeningSockets(this.netns));
+  }
+
+  routes() {
+    return this.once('routes', () => ipv4Routes(this.netns));
+  }
+
+  links() {
+    return this.once('links', () => linkDetails(this.netns));
+  }
+}

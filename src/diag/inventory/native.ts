@@ -1,0 +1,52 @@
+import { isRunning } from '../../netcore/containers.js';
+import { netnsPathOf } from '../../netcore/exec.js';
+import type { HostRef } from '../../netcore/host.js';
+import { readState } from '../../netcore/state/store.js';
+import type { ContainerRecord, HostState, NetworkRecord } from '../../netcore/state/types.js';
+import type { InvContainer, InvNetwork, InventoryProvider } from './types.js';
+
+/** tsdiag's own containers and networks, from the state store of one host. */
+export class NativeInventory implements InventoryProvider {
+  readonly backend = 'native' as const;
+  readonly hostNetns: string | null;
+
+  constructor(private readonly host: HostRef) {
+    this.hostNetns = host.netns;
+  }
+
+  async available(): Promise<boolean> {
+    return true;
+  }
+
+  async listContainers(): Promise<InvContainer[]> {
+    const state = await readState(this.host);
+    return Object.values(state.containers).map((c) => toInvContainer(state, c));
+  }
+
+  async listNetworks(): Promise<InvNetwork[]> {
+    const state = await readState(this.host);
+    return Object.values(state.networks).map(toInvNetwork);
+  }
+}
+
+export function toInvNetwork(n: NetworkRecord): InvNetwork {
+  return {
+    backend: 'native', id: n.id, name: n.name, driver: n.driver, subnet: n.subnet, gateway: n.gateway, internal: n.internal,
+    bridge: n.driver === 'bridge' ? n.device : null, mtu: n.mtu, isDefault: n.isDefault,
+  };
+}
+
+export function toInvContainer(state: HostState, c: ContainerRecord): InvContainer {
+  return {
+    backend: 'native', id: c.id, name: c.name, running: c.netns !== null || isRunning(c),
+    pid: isRunning(c) ? c.pid : null,
+    netnsPath: c.netns ? netnsPathOf(c.netns) : null,
+    networkMode: c.networkMode === 'bridge' ? (c.endpoints[0]?.network ?? 'bridge') : c.networkMode,
+    endpoints: c.endpoints.map((e) => ({
+      network: e.network, networkId: e.networkId, ipv4: e.ipv4, prefixLen: e.prefixLen, mac: e.mac, aliases: e.aliases,
+      hostIf: state.networks[e.network]?.driver === 'bridge' ? e.hostIf : null,
+    })),
+    published: c.ports,
+    resolvConfPath: c.netns ? `/etc/netns/${c.netns}/resolv.conf` : null,
+  };
+}

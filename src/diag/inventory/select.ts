@@ -1,0 +1,37 @@
+import { UsageError } from '../../netcore/errors.js';
+import type { HostRef } from '../../netcore/host.js';
+import { DockerInventory } from './docker.js';
+import { NativeInventory } from './native.js';
+import type { InventoryProvider } from './types.js';
+
+export type BackendChoice = 'native' | 'docker' | 'auto';
+
+export function parseBackend(text: string | undefined): BackendChoice {
+  const v = text ?? 'auto';
+  if (v !== 'native' && v !== 'docker' && v !== 'auto') throw new UsageError(`invalid --backend "${v}": native, docker or auto`);
+  return v;
+}
+
+export function dockerInventory(host: HostRef, env: NodeJS.ProcessEnv): DockerInventory {
+  return new DockerInventory({ dockerHost: env.DOCKER_HOST, hostNetns: host.netns });
+}
+
+/**
+ * The backend that knows these names. auto: whichever knows them all; a name
+ * known to both is an error that says so.
+ */
+export async function pickInventory(choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv, names: string[]): Promise<InventoryProvider> {
+  const native = new NativeInventory(host);
+  if (choice === 'native') return native;
+  const docker = dockerInventory(host, env);
+  if (choice === 'docker') {
+    if (!(await docker.available())) throw new UsageError(`no Docker engine answers at ${env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`);
+    return docker;
+  }
+  const nativeNames = new Set((await native.listContainers()).map((c) => c.name));
+  const dockerNames = (await docker.available()) ? new Set((await docker.listContainers()).map((c) => c.name)) : new Set<string>();
+  const both = names.filter((n) => nativeNames.has(n) && dockerNames.has(n));
+  if (both.length) throw new UsageError(`${both.join(', ')} is known to both tsdiag and Docker: choose with --backend native|docker`);
+  if (names.some((n) => dockerNames.has(n)) && !names.some((n) => nativeNames.has(n))) return docker;
+  return native;
+}
