@@ -26,7 +26,7 @@ export class DoctorContext {
   readonly host: HostProbes;
 
   constructor(readonly target: DoctorTarget, readonly inventory: InventoryProvider, readonly options: { swarm?: boolean } = {}) {
-    this.host = new HostProbes(inventory.hostNetns, this.agentFor(inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null));
+    this.host = new HostProbes(inventory.hostNetns, () => this.agentFor(inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null));
   }
 
   get backend(): string {
@@ -47,6 +47,11 @@ export class DoctorContext {
   /** The agent inside a container's namespace (the host's for --network host). */
   agentIn(c: InvContainer): ProbeAgent {
     return this.agentFor(c.netnsPath ?? (this.inventory.hostNetns ? netnsPathOf(this.inventory.hostNetns) : null));
+  }
+
+  /** Starts the agents of both containers at once: their start-up is most of a healthy run's time. */
+  warmUp(): void {
+    for (const c of [this.target.from, this.target.to]) if (c?.running) this.agentIn(c);
   }
 
   /** Computes a fact once per run. */

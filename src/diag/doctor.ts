@@ -46,6 +46,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const t0 = performance.now();
   const ctx = new DoctorContext(await loadTarget(o), o.inventory, { swarm: o.swarm });
   try {
+    ctx.warmUp();
     if (ctx.target.port === null) ctx.target.port = await defaultPort(ctx);
     const results: CheckResult[] = [];
     const byId = new Map<string, CheckResult>();

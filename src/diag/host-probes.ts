@@ -7,7 +7,12 @@ import {
 export class HostProbes {
   private readonly memo = new Map<string, Promise<unknown>>();
 
-  constructor(readonly netns: string | null, readonly agent: ProbeAgent) {}
+  /** `agent` starts the host's probe agent on first use: most runs never need it */
+  constructor(readonly netns: string | null, private readonly startAgent: () => ProbeAgent) {}
+
+  get agent(): ProbeAgent {
+    return this.startAgent();
+  }
 
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let p = this.memo.get(key) as Promise<T> | undefined;

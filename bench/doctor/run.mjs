@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Wall time of a full `tsdiag doctor web db` on a healthy pair (a lab), median
+// of N runs, against the three commands an expert types first, in the same run:
+// natively `tsdiag inspect web db`, `tsdiag exec web -- ping -c1 <db>`, and a
+// DNS lookup with dig; where a Docker engine runs (TSDIAG_DOCKER_HOST and
+// TSDIAG_DOCKER_NETNS), `docker inspect web db`, `docker exec web nslookup db`,
+// `docker exec web ping -c1 db` against `tsdiag doctor --backend docker`.
+// Usage: node bench/doctor/run.mjs [--runs 7]
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify, parseArgs } from 'node:util';
+
+const run = promisify(execFile);
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
+const RUNS = Number(values.runs);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-bench-doctor-'));
+const lab = `benchdoc${process.pid}`;
+const env = { ...process.env, TSDIAG_STATE_DIR: stateDir };
+
+async function median(fn) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+const tsdiag = (args, extraEnv = {}) => run(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
+
+const out = {};
+await tsdiag(['lab', 'up', '--name', lab]);
+try {
+  const report = JSON.parse((await tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json'])).stdout);
+  out.native = { checks: report.checks.length, failed: report.counts.fail };
+  out.native.doctorMs = await median(() => tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json']));
+  const dbIp = JSON.parse((await tsdiag(['--host-netns', lab, 'inspect', 'db'])).stdout)[0].NetworkSettings.Networks.app.IPAddress;
+  out.native.threeCommandsMs = await median(async () => {
+    await tsdiag(['--host-netns', lab, 'inspect', 'web', 'db']);
+    await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'dig', '+time=1', '+tries=1', 'db']).catch(() => undefined);
+    await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'ping', '-c1', dbIp]);
+  });
+} finally {
+  await tsdiag(['lab', 'down', '--name', lab]).catch(() => undefined);
+}
+
+const dockerHost = process.env.TSDIAG_DOCKER_HOST;
+const dockerNetns = process.env.TSDIAG_DOCKER_NETNS;
+if (dockerHost && dockerNetns) {
+  const docker = (args) => run('/usr/bin/docker', ['-H', dockerHost, ...args]);
+  const tag = `bd${process.pid}`;
+  const net = `${tag}-app`;
+  const [web, db] = [`${tag}-web`, `${tag}-db`];
+  await docker(['network', 'create', net]);
+  try {
+    await docker(['run', '-d', '--name', db, '--network', net, 'tsdiag-busybox:local', 'httpd', '-f', '-p', '5432']);
+    await docker(['run', '-d', '--name', web, '--network', net, 'tsdiag-busybox:local', 'sleep', '3600']);
+    const denv = { DOCKER_HOST: dockerHost };
+    const report = JSON.parse((await tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch((e) => e)).stdout);
+    out.docker = { checks: report.checks.length, failed: report.counts.fail };
+    out.docker.doctorMs = await median(() => tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch(() => undefined));
+    out.docker.threeCommandsMs = await median(async () => {
+      await docker(['inspect', web, db]);
+      await docker(['exec', web, 'nslookup', db]).catch(() => undefined);
+      await docker(['exec', web, 'ping', '-c1', db]);
+    });
+  } finally {
+    await docker(['rm', '-f', web, db]).catch(() => undefined);
+    await docker(['network', 'rm', net]).catch(() => undefined);
+  }
+}
+fs.rmSync(stateDir, { recursive: true, force: true });
+
+for (const [k, v] of Object.entries(out)) {
+  console.log(`${k.padEnd(7)} doctor ${v.doctorMs.toFixed(0)} ms (${v.checks} checks, ${v.failed} failed) vs three commands ${v.threeCommandsMs.toFixed(0)} ms: ratio ${(v.doctorMs / v.threeCommandsMs).toFixed(2)} (aim <= 1; doctor aim < 1000 ms)`);
+}
+if (!out.docker) console.log('no Docker engine (TSDIAG_DOCKER_HOST / TSDIAG_DOCKER_NETNS): docker comparison not run');
+console.log(JSON.stringify(out));
