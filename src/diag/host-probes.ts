@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import type { ProbeAgent } from '../netcore/agent/client.js';
 import {
   ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, readIptables, readSysctl, type IptablesState,
@@ -46,6 +47,11 @@ export class HostProbes {
 
   routes() {
     return this.once('routes', () => ipv4Routes(this.netns));
+  }
+
+  /** a file as the host sees it (resolver files of containers live on the host's filesystem) */
+  readFile(path: string): Promise<string | null> {
+    return this.once(`file-${path}`, () => fs.readFile(path, 'utf8').catch(() => null));
   }
 
   links() {

@@ -50,6 +50,18 @@ describe('doctor on the lab: healthy, S2, S13, and the CLI contract', () => {
     expect((await lab.doctor()).exitCode).toBe(0);
   });
 
+  it('S1: only on the default bridge is named by dns.embedded, with network create/connect as the fix', async () => {
+    await lab.lab('fault', 'S1');
+    const { exitCode, report } = await lab.doctor();
+    expect(exitCode).toBe(1);
+    const c = lab.check(report, 'dns.embedded');
+    expect(c.status).toBe('fail');
+    expect(c.evidence[0]).toMatch(/bridge \(default bridge: no embedded DNS\)/);
+    expect(c.fix).toMatch(new RegExp(`network create app && .* network connect app web && .* network connect app db$`));
+    await lab.lab('heal');
+    expect((await lab.doctor()).exitCode).toBe(0);
+  });
+
   it('--check selects and excludes; --junit writes a report; --port is honoured', async () => {
     const only = await lab.doctor('--check', '^topology');
     expect(only.report.checks.map((c) => c.id)).toEqual(['topology.exists', 'topology.common-network']);

@@ -1,5 +1,6 @@
 import type { Check } from '../check.js';
 import { appListen } from './app.js';
+import { dnsEmbedded } from './dns.js';
 import { reachIcmp, reachTcp } from './reach.js';
 import { topologyCommonNetwork, topologyExists } from './topology.js';
 
@@ -7,6 +8,7 @@ import { topologyCommonNetwork, topologyExists } from './topology.js';
 export const ALL_CHECKS: Check<any>[] = [
   topologyExists,
   topologyCommonNetwork,
+  dnsEmbedded,
   reachIcmp,
   reachTcp,
   appListen,

@@ -20,3 +20,18 @@ export const s2NoSharedNetwork: Fault = {
     await startLabContainers(lab);
   },
 };
+
+/** S1: db and web only on the default bridge, where no container name resolves. */
+export const s1DefaultBridgeOnly: Fault = {
+  id: 'S1',
+  check: 'dns.embedded',
+  description: 'web and db only on the default bridge (no embedded DNS)',
+  async apply(lab) {
+    await stopLabContainers(lab);
+    await startLabContainers(lab, { network: 'bridge' });
+  },
+  async heal(lab) {
+    await stopLabContainers(lab);
+    await startLabContainers(lab);
+  },
+};
