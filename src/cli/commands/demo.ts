@@ -7,12 +7,22 @@ import { createNetwork } from '../../netcore/networks.js';
 import { createSandbox, removeSandbox, sandboxHost } from '../../netcore/sandbox.js';
 import { readState } from '../../netcore/state/store.js';
 import { containerRow, inspectNetworkJson } from '../views.js';
+import { ALL_CHECKS } from '../../diag/checks/index.js';
+import { runDoctor } from '../../diag/doctor.js';
+import { NativeInventory } from '../../diag/inventory/native.js';
+import { renderText } from '../../diag/report.js';
+import { findFault, labDown, labFault, labHeal, labUp, openLab } from '../../netcore/lab/lab.js';
 
-const USAGE = `Usage: tsdiag demo [--keep] [--name SANDBOX]
+const USAGE = `Usage: tsdiag demo [--keep] [--name SANDBOX] [--fault ID]
 
-Builds a sandbox host (nothing changes in this machine's own namespace) with two
-networks and three containers, shows them, pings across them and shows what
-the isolation between networks does, then removes everything (unless --keep).
+The main job, on tsdiag's own sandboxed networks (nothing changes in this
+machine's own namespace, no Docker needed):
+ 1. a sandbox host with two networks and three containers: shown, pinged
+    across, isolation between networks shown;
+ 2. the doctor: a lab with web and db, \`doctor web db\` (all green), a fault
+    built in (default S13: db listens on 127.0.0.1 only), the doctor again
+    (names it and the fix), healed, doctor green again; the lab removed.
+Exit 0 when every step went as expected. --keep keeps the part-1 sandbox.
 `;
 
 export const command: Command = {
@@ -20,7 +30,7 @@ export const command: Command = {
   summary: 'a tour on tsdiag\'s own sandboxed networks (no Docker needed)',
   usage: USAGE,
   async run(args, ctx: CliContext) {
-    const { values } = parse(args, { keep: { type: 'boolean' }, name: { type: 'string' } });
+    const { values } = parse(args, { keep: { type: 'boolean' }, name: { type: 'string' }, fault: { type: 'string' } });
     if (values.help) {
       ctx.stdout.write(USAGE);
       return 0;
@@ -68,6 +78,41 @@ export const command: Command = {
         say(`\nremoved sandbox ${name}`);
       }
     }
+    failures += await doctorStory(ctx, values.fault ?? 'S13');
     return failures ? 1 : 0;
   },
 };
+
+/** Part 2: the doctor on a lab, healthy, with a fault, healed. Returns the number of surprises. */
+async function doctorStory(ctx: CliContext, faultId: string): Promise<number> {
+  const say = (s: string) => ctx.stdout.write(s + '\n');
+  const stateDir = ctx.host.stateDir;
+  const name = `tsdiag-demo-lab-${process.pid}`;
+  const fault = findFault(faultId);
+  let surprises = 0;
+  const doctor = async (expectFail: boolean) => {
+    const report = await runDoctor({ inventory: new NativeInventory(sandboxHost(name, stateDir)), checks: ALL_CHECKS, fromName: 'web', toName: 'db' });
+    ctx.stdout.write(renderText(report));
+    const failed = report.counts.fail > 0;
+    const named = report.checks.some((c) => c.id === fault.check && c.status === 'fail');
+    if (failed !== expectFail || (expectFail && !named)) surprises++;
+  };
+  say(`\n== the doctor: lab ${name}, web and db on network app, db serving TCP 5432`);
+  await labUp(stateDir, { name });
+  try {
+    say(`\n$ tsdiag --host-netns ${name} doctor web db`);
+    await doctor(false);
+    say(`\n$ tsdiag lab fault ${fault.id}     # ${fault.description}`);
+    await labFault(await openLab(stateDir, name), fault.id);
+    say(`\n$ tsdiag --host-netns ${name} doctor web db`);
+    await doctor(true);
+    say('\n$ tsdiag lab heal');
+    await labHeal(await openLab(stateDir, name));
+    say(`\n$ tsdiag --host-netns ${name} doctor web db`);
+    await doctor(false);
+  } finally {
+    await labDown(stateDir, name);
+    say(`\nremoved lab ${name}`);
+  }
+  return surprises;
+}
