@@ -4,7 +4,7 @@ import { hostIpv4Ranges, linkExists } from './hostfacts.js';
 import { hostCtx, type HostCtx } from './hostctx.js';
 import type { HostRef } from './host.js';
 import { DEFAULT_BRIDGE_SUBNET, planSubnet } from './ipam.js';
-import { parseCidr } from './ipv4.js';
+import { overlaps, parseCidr } from './ipv4.js';
 import { newId } from './naming.js';
 import { planBridgeCreate, planBridgeRemove, planCommit } from './plan.js';
 import { readState, withState } from './state/store.js';
@@ -64,8 +64,10 @@ async function describeNetwork(ctx: HostCtx, state: HostState, opts: CreateNetwo
   const ownDevices = new Set(Object.values(state.networks).map((n) => n.device ?? ''));
   const needRoutes = !opts.subnet;
   const hostRoutes = needRoutes ? await hostIpv4Ranges(ctx.netns, ownDevices) : [];
+  // Docker's 172.17.0.0/16 unless something on the host (docker0 itself, a VPN) has it already
+  const defaultFree = isDefault && !hostRoutes.some((r) => overlaps(r, parseCidr(DEFAULT_BRIDGE_SUBNET)));
   const sub = planSubnet({
-    subnet: opts.subnet ?? (isDefault ? DEFAULT_BRIDGE_SUBNET : null),
+    subnet: opts.subnet ?? (defaultFree ? DEFAULT_BRIDGE_SUBNET : null),
     gateway: opts.gateway ?? null,
     ipRange: opts.ipRange ?? null,
     existing,

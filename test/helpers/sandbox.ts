@@ -74,13 +74,29 @@ export class TestSandbox {
   }
 
   /** Everything observable about the sandbox host: to prove that a failed command changed nothing. */
+  private async linkNames(): Promise<string[]> {
+    const links = await execa('ip', ['-n', this.name, '-o', 'link', 'show'], { reject: false });
+    return String(links.stdout).split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0]).filter((x): x is string => !!x).sort();
+  }
+
+  /** The links, once the kernel has finished destroying the veths of removed namespaces (it does so 10-40 ms later). */
+  private async settledLinkNames(): Promise<string[]> {
+    let prev = await this.linkNames();
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const cur = await this.linkNames();
+      if (cur.join() === prev.join()) return cur;
+      prev = cur;
+    }
+    return prev;
+  }
+
   async snapshot(): Promise<string> {
-    const [links, rules, netns] = await Promise.all([
-      execa('ip', ['-n', this.name, '-o', 'link', 'show'], { reject: false }),
+    const [linkNames, rules, netns] = await Promise.all([
+      this.settledLinkNames(),
       execa('nsenter', [`--net=/run/netns/${this.name}`, 'iptables-save'], { reject: false }),
       execa('ip', ['netns', 'list'], { reject: false }),
     ]);
-    const linkNames = String(links.stdout).split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0]).filter(Boolean).sort();
     const ruleLines = String(rules.stdout).split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/g, '')).join('\n');
     const ours = String(netns.stdout).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${this.name}:`)).sort();
     const stateFile = path.join(this.stateDir, `netns-${this.name}`, 'state.json');
