@@ -111,3 +111,65 @@ export async function linkDetails(netns: string | null): Promise<Array<{ ifname:
     ifname: l.ifname, mtu: l.mtu, master: l.master ?? null, kind: l.linkinfo?.info_kind ?? null,
   }));
 }
+
+export type IptablesBackend = 'nft' | 'legacy';
+
+/** Which backend the plain `iptables` command drives here (`iptables -V`: "(nf_tables)" or "(legacy)"); null when absent. */
+export async function iptablesBackendInUse(netns: string | null): Promise<IptablesBackend | null> {
+  const res = await run('iptables', ['-V'], { netns, reject: false });
+  if (res.exitCode !== 0) return null;
+  return /nf_tables/.test(res.stdout) ? 'nft' : 'legacy';
+}
+
+/** The rules one backend holds, read with its own save command (iptables-nft-save or iptables-legacy-save); null when it is not installed. */
+export async function readIptablesOf(netns: string | null, backend: IptablesBackend): Promise<IptablesState | null> {
+  const res = await run(`iptables-${backend}-save`, ['-c'], { netns, reject: false });
+  if (res.exitCode !== 0) return null;
+  return parseIptablesCounters(res.stdout);
+}
+
+export interface AddressEntry { ifname: string; address: string; prefixLen: number }
+
+/** IPv4 addresses of every interface of a host namespace (loopback included: callers filter). */
+export async function ipv4Addresses(netns: string | null): Promise<AddressEntry[]> {
+  const res = await run('ip', ['-j', '-4', 'addr', 'show'], { netns, reject: false });
+  const links = JSON.parse(res.stdout || '[]') as Array<{ ifname: string; addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
+  return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ({ ifname: l.ifname, address: a.local, prefixLen: a.prefixlen })));
+}
+
+export interface VxlanLink {
+  ifname: string;
+  vni: number;
+  /** the peer VTEP of a point-to-point link (null: peers come from the forwarding database) */
+  remote: string | null;
+  local: string | null;
+  dstport: number;
+  /** the bridge the link is a port of */
+  master: string | null;
+}
+
+export async function vxlanLinks(netns: string | null): Promise<VxlanLink[]> {
+  const res = await run('ip', ['-d', '-j', 'link', 'show', 'type', 'vxlan'], { netns, reject: false });
+  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((l) => {
+    const d = l.linkinfo?.info_data ?? {};
+    return { ifname: l.ifname, vni: d.id, remote: d.remote ?? null, local: d.local ?? null, dstport: d.port ?? 4789, master: l.master ?? null };
+  });
+}
+
+export interface FdbEntry { mac: string; dev: string; dst: string | null }
+
+/** Bridge forwarding entries that name a tunnel endpoint (`dst`): where a VXLAN sends a MAC. */
+export async function tunnelFdb(netns: string | null): Promise<FdbEntry[]> {
+  const res = await run('bridge', ['-j', 'fdb', 'show'], { netns, reject: false });
+  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>)
+    .filter((e) => e.dst && e.ifname)
+    .map((e) => ({ mac: e.mac, dev: e.ifname, dst: e.dst }));
+}
+
+export interface NeighbourEntry { dst: string; dev: string; lladdr: string | null }
+
+/** Permanent neighbour entries: what an overlay's control plane writes for containers on other nodes. */
+export async function permanentNeighbours(netns: string | null): Promise<NeighbourEntry[]> {
+  const res = await run('ip', ['-j', '-4', 'neigh', 'show', 'nud', 'permanent'], { netns, reject: false });
+  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((n) => ({ dst: n.dst, dev: n.dev, lladdr: n.lladdr ?? null }));
+}

@@ -124,12 +124,12 @@ export function restoreScript(state: HostState, present: PresentFirewall): strin
       for (const c of owned) out.push(`:${c} - [0:0]`);
       if (table === 'filter' && !presentChains.has(CHAINS.user)) out.push(`:${CHAINS.user} - [0:0]`, `-A ${CHAINS.user} -j RETURN`);
       for (const c of owned) for (const r of rules[table][c]!) out.push(`-A ${c} ${r}`);
-      // insert in reverse at position 1 so that the jumps end up first and in order
+      // Take out the jumps that are there and insert all of them again, in reverse at
+      // position 1, so they stand first and in order (TSDIAG-USER before TSDIAG-FORWARD)
+      // even when only one was missing; it is one atomic restore, so no packet sees a gap.
       const jumps = JUMPS[table];
-      for (let i = jumps.length - 1; i >= 0; i--) {
-        const j = jumps[i]!;
-        if (!present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-I ${j.chain} 1 ${j.rule}`);
-      }
+      for (const j of jumps) if (present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-D ${j.chain} ${j.rule}`);
+      for (let i = jumps.length - 1; i >= 0; i--) out.push(`-I ${jumps[i]!.chain} 1 ${jumps[i]!.rule}`);
     } else {
       for (const j of JUMPS[table]) if (present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-D ${j.chain} ${j.rule}`);
       for (const c of owned) if (presentChains.has(c)) out.push(`:${c} - [0:0]`);

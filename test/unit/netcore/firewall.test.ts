@@ -30,13 +30,19 @@ describe('firewall rules from state', () => {
     expect(r.filter['TSDIAG-ISOLATION-STAGE-1']).toContain('-i br-b ! -d 172.19.0.0/16 -j DROP');
   });
 
-  it('inserts only missing jumps and keeps the user chain', () => {
+  it('puts the jumps back first and in order, and keeps the user chain', () => {
     const present = parseIptablesSave(['*filter', ':FORWARD DROP [0:0]', ':TSDIAG-USER - [0:0]', '-A FORWARD -j TSDIAG-USER',
       '-A TSDIAG-USER -p tcp --dport 5432 -j DROP', 'COMMIT'].join('\n'));
-    const script = restoreScript(stateWith(), present);
-    expect(script).toContain('-I FORWARD 1 -j TSDIAG-FORWARD');
-    expect(script).not.toContain('-I FORWARD 1 -j TSDIAG-USER');
-    expect(script).not.toContain(':TSDIAG-USER');
+    const script = restoreScript(stateWith(), present).split('\n');
+    expect(script).not.toContain(':TSDIAG-USER - [0:0]');
+    // the jump that was there is taken out and both go back first, TSDIAG-USER before TSDIAG-FORWARD
+    const del = script.indexOf('-D FORWARD -j TSDIAG-USER');
+    const insFwd = script.indexOf('-I FORWARD 1 -j TSDIAG-FORWARD');
+    const insUser = script.indexOf('-I FORWARD 1 -j TSDIAG-USER');
+    expect(del).toBeGreaterThan(-1);
+    expect(del).toBeLessThan(insFwd);
+    expect(insFwd).toBeLessThan(insUser);
+    expect(script).not.toContain('-D FORWARD -j TSDIAG-FORWARD');
   });
 
   it('removes jumps and chains when no network is left, but not a user chain with rules', () => {
