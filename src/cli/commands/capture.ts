@@ -1,0 +1,270 @@
+import { UsageError } from '../../netcore/errors.js';
+import type { HostRef } from '../../netcore/host.js';
+import { readState } from '../../netcore/state/store.js';
+import { linkTypeText } from '../../netcore/capture/link-types.js';
+import { LiveCapture } from '../../netcore/capture/live.js';
+import { runLiveCapture, type CaptureInterface } from '../../netcore/capture/live-run.js';
+import { DEFAULT_SNAPLEN, PcapReader } from '../../netcore/capture/pcap-file.js';
+import { LinePrinter } from '../../netcore/capture/print.js';
+import { printPcapFile } from '../../netcore/capture/read-file.js';
+import { TextOut } from '../../netcore/capture/text-out.js';
+import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../netcore/capture/timestamp.js';
+import type { CliContext, Command } from '../command.js';
+import { reexecInHostNetns } from '../reexec.js';
+
+const USAGE = `Usage: tsdiag capture [options] [IFACE] [FILTER...]
+
+Live capture and pcap files, printed the way tcpdump -n prints them.
+
+Options:
+  -i IFACE          capture on this interface (or give it as the first argument)
+  --container NAME  capture on the host end of a container's veth (every endpoint)
+  -c N              stop after N packets
+  -w FILE           write packets to a pcap file (snap length 262144) instead of printing
+  --pcapng          with -w: write pcapng, one interface block per interface (web:eth0)
+  -r FILE           print a saved pcap file
+  -n                accepted for tcpdump habits (addresses are never resolved)
+  -e                print the link-level header
+  -t | -tt | -ttt | -tttt | -ttttt
+                    no time, epoch, since previous packet, with date, since first packet
+  -s SNAPLEN        bytes to capture of each packet (default 262144)
+  --names           container names next to their addresses: 172.18.0.3(db)
+  --help            this text
+FILTER is a BPF expression in tcpdump's syntax, compiled by libpcap.
+On exit prints tcpdump's counters on stderr. Ctrl-C or SIGTERM ends a capture
+with every record whole. Exit codes: 0 done, 1 capture failed, 2 bad input.
+`;
+
+export interface CaptureArgs {
+  iface: string | null;
+  container: string | null;
+  count: number | null;
+  writeFile: string | null;
+  readFile: string | null;
+  linkHeader: boolean;
+  timestamps: TimestampStyle;
+  snaplen: number;
+  names: boolean;
+  pcapng: boolean;
+  help: boolean;
+  filter: string;
+}
+
+const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container']);
+
+function positiveInt(flag: string, value: string): number {
+  if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new UsageError(`invalid ${flag} "${value}": expected a positive number`);
+  return Number(value);
+}
+
+/** tcpdump-style arguments: options first (also -ni eth0 style clusters of -n/-e), then [IFACE] and the filter words. */
+export function parseCaptureArgs(args: string[]): CaptureArgs {
+  const a: CaptureArgs = {
+    iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false,
+    timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '',
+  };
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    let arg = args[i]!;
+    if (arg === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    let inlineValue: string | null = null;
+    if (eq > 0) {
+      inlineValue = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    // -ni eth0, -nne: leading n/e letters, maybe ending in a value option
+    const cluster = /^-([ne]+)([icwrs])?$/.exec(arg);
+    if (cluster && (cluster[1]!.length > 1 || cluster[2])) {
+      if (cluster[1]!.includes('e')) a.linkHeader = true;
+      if (!cluster[2]) continue;
+      arg = `-${cluster[2]}`;
+    }
+    const value = () => {
+      if (inlineValue !== null) return inlineValue;
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`option ${arg} needs a value (see tsdiag capture --help)`);
+      return v;
+    };
+    if (arg in TIMESTAMP_FLAGS) {
+      a.timestamps = TIMESTAMP_FLAGS[arg]!;
+      continue;
+    }
+    switch (arg) {
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      case '-n':
+      case '-nn':
+        break;
+      case '-e':
+        a.linkHeader = true;
+        break;
+      case '--names':
+        a.names = true;
+        break;
+      case '--pcapng':
+        a.pcapng = true;
+        break;
+      case '-i':
+        a.iface = value();
+        break;
+      case '--container':
+        a.container = value();
+        break;
+      case '-c':
+        a.count = positiveInt('-c', value());
+        break;
+      case '-w':
+        a.writeFile = value();
+        break;
+      case '-r':
+        a.readFile = value();
+        break;
+      case '-s': {
+        const v = value();
+        if (!/^[0-9]+$/.test(v)) throw new UsageError(`invalid -s "${v}": expected a number`);
+        a.snaplen = Number(v) === 0 ? DEFAULT_SNAPLEN : Math.min(Number(v), DEFAULT_SNAPLEN);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${arg} (see tsdiag capture --help)`);
+    }
+    if (!VALUE_OPTIONS.has(arg) && inlineValue !== null) throw new UsageError(`option ${arg} takes no value`);
+  }
+  if (!a.iface && !a.container && !a.readFile && positionals.length > 0) a.iface = positionals.shift()!;
+  a.filter = positionals.join(' ');
+  if (a.help) return a;
+  const sources = [a.iface, a.container, a.readFile].filter((s) => s !== null).length;
+  if (sources === 0) throw new UsageError('nothing to capture: give an interface (-i IFACE), --container NAME or -r FILE');
+  if (sources > 1) throw new UsageError('give only one of -i IFACE, --container NAME and -r FILE');
+  if (a.pcapng && !a.writeFile) throw new UsageError('--pcapng needs -w FILE');
+  if (a.readFile && a.writeFile) throw new UsageError('-r and -w together are not supported: copy the file instead');
+  return a;
+}
+
+/**
+ * Where containers are: the host ends of their veths and the addresses to
+ * name. tsdiag's own state store by default; the Docker backend plugs in here.
+ */
+export interface CaptureTargets {
+  containerInterfaces(name: string): Promise<CaptureInterface[]>;
+  addressNames(): Promise<Map<string, string>>;
+}
+
+export function nativeTargets(host: HostRef): CaptureTargets {
+  return {
+    async containerInterfaces(name) {
+      const c = (await readState(host)).containers[name];
+      if (!c) throw new UsageError(`no such container: ${name}`);
+      const ifs = c.endpoints.filter((e) => e.hostIf).map((e) => ({ device: e.hostIf!, label: `${name}:${e.ifname}` }));
+      if (ifs.length === 0) throw new UsageError(`container ${name} has no veth on the host (network mode ${c.networkMode})`);
+      return ifs;
+    },
+    async addressNames() {
+      const names = new Map<string, string>();
+      for (const c of Object.values((await readState(host)).containers)) {
+        for (const e of c.endpoints) {
+          names.set(e.ipv4, c.name);
+          if (e.ipv6) names.set(e.ipv6, c.name);
+        }
+      }
+      return names;
+    },
+  };
+}
+
+function plural(n: number, what: string): string {
+  return `${n} packet${n === 1 ? '' : 's'} ${what}\n`;
+}
+
+export function makeCaptureCommand(targetsFor: (ctx: CliContext) => CaptureTargets = (ctx) => nativeTargets(ctx.host)): Command {
+  return {
+    name: 'capture',
+    summary: 'capture packets live or read pcap files, printed like tcpdump',
+    usage: USAGE,
+    async run(args, ctx) {
+      try {
+        const a = parseCaptureArgs(args);
+        if (a.help) {
+          ctx.stdout.write(USAGE);
+          return 0;
+        }
+        if (!a.readFile) {
+          const code = await reexecInHostNetns(ctx, ['capture', ...args]);
+          if (code !== null) return code;
+        }
+        return await capture(a, ctx, targetsFor(ctx));
+      } catch (err) {
+        const code = (err as { exitCode?: number }).exitCode ?? 1;
+        ctx.stderr.write(`tsdiag capture: ${(err as Error).message}\n`);
+        return code;
+      }
+    },
+  };
+}
+
+export const command: Command = makeCaptureCommand();
+
+async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets): Promise<number> {
+  const out = new TextOut(ctx.stdout);
+  const print = { linkHeader: a.linkHeader, timestamps: a.timestamps, names: a.names ? await targets.addressNames() : null };
+  if (a.readFile) {
+    if (!a.filter) {
+      await printPcapFile(a.readFile, { ...print, count: a.count }, out);
+      return 0;
+    }
+    return await printFiltered(a, print, out);
+  }
+  const interfaces: CaptureInterface[] = a.container ? await targets.containerInterfaces(a.container) : [{ device: a.iface!, label: a.iface! }];
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await runLiveCapture({
+      interfaces, filter: a.filter, snaplen: a.snaplen, count: a.count, writeFile: a.writeFile, pcapng: a.pcapng,
+      print, out, stop: stop.signal,
+      onListening: (linkTypes) => {
+        const where = interfaces.map((i) => i.device).join(', ');
+        ctx.stderr.write(`listening on ${where}, link-type ${linkTypeText(linkTypes[0]!)}, snapshot length ${a.snaplen} bytes\n`);
+      },
+    });
+    ctx.stderr.write(plural(result.captured, 'captured') + plural(result.stats.received, 'received by filter') + plural(result.stats.dropped, 'dropped by kernel'));
+    if (result.stats.ifDropped) ctx.stderr.write(plural(result.stats.ifDropped, 'dropped by interface'));
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** -r FILE FILTER: the file is checked record by record first (libpcap stays silent on broken files), then libpcap filters it */
+async function printFiltered(a: CaptureArgs, print: { linkHeader: boolean; timestamps: TimestampStyle; names: Map<string, string> | null }, out: TextOut): Promise<number> {
+  const reader = PcapReader.open(a.readFile!);
+  try {
+    while (reader.read(() => undefined, 1 << 16));
+  } finally {
+    reader.close();
+  }
+  let printed = 0;
+  const limit = a.count ?? Infinity;
+  await LiveCapture.replayFiltered(a.readFile!, a.filter, (linkType) => {
+    const printer = new LinePrinter(linkType, print);
+    return (buf, caplen, wireLen, sec, usec) => {
+      if (printed >= limit) return;
+      printed++;
+      out.line(printer.line(buf, 0, caplen, wireLen, sec, usec));
+    };
+  });
+  await out.flush();
+  return 0;
+}

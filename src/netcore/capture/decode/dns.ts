@@ -1,0 +1,266 @@
+import { ipv4String, ipv6String } from './addr.js';
+import { dnsClassName, dnsTypeName, OPCODES, rcodeText } from './dns-names.js';
+import { TRUNCATED, type Packet } from './packet.js';
+
+const INDIRECT = 0xc0;
+const T_OPT = 41;
+const CLASS_IN = 1;
+
+/**
+ * A DNS message as tcpdump's domain_print without -v: queries as
+ * `id+ [1au] A? name. (len)`, responses as `id* 1/0/1 A addr (len)`.
+ * Over TCP the two-byte length prefix comes first.
+ */
+export function domainPrint(p: Packet, off: number, length: number, overTcp: boolean, mdns = false): void {
+  p.proto = 'domain';
+  if (overTcp) {
+    if (length < 2) {
+      p.out += ` [DNS over TCP: length ${length} < 2] (invalid)`;
+      return;
+    }
+    length -= 2;
+    const prefix = p.u16(off);
+    if (prefix !== length) {
+      p.out += ` [prefix length(${prefix}) != length(${length})] (invalid)`;
+      return;
+    }
+    off += 2;
+    p.out += ' ';
+  }
+  if (length < 12) {
+    p.out += `domain [length ${length} < 12] (invalid)`;
+    return;
+  }
+  p.need(off, 12);
+  const id = p.u16(off);
+  const flags = p.u16(off + 2);
+  const qd = p.u16(off + 4);
+  const an = p.u16(off + 6);
+  const ns = p.u16(off + 8);
+  const ar = p.u16(off + 10);
+  const opcode = (flags >> 11) & 0xf;
+  if (flags & 0x8000) {
+    const rcode = (flags & 0xf) | (extendedRcode(p, off, qd, an + ns, ar) << 4);
+    p.out += `${id}${OPCODES[opcode]}${rcodeText(rcode)}${flags & 0x0400 ? '*' : ''}${flags & 0x0080 ? '' : '-'}${flags & 0x0200 ? '|' : ''}${flags & 0x0020 ? '$' : ''}`;
+    if (qd !== 1) p.out += ` [${qd}q]`;
+    let cp = off + 12;
+    for (let i = 0; i < qd; i++) {
+      if (i !== 0) p.out += ',';
+      const next = skipName(p, cp);
+      if (next < 0) throw TRUNCATED;
+      cp = next + 4;
+    }
+    p.out += ` ${an}/${ns}/${ar}`;
+    for (let i = 0; i < an; i++) {
+      if (i > 0) {
+        if (cp >= p.end) throw TRUNCATED;
+        p.out += ',';
+      }
+      cp = recordPrint(p, cp, off, mdns);
+      if (cp < 0) throw TRUNCATED;
+    }
+  } else {
+    p.out += `${id}${OPCODES[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`;
+    if (flags & 0x6cf) p.out += ` [b2&3=0x${flags.toString(16)}]`;
+    if (opcode === 1) {
+      if (qd) p.out += ` [${qd}q]`;
+      if (an !== 1) p.out += ` [${an}a]`;
+    } else {
+      if (an) p.out += ` [${an}a]`;
+      if (qd !== 1) p.out += ` [${qd}q]`;
+    }
+    if (ns) p.out += ` [${ns}n]`;
+    if (ar) p.out += ` [${ar}au]`;
+    let cp = off + 12;
+    let left = qd;
+    if (left) {
+      cp = questionPrint(p, cp, off, mdns);
+      left--;
+      while (cp < p.end && left) {
+        cp = questionPrint(p, cp, off, mdns);
+        left--;
+      }
+    }
+    if (left) throw TRUNCATED;
+  }
+  p.out += ` (${length})`;
+}
+
+/** The upper bits of the rcode from an OPT record, found the way tcpdump looks for it. */
+function extendedRcode(p: Packet, msg: number, qd: number, anNs: number, ar: number): number {
+  let cp = msg + 12;
+  const end = p.end;
+  for (let i = 0; i < qd; i++) {
+    cp = skipName(p, cp);
+    if (cp < 0) return 0;
+    cp += 4;
+    if (cp >= end) return 0;
+  }
+  for (let i = 0; i < anNs; i++) {
+    cp = skipName(p, cp);
+    if (cp < 0) return 0;
+    cp += 8;
+    if (cp + 2 > end) return 0;
+    cp += 2 + p.u16(cp);
+    if (cp >= end) return 0;
+  }
+  for (let i = 0; i < ar; i++) {
+    cp = skipName(p, cp);
+    if (cp < 0 || cp + 2 > end) return 0;
+    const type = p.u16(cp);
+    cp += 4;
+    if (cp + 1 > end) return 0;
+    if (type === T_OPT) return p.buf[cp]!;
+    cp += 4;
+    if (cp + 2 > end) return 0;
+    cp += 2 + p.u16(cp);
+    if (cp >= end) return 0;
+  }
+  return 0;
+}
+
+/** past a (possibly compressed) name; -1 when it runs out of captured bytes or is malformed */
+function skipName(p: Packet, cp: number): number {
+  if (cp >= p.end) return -1;
+  let i = p.buf[cp++]!;
+  while (i) {
+    const kind = i & INDIRECT;
+    if (kind === INDIRECT) return cp + 1;
+    if (kind !== 0) return -1;
+    cp += i;
+    if (cp >= p.end) return -1;
+    i = p.buf[cp++]!;
+  }
+  return cp;
+}
+
+function questionPrint(p: Packet, cp: number, msg: number, mdns: boolean): number {
+  const afterName = skipName(p, cp);
+  if (afterName < 0 || !p.has(afterName, 4)) throw TRUNCATED;
+  const type = p.u16(afterName);
+  const rawClass = p.u16(afterName + 2);
+  const cls = mdns ? rawClass & 0x7fff : rawClass;
+  p.out += ` ${dnsTypeName(type)}`;
+  if (cls !== CLASS_IN) p.out += ` ${dnsClassName(cls)}`;
+  if (mdns) p.out += rawClass & 0x8000 ? ' (QU)' : ' (QM)';
+  p.out += '? ';
+  namePrint(p, cp, msg);
+  return afterName + 4;
+}
+
+/** One answer record; returns the offset after it, or -1 when truncated (tcpdump: [|domain]). */
+function recordPrint(p: Packet, cp: number, msg: number, mdns: boolean): number {
+  cp = skipName(p, cp);
+  if (cp < 0 || !p.has(cp, 10)) return p.end;
+  const type = p.u16(cp);
+  const rawClass = p.u16(cp + 2);
+  const cls = mdns ? rawClass & 0x7fff : rawClass;
+  if (cls !== CLASS_IN && type !== T_OPT) p.out += ` ${dnsClassName(cls)}`;
+  if (mdns && rawClass & 0x8000) p.out += ' (Cache flush)';
+  const rdlen = p.u16(cp + 8);
+  const rd = cp + 10;
+  const next = rd + rdlen;
+  p.out += ` ${dnsTypeName(type)}`;
+  if (next > p.end) return -1;
+  switch (type) {
+    case 1:
+      p.out += ` ${ipv4String(p.buf, rd)}`;
+      break;
+    case 28:
+      p.out += ` ${ipv6String(p.buf, rd)}`;
+      break;
+    case 2:
+    case 5:
+    case 12:
+    case 39:
+      p.out += ' ';
+      namePrint(p, rd, msg);
+      break;
+    case 15:
+      p.out += ' ';
+      namePrint(p, rd + 2, msg);
+      p.out += ` ${p.u16(rd)}`;
+      break;
+    case 33:
+      p.out += ' ';
+      namePrint(p, rd + 6, msg);
+      p.out += `:${p.u16(rd + 4)} ${p.u16(rd)} ${p.u16(rd + 2)}`;
+      break;
+    case 16:
+      for (let c = rd; c < next; ) {
+        const n = p.u8(c);
+        p.need(c + 1, n);
+        p.out += ` "${printable(p.buf, c + 1, n)}"`;
+        c += 1 + n;
+      }
+      break;
+    case T_OPT:
+      p.out += ` UDPsize=${rawClass}`;
+      if (p.u16(cp + 6) & 0x8000) p.out += ' DO';
+      break;
+  }
+  return next;
+}
+
+/** A domain name with compression, as tcpdump's fqdn_print (root is `.`). */
+function namePrint(p: Packet, cp: number, msg: number): void {
+  let maxOffset = cp - msg;
+  let i = p.u8(cp++);
+  if (i === 0) {
+    p.out += '.';
+    return;
+  }
+  let chars = 0;
+  while (i && cp < p.end) {
+    if ((i & INDIRECT) === INDIRECT) {
+      const offset = ((i << 8) | p.u8(cp)) & 0x3fff;
+      if (offset >= maxOffset) {
+        p.out += '<BAD PTR>';
+        throw TRUNCATED;
+      }
+      maxOffset = offset;
+      cp = msg + offset;
+      i = p.u8(cp++);
+      continue;
+    }
+    if (i & INDIRECT) {
+      p.out += `<ELT ${i & 0x3f}>`;
+      throw TRUNCATED;
+    }
+    if (chars + i <= 255) {
+      p.need(cp, i);
+      p.out += printable(p.buf, cp, i);
+    } else if (chars < 255) {
+      p.need(cp, 255 - chars);
+      p.out += printable(p.buf, cp, 255 - chars);
+    }
+    chars += i;
+    cp += i;
+    if (chars <= 255) p.out += '.';
+    chars++;
+    i = p.u8(cp++);
+  }
+  if (chars > 255) p.out += '<DOMAIN NAME TOO LONG>';
+}
+
+/** tcpdump's fn_print_char: `M-` for the high bit, `^X` for control characters */
+function printable(buf: Buffer, off: number, n: number): string {
+  let s = '';
+  for (let k = 0; k < n; k++) {
+    let c = buf[off + k]!;
+    if (c >= 0x20 && c < 0x7f) {
+      s += String.fromCharCode(c);
+      continue;
+    }
+    if (c >= 0x80) {
+      c &= 0x7f;
+      s += 'M-';
+    }
+    if (c < 0x20 || c === 0x7f) {
+      c ^= 0x40;
+      s += '^';
+    }
+    s += String.fromCharCode(c);
+  }
+  return s;
+}

@@ -1,0 +1,30 @@
+import { icmpPrint } from './icmp.js';
+import { icmp6Print } from './icmp6.js';
+import type { Packet } from './packet.js';
+import { tcpPrint } from './tcp.js';
+import { udpPrint } from './udp.js';
+
+/** The upper layer of an IP packet (tcpdump's ip_demux_print); unknown protocols get their number and length. */
+export function ipDemux(p: Packet, off: number, len: number, ipOff: number, v6: boolean, proto: number, fragmented: boolean): void {
+  switch (proto) {
+    case 6:
+      tcpPrint(p, off, len, ipOff, v6);
+      return;
+    case 17:
+      udpPrint(p, off, len, ipOff, v6, fragmented);
+      return;
+    case 1:
+      if (!v6) {
+        icmpPrint(p, off, len);
+        return;
+      }
+      break;
+    case 58:
+      icmp6Print(p, off, len);
+      return;
+    case 59:
+      p.out += 'no next header';
+      return;
+  }
+  p.out += ` ip-proto-${proto} ${len}`;
+}

@@ -1,0 +1,189 @@
+import { domainPrint } from './dns.js';
+import { httpPrint } from './http.js';
+import { TRUNCATED, TRUNCATED_DONE, type Packet } from './packet.js';
+import { transportAddresses, transportAddressesNoPorts } from './transport-addr.js';
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const PSH = 0x08;
+const ACK = 0x10;
+const URG = 0x20;
+const ECE = 0x40;
+const CWR = 0x80;
+
+const OPTION_NAMES: Record<number, string> = {
+  0: 'eol', 1: 'nop', 2: 'mss', 3: 'wscale', 4: 'sackOK', 5: 'sack', 6: 'echo', 7: 'echoreply', 8: 'TS',
+  11: 'cc', 12: 'ccnew', 13: 'ccecho', 19: 'md5', 28: 'uto', 29: 'tcp-ao', 30: 'mptcp', 34: 'tfo', 253: 'exp', 254: 'exp',
+};
+
+const FLAG_TEXT: string[] = Array.from({ length: 256 }, (_, f) => {
+  let s = '';
+  if (f & FIN) s += 'F';
+  if (f & SYN) s += 'S';
+  if (f & RST) s += 'R';
+  if (f & PSH) s += 'P';
+  if (f & ACK) s += '.';
+  if (f & URG) s += 'U';
+  if (f & ECE) s += 'E';
+  if (f & CWR) s += 'W';
+  return s || 'none';
+});
+
+const scratch = [0, 0, 0, 0];
+
+/** TCP as tcpdump's tcp_print without -v: flags, seq/ack, win, options, length, then DNS or HTTP payloads. */
+export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6: boolean): void {
+  p.proto = 'tcp';
+  if (!p.has(off, 4)) {
+    transportAddressesNoPorts(p, ipOff, v6, 6);
+    throw TRUNCATED;
+  }
+  const sport = p.u16(off);
+  const dport = p.u16(off + 2);
+  transportAddresses(p, ipOff, v6, 6, sport, dport);
+  p.need(off, 20);
+  let hlen = (p.buf[off + 12]! >> 4) * 4;
+  if (hlen < 20) {
+    p.out += ` tcp ${len - hlen} [bad hdr length ${hlen} - too short, < 20]`;
+    return;
+  }
+  let seq = p.u32(off + 4);
+  let ack = p.u32(off + 8);
+  const win = p.u16(off + 14);
+  const urp = p.u16(off + 18);
+  const flags = p.buf[off + 13]!;
+  p.out += `Flags [${FLAG_TEXT[flags]}]`;
+  let rev = false;
+  let baseSeq = 0;
+  let baseAck = 0;
+  if (flags & ACK) {
+    const addrLen = v6 ? 16 : 4;
+    const src = ipOff + (v6 ? 8 : 12);
+    const dst = src + addrLen;
+    rev = sport > dport || (sport === dport && p.buf.compare(p.buf, dst, dst + addrLen, src, src + addrLen) < 0);
+    const a = p.buf.toString('latin1', src, src + addrLen);
+    const b = p.buf.toString('latin1', dst, dst + addrLen);
+    const key = rev ? `${b}${a}${dport}:${sport}` : `${a}${b}${sport}:${dport}`;
+    p.tcpSequences.relative(key, rev, seq, ack, (flags & SYN) !== 0, scratch);
+    seq = scratch[0]!;
+    ack = scratch[1]!;
+    baseSeq = scratch[2]!;
+    baseAck = scratch[3]!;
+  }
+  if (hlen > len) {
+    p.out += ` [bad hdr length ${hlen} - too long, > ${len}]`;
+    return;
+  }
+  const dataLen = len - hlen;
+  if (dataLen > 0 || flags & (SYN | FIN | RST)) {
+    p.out += `, seq ${seq}`;
+    if (dataLen > 0) p.out += `:${(seq + dataLen) >>> 0}`;
+  }
+  if (flags & ACK) p.out += `, ack ${ack}`;
+  p.out += `, win ${win}`;
+  if (flags & URG) p.out += `, urg ${urp}`;
+  if (hlen > 20) optionsPrint(p, off + 20, hlen - 20, rev ? baseSeq : baseAck);
+  p.out += `, length ${dataLen}`;
+  if (dataLen === 0) return;
+  const payload = off + hlen;
+  if (sport === 80 || dport === 80 || sport === 8080 || dport === 8080) {
+    p.out += ': ';
+    httpPrint(p, payload, dataLen);
+  } else if (sport === 53 || dport === 53) {
+    domainPrint(p, payload, dataLen, true);
+  }
+}
+
+function optionsPrint(p: Packet, off: number, hlen: number, sackBase: number): void {
+  p.out += ', options [';
+  // as tcpdump: after the first option, a bad or truncated one also closes the list
+  let sep = '';
+  let cp = off;
+  try {
+    while (hlen > 0) {
+      p.out += sep;
+      const opt = p.u8(cp++);
+      let len = 1;
+      if (opt > 1) {
+        len = p.u8(cp++);
+        if (len < 2 || len > hlen) throw BAD_OPT;
+        hlen--;
+      }
+      hlen--;
+      p.out += OPTION_NAMES[opt] ?? `unknown-${opt}`;
+      let datalen = 0;
+      const lenCheck = (l: number) => {
+        if (l > hlen) throw BAD_OPT;
+        p.need(cp, l);
+      };
+      switch (opt) {
+        case 2:
+          datalen = 2;
+          lenCheck(2);
+          p.out += ` ${p.u16(cp)}`;
+          break;
+        case 3:
+          datalen = 1;
+          lenCheck(1);
+          p.out += ` ${p.u8(cp)}`;
+          break;
+        case 5:
+          datalen = len - 2;
+          if (datalen % 8 !== 0) p.out += ' invalid sack';
+          else {
+            p.out += ` ${datalen / 8} `;
+            for (let i = 0; i < datalen; i += 8) {
+              lenCheck(i + 8);
+              p.out += `{${(p.u32(cp + i) - sackBase) >>> 0}:${(p.u32(cp + i + 4) - sackBase) >>> 0}}`;
+            }
+          }
+          break;
+        case 6:
+        case 7:
+        case 11:
+        case 12:
+        case 13:
+          datalen = 4;
+          lenCheck(4);
+          p.out += ` ${p.u32(cp)}`;
+          break;
+        case 8:
+          datalen = 8;
+          lenCheck(8);
+          p.out += ` val ${p.u32(cp)} ecr ${p.u32(cp + 4)}`;
+          break;
+        case 0:
+        case 1:
+        case 4:
+          break;
+        default:
+          datalen = len - 2;
+          if (datalen) p.out += ' 0x';
+          for (let i = 0; i < datalen; i++) {
+            lenCheck(i + 1);
+            p.out += p.buf[cp + i]!.toString(16).padStart(2, '0');
+          }
+      }
+      cp += datalen;
+      hlen -= datalen;
+      const expected = datalen + (opt > 1 ? 2 : 1);
+      if (expected !== len) p.out += `[len ${len}]`;
+      sep = ',';
+      if (opt === 0) break;
+    }
+  } catch (err) {
+    if (err === BAD_OPT) {
+      p.out += sep ? '[bad opt]]' : '[bad opt]';
+      return;
+    }
+    if (err === TRUNCATED) {
+      p.out += sep ? ' [|tcp]>' : ' [|tcp]';
+      throw TRUNCATED_DONE;
+    }
+    throw err;
+  }
+  p.out += ']';
+}
+
+const BAD_OPT = Symbol('bad tcp option');
