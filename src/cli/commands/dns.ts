@@ -1,0 +1,218 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from '../args.js';
+import type { CliContext, Command } from '../command.js';
+import { reexecInHostNetns } from '../reexec.js';
+import { OperationError, UsageError } from '../../netcore/errors.js';
+import { hostStateDir, type HostRef } from '../../netcore/host.js';
+import { readState } from '../../netcore/state/store.js';
+import { claimPidFile, pidAlive, releasePidFile, runningPid } from '../../dns/pidfile.js';
+import { gatewayAddresses } from '../../dns/records.js';
+import { startDnsService } from '../../dns/service.js';
+import { streamLogger } from '../../dns/log.js';
+import { DNS_PORT, formatUpstream, parseUpstream } from '../../dns/upstreams.js';
+
+const USAGE = `Usage: tsdiag dns COMMAND
+
+The embedded DNS server: names of containers on user-defined networks, as
+Docker's resolver gives them, on port 53 of each network's gateway.
+
+Commands:
+  serve [--port N] [--listen ADDR[:PORT]]... [--upstream ADDR[:PORT]]... [--quiet]
+                    run the server in the foreground (follows the state store;
+                    upstreams default to the host's resolver file, max 3)
+  status            is the server running (exit 0) or not (exit 1), and where
+  stop              stop the server
+  log [-f]          the query log (-f: follow it)
+
+Files: dns.pid and dns.log in the host's state directory.
+Log line: time transport client name type rcode answers microseconds.
+`;
+
+export const pidFileOf = (host: HostRef) => path.join(hostStateDir(host), 'dns.pid');
+export const logFileOf = (host: HostRef) => path.join(hostStateDir(host), 'dns.log');
+
+function noPositionals(positionals: string[], sub: string): void {
+  if (positionals.length) throw new UsageError(`dns ${sub} takes no arguments (see tsdiag dns --help)`);
+}
+
+function listenAddressOf(text: string, port: number) {
+  const u = parseUpstream(text.includes(':') || text.startsWith('[') ? text : `${text}:${port}`);
+  return { address: u.address, port: u.port };
+}
+
+async function serve(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {
+    port: { type: 'string', short: 'p' }, listen: { type: 'string', multiple: true },
+    upstream: { type: 'string', multiple: true }, quiet: { type: 'boolean', short: 'q' },
+  });
+  if (values.help) return help(ctx);
+  noPositionals(positionals, 'serve');
+  const port = values.port === undefined ? DNS_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`invalid --port "${values.port}"`);
+  const listen = values.listen?.map((l) => listenAddressOf(l, port));
+  const upstreams = values.upstream?.map(parseUpstream);
+
+  const inner = await reexecInHostNetns(ctx, ['dns', 'serve', ...args]);
+  if (inner !== null) return inner;
+
+  fs.mkdirSync(hostStateDir(ctx.host), { recursive: true });
+  const pidFile = pidFileOf(ctx.host);
+  const claim = await claimPidFile(pidFile);
+  if (!claim.claimed) {
+    ctx.stderr.write(`tsdiag dns: already running (pid ${claim.owner})\n`);
+    return 0;
+  }
+  const note = (line: string) => ctx.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  try {
+    const service = await startDnsService(ctx.host, {
+      port, listen, upstreams,
+      log: values.quiet ? undefined : streamLogger(ctx.stdout),
+      onError: note,
+      onListen: (bound, pending) => {
+        const fmt = (l: { address: string; port: number }[]) => l.map((a) => `${a.address}:${a.port}`).join(' ') || '-';
+        note(`listening on ${fmt(bound)}; pending ${fmt(pending)}`);
+      },
+    });
+    note(`tsdiag dns serving (pid ${process.pid}); upstreams ${(upstreams ?? []).map(formatUpstream).join(' ') || 'from the host resolver file'}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await service.close();
+    note('tsdiag dns stopped');
+    return 0;
+  } finally {
+    await releasePidFile(pidFile);
+  }
+}
+
+async function status(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return help(ctx);
+  noPositionals(positionals, 'status');
+  const pid = await runningPid(pidFileOf(ctx.host));
+  if (pid === null) {
+    ctx.stdout.write('not running\n');
+    return 1;
+  }
+  const gateways = gatewayAddresses(await readState(ctx.host));
+  ctx.stdout.write(`running (pid ${pid}); gateways ${gateways.join(' ') || '-'}\n`);
+  return 0;
+}
+
+async function stop(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return help(ctx);
+  noPositionals(positionals, 'stop');
+  const pid = await runningPid(pidFileOf(ctx.host));
+  if (pid === null) {
+    ctx.stdout.write('not running\n');
+    return 0;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  fs.rmSync(pidFileOf(ctx.host), { force: true });
+  ctx.stdout.write(`stopped (pid ${pid})\n`);
+  return 0;
+}
+
+async function log(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, { follow: { type: 'boolean', short: 'f' } });
+  if (values.help) return help(ctx);
+  noPositionals(positionals, 'log');
+  const file = logFileOf(ctx.host);
+  let offset = 0;
+  const copyNew = () => {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size < offset) offset = 0; // the log was replaced
+      const buf = Buffer.alloc(Math.min(size - offset, 1 << 20));
+      const n = fs.readSync(fd, buf, 0, buf.length, offset);
+      offset += n;
+      if (n) ctx.stdout.write(buf.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  if (!values.follow) {
+    if (!fs.existsSync(file)) throw new OperationError(`no DNS log yet (${file})`);
+    for (let before = -1; before !== offset; ) {
+      before = offset;
+      copyNew();
+    }
+    return 0;
+  }
+  copyNew();
+  const timer = setInterval(copyNew, 200);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(timer);
+  return 0;
+}
+
+/**
+ * Starts `tsdiag dns serve` for this host as a detached process (no-op when it
+ * already runs): stdout and stderr to dns.log, the pid in dns.pid. Resolves
+ * once the server has claimed its pid file.
+ */
+export async function startDnsServerInBackground(host: HostRef, opts: { cliScript?: string; args?: string[] } = {}): Promise<void> {
+  const pidFile = pidFileOf(host);
+  if ((await runningPid(pidFile)) !== null) return;
+  fs.mkdirSync(hostStateDir(host), { recursive: true });
+  const logFd = fs.openSync(logFileOf(host), 'a');
+  const script = opts.cliScript ?? process.argv[1] ?? '';
+  const argv = [script, ...(host.netns ? ['--host-netns', host.netns] : []), 'dns', 'serve', ...(opts.args ?? [])];
+  const env: NodeJS.ProcessEnv = { ...process.env, TSDIAG_STATE_DIR: host.stateDir };
+  delete env.TSDIAG_INSIDE_NETNS;
+  let exited: number | null = null;
+  try {
+    const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', logFd, logFd], env });
+    child.on('exit', (code) => (exited = code ?? 1));
+    child.unref();
+  } finally {
+    fs.closeSync(logFd);
+  }
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if ((await runningPid(pidFile)) !== null) return;
+    if (exited !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const tail = fs.readFileSync(logFileOf(host), 'utf8').trim().split('\n').slice(-3).join('\n');
+  throw new OperationError(`the DNS server did not start${exited !== null ? ` (exit code ${exited})` : ''}: ${tail}`);
+}
+
+function help(ctx: CliContext): number {
+  ctx.stdout.write(USAGE);
+  return 0;
+}
+
+const SUB: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = { serve, status, stop, log };
+
+export const command: Command = {
+  name: 'dns',
+  summary: 'the embedded DNS server: serve, status, stop, log',
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+      help(ctx);
+      return sub ? 0 : 2;
+    }
+    const fn = SUB[sub];
+    if (!fn) throw new UsageError(`unknown dns command "${sub}" (see tsdiag dns --help)`);
+    return fn(rest, ctx);
+  },
+};

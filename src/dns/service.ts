@@ -1,0 +1,49 @@
+import { followState } from './follow.js';
+import type { QueryLogEntry } from './log.js';
+import { gatewayAddresses } from './records.js';
+import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
+import { DNS_PORT, hostUpstreams, type Upstream } from './upstreams.js';
+import type { HostRef } from '../netcore/host.js';
+
+/**
+ * The deployed server of one host: port 53 on the gateway of every
+ * user-defined bridge network, following the state store as networks and
+ * containers come and go, forwarding to the host's upstream servers.
+ */
+export interface DnsServiceOptions {
+  port?: number;
+  /** listen on these instead of the gateways (for manual tests) */
+  listen?: ListenAddress[];
+  /** instead of the host's resolver file */
+  upstreams?: Upstream[];
+  log?: (e: QueryLogEntry) => void;
+  onError?: (message: string) => void;
+  /** told the addresses bound after each change */
+  onListen?: (bound: ListenAddress[], pending: ListenAddress[]) => void;
+}
+
+export interface DnsService {
+  server: DnsServer;
+  close(): Promise<void>;
+}
+
+export async function startDnsService(host: HostRef, opts: DnsServiceOptions = {}): Promise<DnsService> {
+  const port = opts.port ?? DNS_PORT;
+  const server = await startDnsServer({ upstreams: opts.upstreams ?? (await hostUpstreams(host)), log: opts.log, onError: opts.onError });
+  const follower = await followState(
+    host,
+    (state) => {
+      server.setState(state);
+      const listen = opts.listen ?? gatewayAddresses(state).map((address) => ({ address, port }));
+      void server.setListen(listen).then(() => opts.onListen?.(server.bound(), server.pending()));
+    },
+    { onError: opts.onError },
+  );
+  return {
+    server,
+    async close() {
+      follower.close();
+      await server.close();
+    },
+  };
+}
