@@ -9,6 +9,7 @@ import { networkByNameOrId } from '../../netcore/networks.js';
 import { stepHooksFromEnv } from '../../netcore/executor.js';
 import { readState } from '../../netcore/state/store.js';
 import { containerRow, inspectContainerJson, inspectNetworkJson } from '../views.js';
+import { ensureDnsServer } from '../dns-hook.js';
 
 const RUN_USAGE = `Usage: tsdiag run [OPTIONS] [-- CMD ARGS...]
 
@@ -38,6 +39,7 @@ async function runCmd(args: string[], ctx: CliContext): Promise<number> {
     name: values.name, network: values.network ?? null, ip: values.ip ?? null, aliases: values['network-alias'] ?? [],
     publish: values.publish ?? [], dns: values.dns ?? [], cmd: positionals,
   }, stepHooksFromEnv(ctx.env));
+  await ensureDnsServer(ctx.host);
   if (!positionals.length) {
     ctx.stdout.write(`${c.id}\n`);
     return 0;

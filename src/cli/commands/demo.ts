@@ -7,6 +7,7 @@ import { createNetwork } from '../../netcore/networks.js';
 import { createSandbox, removeSandbox, sandboxHost } from '../../netcore/sandbox.js';
 import { readState } from '../../netcore/state/store.js';
 import { containerRow, inspectNetworkJson } from '../views.js';
+import { ensureDnsServer } from '../dns-hook.js';
 import { ALL_CHECKS } from '../../diag/checks/index.js';
 import { runDoctor } from '../../diag/doctor.js';
 import { NativeInventory } from '../../diag/inventory/native.js';
@@ -98,7 +99,7 @@ async function doctorStory(ctx: CliContext, faultId: string): Promise<number> {
     if (failed !== expectFail || (expectFail && !named)) surprises++;
   };
   say(`\n== the doctor: lab ${name}, web and db on network app, db serving TCP 5432`);
-  await labUp(stateDir, { name });
+  await labUp(stateDir, { name, services: (l) => ensureDnsServer(l.host) });
   try {
     say(`\n$ tsdiag --host-netns ${name} doctor web db`);
     await doctor(false);

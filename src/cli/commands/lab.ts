@@ -4,6 +4,7 @@ import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/capabilities.js';
 import { validateName } from '../../netcore/validate.js';
 import { FAULTS } from '../../netcore/lab/faults/index.js';
+import { ensureDnsServer } from '../dns-hook.js';
 import { DEFAULT_LAB, labDown, labFault, labHeal, labUp, openLab } from '../../netcore/lab/lab.js';
 
 const USAGE = `Usage: tsdiag lab COMMAND [--name LAB]
@@ -40,7 +41,7 @@ export const command: Command = {
     requireCapabilities(`lab ${sub}`, ['NET_ADMIN', 'SYS_ADMIN']);
     switch (sub) {
       case 'up': {
-        const lab = await labUp(stateDir, { name, fault: values.fault ?? null });
+        const lab = await labUp(stateDir, { name, fault: values.fault ?? null, services: (l) => ensureDnsServer(l.host) });
         say(`lab ${lab.name} is up: web and db on network app, db serving TCP ${lab.port}${values.fault ? `, fault ${values.fault} built in` : ''}`);
         say(`next: tsdiag --host-netns ${lab.name} doctor web db`);
         return 0;

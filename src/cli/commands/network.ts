@@ -7,6 +7,7 @@ import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '
 import { inspectNetworkJson, listNetworkRows } from '../views.js';
 import { readState } from '../../netcore/state/store.js';
 import { stepHooksFromEnv } from '../../netcore/executor.js';
+import { ensureDnsServer } from '../dns-hook.js';
 
 const USAGE = `Usage: tsdiag network COMMAND
 
@@ -85,6 +86,7 @@ async function connect(args: string[], ctx: CliContext): Promise<number> {
   if (positionals.length !== 2) throw new UsageError('usage: tsdiag network connect [--ip IP] [--alias A] NETWORK CONTAINER');
   requireCapabilities('network connect', ['NET_ADMIN', 'SYS_ADMIN']);
   await connectNetwork(ctx.host, positionals[0]!, positionals[1]!, { ip: values.ip ?? null, aliases: values.alias ?? [] });
+  await ensureDnsServer(ctx.host);
   return 0;
 }
 

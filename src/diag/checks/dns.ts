@@ -87,7 +87,7 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     const r = first.result;
     if (r.error === 'timeout') {
       return fail(`${f.from}'s resolver ${r.server} does not answer`, evidence,
-        f.backend === 'native' ? cli(f, 'dns serve &') : 'docker restart the container (its embedded resolver at 127.0.0.11 is gone)');
+        f.backend === 'native' ? cli(f, 'dns serve') : `docker restart ${f.from}`);
     }
     if (r.error) return fail(`${f.from} cannot resolve ${first.name}: ${r.error}`, evidence, null);
     const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));

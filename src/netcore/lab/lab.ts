@@ -24,13 +24,18 @@ export function findFault(id: string): Fault {
   return f;
 }
 
-export async function labUp(stateDir: string, opts: { name?: string; fault?: string | null } = {}): Promise<Lab> {
+/**
+ * `services` starts what the lab's host runs besides containers (the embedded
+ * DNS server): the caller's, since netcore knows nothing of DNS.
+ */
+export async function labUp(stateDir: string, opts: { name?: string; fault?: string | null; services?: (lab: Lab) => Promise<void> } = {}): Promise<Lab> {
   const lab = labOf(opts.name ?? DEFAULT_LAB, stateDir);
   const fault = opts.fault ? findFault(opts.fault) : null;
   await createSandbox(lab.name, stateDir);
   try {
     await createNetwork(lab.host, { name: 'app' });
     await startLabContainers(lab);
+    await opts.services?.(lab);
     if (fault) await labFault(lab, fault.id);
   } catch (err) {
     await removeSandbox(lab.name, stateDir).catch(() => undefined);

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { servesEmbeddedDns } from '../netcore/containers.js';
+import type { HostRef } from '../netcore/host.js';
+import { readState } from '../netcore/state/store.js';
+import { startDnsServerInBackground } from './commands/dns.js';
+
+const CLI_SCRIPT = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/**
+ * Starts the host's embedded DNS server once a container sits on a
+ * user-defined bridge network, as Docker does; a running server follows the
+ * state store by itself, so later changes need nothing from here.
+ */
+export async function ensureDnsServer(host: HostRef): Promise<void> {
+  const state = await readState(host);
+  const needed = Object.values(state.containers).some((c) =>
+    c.endpoints.some((e) => state.networks[e.network] && servesEmbeddedDns(state.networks[e.network]!)));
+  if (needed) await startDnsServerInBackground(host, { cliScript: CLI_SCRIPT });
+}
