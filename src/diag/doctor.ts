@@ -48,33 +48,37 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   try {
     ctx.warmUp();
     if (ctx.target.port === null) ctx.target.port = await defaultPort(ctx);
+    // Every check gathers at once; one waits only for the checks named in its `after`.
+    // Results are reported in list order, so the progress reads the same every run.
+    const pending = new Map<string, Promise<CheckResult>>();
+    for (const check of o.checks) pending.set(check.id, runOne(check, ctx, pending, o.keepFacts ?? false));
     const results: CheckResult[] = [];
-    const byId = new Map<string, CheckResult>();
     for (const check of o.checks) {
-      const started = performance.now();
-      let result: CheckResult;
-      const failedDep = (check.after ?? []).map((id) => byId.get(id)).find((r) => r && r.status === 'fail');
-      const notApplicable = failedDep ? null : check.applies ? await check.applies(ctx) : null;
-      if (failedDep) result = { id: check.id, title: check.title, ms: 0, ...skip(`skipped: ${failedDep.id} failed`) };
-      else if (notApplicable) result = { id: check.id, title: check.title, ms: 0, ...skip(notApplicable) };
-      else {
-        try {
-          const facts = await check.gather(ctx);
-          result = { id: check.id, title: check.title, ms: 0, ...check.judge(facts), ...(o.keepFacts ? { facts } : {}) };
-        } catch (err) {
-          result = { id: check.id, title: check.title, ms: 0, ...skip(`could not gather facts: ${(err as Error).message}`) };
-        }
-      }
-      result.ms = performance.now() - started;
-      results.push(result);
-      byId.set(check.id, result);
-      o.onResult?.(result);
+      const r = await pending.get(check.id)!;
+      results.push(r);
+      o.onResult?.(r);
     }
     const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
     for (const r of results) counts[r.status]++;
     return { from: o.fromName, to: o.toName, port: ctx.target.port, backend: o.inventory.backend, checks: results, counts, ms: performance.now() - t0 };
   } finally {
     ctx.close();
+  }
+}
+
+async function runOne(check: Check<any>, ctx: DoctorContext, all: Map<string, Promise<CheckResult>>, keepFacts: boolean): Promise<CheckResult> {
+  const deps = await Promise.all((check.after ?? []).map((id) => all.get(id)).filter((p): p is Promise<CheckResult> => !!p));
+  const started = performance.now();
+  const base = { id: check.id, title: check.title };
+  const failedDep = deps.find((r) => r.status === 'fail');
+  if (failedDep) return { ...base, ms: 0, ...skip(`skipped: ${failedDep.id} failed`) };
+  try {
+    const notApplicable = check.applies ? await check.applies(ctx) : null;
+    if (notApplicable) return { ...base, ms: performance.now() - started, ...skip(notApplicable) };
+    const facts = await check.gather(ctx);
+    return { ...base, ms: performance.now() - started, ...check.judge(facts), ...(keepFacts ? { facts } : {}) };
+  } catch (err) {
+    return { ...base, ms: performance.now() - started, ...skip(`could not gather facts: ${(err as Error).message}`) };
   }
 }
 

@@ -54,10 +54,17 @@ function usedAddresses(state: HostState, network: string): string[] {
   return Object.values(state.containers).flatMap((c) => c.endpoints.filter((e) => e.network === network).map((e) => e.ipv4));
 }
 
+function withLastAllocated(state: HostState, network: string, ipv4: string): HostState {
+  const net = state.networks[network]!;
+  return { ...state, networks: { ...state.networks, [network]: { ...net, lastAllocated: ipv4 } } };
+}
+
 function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: NetworkRecord, ip: string | null, aliases: string[]): EndpointRecord {
   if (ip && !isIpv4(ip)) throw new UsageError(`invalid IPv4 address "${ip}"`);
   if (ip && !net.subnet) throw new UsageError(`network ${net.name} has no subnet for --ip`);
-  const ipv4 = allocateAddress({ subnet: net.subnet!, gateway: net.gateway!, ipRange: ip ? null : net.ipRange, used: usedAddresses(state, net.name), requested: ip });
+  const ipv4 = allocateAddress({
+    subnet: net.subnet!, gateway: net.gateway!, ipRange: ip ? null : net.ipRange, used: usedAddresses(state, net.name), requested: ip, last: net.lastAllocated,
+  });
   return {
     network: net.name,
     networkId: net.id,
@@ -114,6 +121,7 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
       throw new UsageError(`--ip and --network-alias need a user-defined network, not --network ${mode}`);
     }
     next = { ...next, containers: { ...next.containers, [name]: c } };
+    if (net && c.endpoints[0]) next = withLastAllocated(next, net.name, c.endpoints[0].ipv4);
     if (c.netns) {
       steps.push(...planNamespaceCreate(c, await etcFiles(host, c, net)));
       if (net) steps.push(...planEndpointAdd(ctx, c, c.endpoints[0]!, net, true));
@@ -186,7 +194,7 @@ export async function connectNetwork(host: HostRef, netRef: string, ref: string,
     const ctx = hostCtx(host, state);
     const ep = newEndpoint(ctx, state, c, net, opts.ip ?? null, opts.aliases ?? []);
     const updated = { ...c, endpoints: [...c.endpoints, ep] };
-    const next: HostState = { ...state, containers: { ...state.containers, [c.name]: updated } };
+    const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep.ipv4);
     const steps = planEndpointAdd(ctx, updated, ep, net, false);
     await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: false })], { ...apply, host });
     return { state: null, result: ep };

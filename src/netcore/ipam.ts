@@ -69,7 +69,9 @@ export function isUsableHost(subnet: Cidr, addr: number): boolean {
 
 /**
  * The address for a new endpoint: `requested` if it is free and inside the subnet,
- * else the first free one in the --ip-range (or the subnet).
+ * else the first free one in the --ip-range (or the subnet) after `last`, wrapping
+ * around. Like libnetwork's serial allocation, this keeps a just-released address
+ * (and the MAC derived from it) out of use while bridges and neighbours forget it.
  */
 export function allocateAddress(opts: {
   subnet: string;
@@ -77,6 +79,7 @@ export function allocateAddress(opts: {
   ipRange: string | null;
   used: Iterable<string>;
   requested: string | null;
+  last?: string | null;
 }): string {
   const subnet = parseCidr(opts.subnet);
   const used = new Set<number>([...opts.used].map(parseIpv4));
@@ -88,8 +91,11 @@ export function allocateAddress(opts: {
     return opts.requested;
   }
   const range = opts.ipRange ? parseCidr(opts.ipRange) : subnet;
-  const last = lastAddress(range);
-  for (let a = range.base; a <= last && size(range) > 0; a++) {
+  const count = size(range);
+  const previous = opts.last ? parseIpv4(opts.last) : null;
+  const start = previous !== null && contains(range, previous) ? previous + 1 - range.base : 0;
+  for (let i = 0; i < count; i++) {
+    const a = (range.base + ((start + i) % count)) >>> 0;
     if (isUsableHost(subnet, a) && !used.has(a)) return formatIpv4(a);
   }
   throw new UsageError(`no available IPv4 addresses on network subnet ${opts.subnet}`);

@@ -14,11 +14,19 @@ export function planBridgeCreate(h: PlanHost, net: NetworkRecord): Step[] {
   const br = net.device!;
   const prefix = net.subnet!.split('/')[1]!;
   return [
-    ipStep(`create bridge ${br}`, h.netns, ['link', 'add', br, 'mtu', String(net.mtu), 'type', 'bridge'], ['link', 'del', br]),
+    // An explicit MAC: a bridge without one takes the lowest MAC of its ports, so it
+    // changes as containers come and go and the containers' ARP entry for the gateway goes stale.
+    ipStep(`create bridge ${br}`, h.netns, ['link', 'add', br, 'address', bridgeMac(net.id), 'mtu', String(net.mtu), 'type', 'bridge'], ['link', 'del', br]),
     ipStep(`address ${net.gateway}/${prefix} on ${br}`, h.netns, ['addr', 'add', `${net.gateway}/${prefix}`, 'dev', br]),
     ipStep(`bring ${br} up`, h.netns, ['link', 'set', br, 'up']),
     { what: 'enable IPv4 forwarding', do: { type: 'sysctl', netns: h.netns, key: 'net.ipv4.ip_forward', value: '1' }, undo: null },
   ];
+}
+
+/** A locally administered unicast MAC (first octet 0x0e) derived from the network id. */
+export function bridgeMac(networkId: string): string {
+  const bytes = ['0e', ...(networkId.slice(0, 10).match(/../g) ?? [])];
+  return bytes.join(':');
 }
 
 export function planBridgeRemove(h: PlanHost, net: NetworkRecord): Step[] {

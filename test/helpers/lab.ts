@@ -38,6 +38,13 @@ export class TestLab {
     return { exitCode: res.exitCode, report: JSON.parse(res.stdout) as DoctorJson };
   }
 
+  /** The doctor passes: exit 0, and when not, the failed checks in the message. */
+  async expectHealthy(): Promise<void> {
+    const { exitCode, report } = await this.doctor();
+    const bad = report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.summary} | ${c.evidence.join(' | ')}`);
+    if (exitCode !== 0 || bad.length) throw new Error(`doctor is not healthy (exit ${exitCode}): ${bad.join('; ')}`);
+  }
+
   check(report: DoctorJson, id: string) {
     const c = report.checks.find((x) => x.id === id);
     if (!c) throw new Error(`no check ${id} in the report`);

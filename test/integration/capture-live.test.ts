@@ -17,19 +17,6 @@ const RUNNER = path.join(ROOT, 'bench/capture/run-capture.mjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcap-'));
 let lab: any;
 
-function buildDist(): void {
-  const built = path.join(ROOT, 'dist/cli/commands/capture.js');
-  const sources = [path.join(ROOT, 'src/cli/commands/capture.ts'), ...fs.readdirSync(path.join(ROOT, 'src/netcore/capture'), { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name))];
-  const stale = !fs.existsSync(built) || sources.some((s) => fs.statSync(s).mtimeMs > fs.statSync(built).mtimeMs);
-  if (stale) {
-    try {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // other modules in progress may not typecheck; tsc still emits ours
-    }
-  }
-}
 
 function startCapture(args: string[]) {
   return lab.spawnIn(lab.a, process.execPath, [RUNNER, ...args], { env: { ...process.env, TZ: 'UTC' } });
@@ -66,7 +53,6 @@ function tcpdumpReads(file: string): string[] {
 }
 
 beforeAll(() => {
-  buildDist();
   lab = new Lab('live').setup({ ipv6: false });
 });
 

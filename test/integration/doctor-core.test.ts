@@ -29,7 +29,7 @@ describe('doctor on the lab: healthy, S2, S13, and the CLI contract', () => {
     expect(c.fix).toMatch(/0\.0\.0\.0:5432/);
     expect(lab.check(report, 'reach.tcp').summary).toMatch(/refuses/);
     await lab.lab('heal');
-    expect((await lab.doctor()).exitCode).toBe(0);
+    await lab.expectHealthy();
   });
 
   it('S2: no shared network is named by topology.common-network with a network connect fix that works', async () => {
@@ -47,7 +47,7 @@ describe('doctor on the lab: healthy, S2, S13, and the CLI contract', () => {
     expect(after.report.checks.filter((x) => x.status === 'fail')).toEqual([]);
     await lab.cli(['--host-netns', lab.name, 'network', 'disconnect', 'b', 'web']);
     await lab.lab('heal');
-    expect((await lab.doctor()).exitCode).toBe(0);
+    await lab.expectHealthy();
   });
 
   it('S1: only on the default bridge is named by dns.embedded, with network create/connect as the fix', async () => {
@@ -59,7 +59,7 @@ describe('doctor on the lab: healthy, S2, S13, and the CLI contract', () => {
     expect(c.evidence[0]).toMatch(/bridge \(default bridge: no embedded DNS\)/);
     expect(c.fix).toMatch(new RegExp(`network create app && .* network connect app web && .* network connect app db$`));
     await lab.lab('heal');
-    expect((await lab.doctor()).exitCode).toBe(0);
+    await lab.expectHealthy();
   });
 
   it('--check selects and excludes; --junit writes a report; --port is honoured', async () => {

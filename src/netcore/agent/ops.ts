@@ -21,6 +21,10 @@ interface DnsPacketModule {
 }
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
 
+export async function preload(): Promise<void> {
+  require('dns2');
+}
+
 export async function resolve(a: ResolveArgs): Promise<ResolveResult> {
   const t0 = performance.now();
   let server = a.server ?? null;

@@ -22,6 +22,8 @@ export interface NetworkRecord {
   options: Record<string, string>;
   labels: Record<string, string>;
   created: string; // ISO time
+  /** the address handed out last: allocation goes on after it (absent in older state files) */
+  lastAllocated?: string | null;
 }
 
 export interface EndpointRecord {

@@ -59,3 +59,14 @@ describe('plans', () => {
     expect(internal.some((s) => s.what.startsWith('default route'))).toBe(false);
   });
 });
+
+describe('bridge MAC', () => {
+  it('is fixed, locally administered and unicast, so it does not follow the ports', async () => {
+    const { bridgeMac, planBridgeCreate } = await import('../../../src/netcore/plan.js');
+    expect(bridgeMac('0123456789abcdef')).toBe('0e:01:23:45:67:89');
+    const net = { id: 'ab'.repeat(32), name: 'n', driver: 'bridge' as const, isDefault: false, subnet: '10.1.0.0/24', gateway: '10.1.0.1',
+      ipRange: null, internal: false, mtu: 1500, device: 'br-x', options: {}, labels: {}, created: '' };
+    const add = planBridgeCreate({ netns: 's', isSandbox: true }, net)[0]!;
+    expect(add.do).toMatchObject({ args: ['link', 'add', 'br-x', 'address', '0e:ab:ab:ab:ab:ab', 'mtu', '1500', 'type', 'bridge'] });
+  });
+});

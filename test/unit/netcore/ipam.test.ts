@@ -56,3 +56,13 @@ describe('address allocation', () => {
     expect(macForAddress('172.17.0.2')).toBe('02:42:ac:11:00:02');
   });
 });
+
+describe('serial allocation', () => {
+  it('goes on after the last address handed out and wraps around, like libnetwork', () => {
+    const base = { subnet: '10.0.0.0/29', gateway: '10.0.0.1', ipRange: null, requested: null };
+    expect(allocateAddress({ ...base, used: ['10.0.0.3'], last: '10.0.0.3' })).toBe('10.0.0.4');
+    // 10.0.0.2 was just released: it is not reused while later ones are free
+    expect(allocateAddress({ ...base, used: ['10.0.0.3'], last: '10.0.0.3' })).not.toBe('10.0.0.2');
+    expect(allocateAddress({ ...base, used: ['10.0.0.3'], last: '10.0.0.6' })).toBe('10.0.0.2');
+  });
+});
