@@ -25,6 +25,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'doctor', summary: 'find why one container cannot talk to another, and the fix', load: async () => (await import('./commands/doctor.js')).command },
   { name: 'capture', summary: 'capture packets live or read pcap files, printed like tcpdump', load: async () => (await import('./commands/capture.js')).command },
   { name: 'dns', summary: 'the embedded DNS server: serve, status, stop, log', load: async () => (await import('./commands/dns.js')).command },
+  { name: 'tui', summary: 'the interactive terminal UI: tree, doctor, capture and DNS log', load: async () => (await import('./commands/tui.js')).command },
   { name: 'system', summary: 'reconcile kernel objects with the state store', load: async () => (await import('./commands/system.js')).command },
 ];
 
@@ -69,6 +70,10 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
   try {
     const { hostNetns, rest } = takeGlobal(argv);
     const [name, ...args] = rest;
+    if (!name && process.stdin.isTTY && (io.stdout as NodeJS.WriteStream).isTTY) {
+      const tui = (await import('./commands/tui.js')).command;
+      return await tui.run([], { ...io, env, host: hostFromEnv(env, hostNetns) });
+    }
     if (!name || name === '--help' || name === '-h' || name === 'help') {
       io.stdout.write(usage());
       return name ? 0 : 2;

@@ -1,0 +1,37 @@
+import { ALL_CHECKS } from '../diag/checks/index.js';
+import { runDoctor } from '../diag/doctor.js';
+import { NativeInventory } from '../diag/inventory/native.js';
+import { dockerInventory, type BackendChoice } from '../diag/inventory/select.js';
+import type { InventoryProvider } from '../diag/inventory/types.js';
+import { followQueryLog, queryLogFile } from '../dns/log-follow.js';
+import { filterError } from '../netcore/capture/filter-check.js';
+import { startLineCapture, writeCapturedPackets } from '../netcore/capture/line-capture.js';
+import type { HostRef } from '../netcore/host.js';
+import type { TuiServices } from './model/tui-model.js';
+
+/** The backends the tree shows: --backend native|docker, or both (auto). */
+export function inventoriesFor(choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv): InventoryProvider[] {
+  const out: InventoryProvider[] = [];
+  if (choice !== 'docker') out.push(new NativeInventory(host));
+  if (choice !== 'native') out.push(dockerInventory(host, env));
+  return out;
+}
+
+/** The TUI wired to the calls the CLI makes: inventory, runDoctor with every check, live capture, the DNS query log. */
+export function liveServices(choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv): TuiServices {
+  const inventories = inventoriesFor(choice, host, env);
+  const logFile = queryLogFile(host);
+  return {
+    inventories,
+    doctor: {
+      checks: ALL_CHECKS.map((c) => ({ id: c.id, title: c.title })),
+      run: ({ backend, from, to, port, onResult }) => {
+        const inventory = inventories.find((i) => i.backend === backend);
+        if (!inventory) throw new Error(`no ${backend} backend`);
+        return runDoctor({ inventory, checks: ALL_CHECKS, fromName: from, toName: to, port, onResult });
+      },
+    },
+    capture: { filterError: (f) => filterError(f), start: startLineCapture, write: writeCapturedPackets },
+    dnsLog: { where: logFile, follow: (onRecords) => followQueryLog(logFile, onRecords) },
+  };
+}

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CheckResult } from '../../../src/diag/check.js';
+import type { DoctorReport } from '../../../src/diag/doctor.js';
+import type { InvContainer, InvNetwork, InventoryProvider } from '../../../src/diag/inventory/types.js';
+import type { QueryLogRecord } from '../../../src/dns/log-follow.js';
+import { parseQueryLogLine } from '../../../src/dns/log-follow.js';
+import { filterError } from '../../../src/netcore/capture/filter-check.js';
+import type { CapturedPacket, LineCaptureOptions } from '../../../src/netcore/capture/line-capture.js';
+import { PcapReader } from '../../../src/netcore/capture/pcap-file.js';
+import { LinePrinter } from '../../../src/netcore/capture/print.js';
+import type { TuiServices } from '../../../src/tui/model/tui-model.js';
+
+/**
+ * Recorded data from a lab with fault S13 (db listening on 127.0.0.1 only):
+ * its inventory, the doctor's report, the DNS server's log; packets from the
+ * capture fixtures. The services below replay them.
+ */
+const FIXTURES = path.join(import.meta.dirname, 'fixtures');
+export const LAB = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'lab-inventory.json'), 'utf8')) as { networks: InvNetwork[]; containers: InvContainer[] };
+const DOCTOR_JSON = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'doctor-s13.json'), 'utf8')) as DoctorReport & { checks: CheckResult[] };
+export const DNS_LOG = path.join(FIXTURES, 'dns.log');
+export const DNS_RECORDS: QueryLogRecord[] = fs.readFileSync(DNS_LOG, 'utf8').split('\n').map(parseQueryLogLine).filter((r) => r !== null);
+
+export function recordedInventory(data = LAB): InventoryProvider {
+  return {
+    backend: 'native', hostNetns: 'labx',
+    available: async () => true,
+    listContainers: async () => data.containers,
+    listNetworks: async () => data.networks,
+  };
+}
+
+export const unreachableDocker: InventoryProvider = {
+  backend: 'docker', hostNetns: null,
+  available: async () => false,
+  listContainers: async () => [],
+  listNetworks: async () => [],
+};
+
+/** Packets of a capture fixture as the live capture hands them over (lines printed with container names). */
+export function recordedPackets(file = 'basic.pcap', names: ReadonlyMap<string, string> | null = null): CapturedPacket[] {
+  const reader = PcapReader.open(path.resolve(import.meta.dirname, '../../../fixtures/pcap', file));
+  const printer = new LinePrinter(reader.header.linkType, { timestamps: 'time', linkHeader: false, names });
+  const out: CapturedPacket[] = [];
+  try {
+    while (reader.read((buf, off, caplen, wireLen, sec, usec) => {
+      out.push({ line: printer.line(buf, off, caplen, wireLen, sec, usec), ifIndex: 0, data: Buffer.from(buf.subarray(off, off + caplen)), wireLen, sec, usec });
+    }, 1 << 16));
+  } finally {
+    reader.close();
+  }
+  return out;
+}
+
+export interface FakeCapture {
+  opened: LineCaptureOptions[];
+  stopped: number;
+  /** hands packets to the open capture, as the live worker's batches do */
+  deliver(packets: CapturedPacket[]): void;
+  written: { file: string; count: number }[];
+}
+
+export interface FakeDoctor {
+  requests: { backend: string; from: string; to: string; port: number | null }[];
+  /** finishes the next `n` checks of the recorded run (all when omitted) */
+  step(n?: number): Promise<void>;
+}
+
+export function fakeServices(opts: { inventories?: InventoryProvider[] } = {}): { services: TuiServices; capture: FakeCapture; doctor: FakeDoctor; dns: { push(r: QueryLogRecord[]): void } } {
+  const capture: FakeCapture = { opened: [], stopped: 0, written: [], deliver: () => undefined };
+  let pendingChecks: CheckResult[] = [];
+  let onResult: ((r: CheckResult) => void) | null = null;
+  let finish: (() => void) | null = null;
+  const doctor: FakeDoctor = {
+    requests: [],
+    async step(n = Infinity) {
+      for (let i = 0; i < n && pendingChecks.length; i++) onResult?.(pendingChecks.shift()!);
+      if (!pendingChecks.length) finish?.();
+      await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+  let pushDns: (r: QueryLogRecord[]) => void = () => undefined;
+  const services: TuiServices = {
+    inventories: opts.inventories ?? [recordedInventory(), unreachableDocker],
+    doctor: {
+      checks: DOCTOR_JSON.checks.map((c) => ({ id: c.id, title: c.id })),
+      run(req) {
+        doctor.requests.push({ backend: req.backend, from: req.from, to: req.to, port: req.port });
+        pendingChecks = DOCTOR_JSON.checks.map((c) => ({ ...c, title: c.id }));
+        onResult = req.onResult;
+        return new Promise<DoctorReport>((resolve) => {
+          finish = () => resolve({ ...DOCTOR_JSON, checks: DOCTOR_JSON.checks.map((c) => ({ ...c, title: c.id })) });
+        });
+      },
+    },
+    capture: {
+      filterError,
+      async start(o) {
+        capture.opened.push(o);
+        capture.deliver = (packets) => packets.forEach(o.onPacket);
+        return {
+          linkTypes: [1],
+          async stop() {
+            capture.stopped++;
+            capture.deliver = () => undefined;
+            return { received: 10, dropped: 2, ifDropped: 0 };
+          },
+        };
+      },
+      write(file, _linkTypes, packets) {
+        capture.written.push({ file, count: packets.length });
+        return packets.length;
+      },
+    },
+    dnsLog: {
+      where: DNS_LOG,
+      follow(onRecords) {
+        pushDns = onRecords;
+        return { close: () => undefined };
+      },
+    },
+  };
+  return { services, capture, doctor, dns: { push: (r) => pushDns(r) } };
+}
+
+export const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+
+/** Escape sequences of keys, as a terminal sends them. */
+export const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', backspace: '\u007F', tab: '\t', pageUp: '\u001B[5~', pageDown: '\u001B[6~' };
