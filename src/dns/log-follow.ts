@@ -45,43 +45,60 @@ export interface FollowQueryLogOptions {
 }
 
 /**
+ * Reads what was appended to a file since the last call. The file may not exist
+ * yet, and starts again from its beginning when it was replaced (it shrank).
+ * The first read starts `backlogBytes` before the end (all of it when absent).
+ */
+export function fileTail(file: string, opts: { backlogBytes?: number } = {}): { read(): { text: string; restarted: boolean } } {
+  let offset = -1;
+  return {
+    read() {
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return { text: '', restarted: false };
+      }
+      try {
+        const size = fs.fstatSync(fd).size;
+        let restarted = false;
+        if (offset < 0 || size < offset) {
+          offset = offset < 0 && opts.backlogBytes !== undefined ? Math.max(0, size - opts.backlogBytes) : 0;
+          restarted = true;
+        }
+        const chunks: string[] = [];
+        while (offset < size) {
+          const buf = Buffer.alloc(Math.min(size - offset, 1 << 20));
+          const n = fs.readSync(fd, buf, 0, buf.length, offset);
+          if (n <= 0) break;
+          offset += n;
+          chunks.push(buf.toString('utf8', 0, n));
+        }
+        return { text: chunks.join(''), restarted };
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+  };
+}
+
+/**
  * Follows a query log as `tsdiag dns log -f` does (polling: the file may not
  * exist yet, and is replaced when the server restarts), handing over the
  * query lines that appeared since the last look. Partial last lines wait for
  * their end.
  */
 export function followQueryLog(file: string, onRecords: (records: QueryLogRecord[]) => void, opts: FollowQueryLogOptions = {}): QueryLogFollower {
-  let offset = -1;
+  const tail = fileTail(file, { backlogBytes: opts.backlogBytes ?? 256 << 10 });
   let partial = '';
   const readNew = () => {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return;
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      if (offset < 0 || size < offset) {
-        offset = Math.max(0, size - (opts.backlogBytes ?? 256 << 10));
-        partial = '';
-      }
-      const chunks: string[] = [];
-      while (offset < size) {
-        const buf = Buffer.alloc(Math.min(size - offset, 1 << 20));
-        const n = fs.readSync(fd, buf, 0, buf.length, offset);
-        if (n <= 0) break;
-        offset += n;
-        chunks.push(buf.toString('utf8', 0, n));
-      }
-      if (!chunks.length) return;
-      const lines = (partial + chunks.join('')).split('\n');
-      partial = lines.pop()!;
-      const records = lines.map(parseQueryLogLine).filter((r): r is QueryLogRecord => r !== null);
-      if (records.length) onRecords(records);
-    } finally {
-      fs.closeSync(fd);
-    }
+    const { text, restarted } = tail.read();
+    if (restarted) partial = '';
+    if (!text) return;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!;
+    const records = lines.map(parseQueryLogLine).filter((r): r is QueryLogRecord => r !== null);
+    if (records.length) onRecords(records);
   };
   readNew();
   const timer = setInterval(readNew, opts.pollMs ?? 250);

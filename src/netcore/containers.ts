@@ -17,6 +17,7 @@ import {
 } from './resolvconf.js';
 import type { Step } from './steps.js';
 import { readState, withState } from './state/store.js';
+import { byNameOrIdPrefix } from './state/lookup.js';
 import type { ContainerRecord, EndpointRecord, HostState, NetworkRecord } from './state/types.js';
 import { validateName } from './validate.js';
 
@@ -36,12 +37,7 @@ export function servesEmbeddedDns(net: NetworkRecord): boolean {
 }
 
 export function containerByNameOrId(state: HostState, ref: string): ContainerRecord | null {
-  if (state.containers[ref]) return state.containers[ref]!;
-  if (/^[0-9a-f]{3,64}$/.test(ref)) {
-    const hits = Object.values(state.containers).filter((c) => c.id.startsWith(ref));
-    if (hits.length === 1) return hits[0]!;
-  }
-  return null;
+  return byNameOrIdPrefix(state.containers, ref);
 }
 
 function mustFindContainer(state: HostState, ref: string): ContainerRecord {

@@ -8,6 +8,7 @@ import { overlaps, parseCidr } from './ipv4.js';
 import { newId } from './naming.js';
 import { planBridgeCreate, planBridgeRemove, planCommit } from './plan.js';
 import { readState, withState } from './state/store.js';
+import { byNameOrIdPrefix } from './state/lookup.js';
 import type { Driver, HostState, NetworkRecord } from './state/types.js';
 import { parseIntStrict, validateIfName, validateName } from './validate.js';
 
@@ -119,12 +120,7 @@ export async function createNetwork(host: HostRef, opts: CreateNetworkOptions, a
 }
 
 export function networkByNameOrId(state: HostState, ref: string): NetworkRecord | null {
-  if (state.networks[ref]) return state.networks[ref]!;
-  if (/^[0-9a-f]{3,64}$/.test(ref)) {
-    const hits = Object.values(state.networks).filter((n) => n.id.startsWith(ref));
-    if (hits.length === 1) return hits[0]!;
-  }
-  return null;
+  return byNameOrIdPrefix(state.networks, ref);
 }
 
 function containersOn(state: HostState, network: string): string[] {

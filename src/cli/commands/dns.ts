@@ -11,6 +11,7 @@ import { claimPidFile, pidAlive, releasePidFile, runningPid } from '../../dns/pi
 import { gatewayAddresses } from '../../dns/records.js';
 import { startDnsService } from '../../dns/service.js';
 import { streamLogger } from '../../dns/log.js';
+import { fileTail, queryLogFile } from '../../dns/log-follow.js';
 import { DNS_PORT, formatUpstream, parseUpstream } from '../../dns/upstreams.js';
 
 const USAGE = `Usage: tsdiag dns COMMAND
@@ -31,7 +32,7 @@ Log line: time transport client name type rcode answers microseconds.
 `;
 
 export const pidFileOf = (host: HostRef) => path.join(hostStateDir(host), 'dns.pid');
-export const logFileOf = (host: HostRef) => path.join(hostStateDir(host), 'dns.log');
+export const logFileOf = queryLogFile;
 
 function noPositionals(positionals: string[], sub: string): void {
   if (positionals.length) throw new UsageError(`dns ${sub} takes no arguments (see tsdiag dns --help)`);
@@ -125,31 +126,15 @@ async function log(args: string[], ctx: CliContext): Promise<number> {
   if (values.help) return help(ctx);
   noPositionals(positionals, 'log');
   const file = logFileOf(ctx.host);
-  let offset = 0;
+  const tail = fileTail(file);
   const copyNew = () => {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return;
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      if (size < offset) offset = 0; // the log was replaced
-      const buf = Buffer.alloc(Math.min(size - offset, 1 << 20));
-      const n = fs.readSync(fd, buf, 0, buf.length, offset);
-      offset += n;
-      if (n) ctx.stdout.write(buf.subarray(0, n));
-    } finally {
-      fs.closeSync(fd);
-    }
+    const { text } = tail.read();
+    if (text) ctx.stdout.write(text);
+    return text.length;
   };
   if (!values.follow) {
     if (!fs.existsSync(file)) throw new OperationError(`no DNS log yet (${file})`);
-    for (let before = -1; before !== offset; ) {
-      before = offset;
-      copyNew();
-    }
+    while (copyNew() > 0);
     return 0;
   }
   copyNew();
