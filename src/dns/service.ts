@@ -2,7 +2,7 @@ import { followState } from './follow.js';
 import type { QueryLogEntry } from './log.js';
 import { gatewayAddresses } from './records.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
-import { DNS_PORT, hostUpstreams, type Upstream } from './upstreams.js';
+import { DNS_PORT, formatUpstream, hostUpstreams, type Upstream } from './upstreams.js';
 import type { HostRef } from '../netcore/host.js';
 
 /**
@@ -39,11 +39,30 @@ export async function startDnsService(host: HostRef, opts: DnsServiceOptions = {
     },
     { onError: opts.onError },
   );
+  const stopUpstreams = opts.upstreams ? () => undefined : followHostUpstreams(host, (u) => server.setUpstreams(u));
   return {
     server,
     async close() {
+      stopUpstreams();
       follower.close();
       await server.close();
     },
   };
+}
+
+const UPSTREAM_POLL_MS = 2000;
+
+/** Re-reads the host's resolver file now and then, as Docker does: a changed upstream list takes effect without a restart. */
+function followHostUpstreams(host: HostRef, onChange: (upstreams: Upstream[]) => void): () => void {
+  let last: string | null = null;
+  const check = async () => {
+    const upstreams = await hostUpstreams(host);
+    const key = upstreams.map(formatUpstream).join(' ');
+    if (last !== null && key !== last) onChange(upstreams);
+    last = key;
+  };
+  void check();
+  const timer = setInterval(() => void check(), UPSTREAM_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -101,3 +101,91 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
       notShared ? cli(f, `network connect NETWORK-OF-${f.to} ${f.from}`) : null);
   },
 };
+
+/** The name each upstream is asked for: resolvers answer it themselves (RFC 6761), so nothing leaves them. */
+export const UPSTREAM_PROBE_NAME = 'localhost';
+
+export interface UpstreamProbe {
+  address: string;
+  /** where queries to it start: the host namespace (embedded server) or the container's own */
+  dialledFrom: 'host' | 'container';
+  result: ResolveResult;
+}
+
+export interface UpstreamFacts extends FixTarget {
+  from: string;
+  /** embedded: the container's DNS server forwards (ExtServers); direct: the container asks the upstreams itself */
+  mode: 'embedded' | 'direct';
+  resolvConfPath: string | null;
+  probes: UpstreamProbe[];
+}
+
+/**
+ * The upstreams of a container and where they are dialled from. With an
+ * embedded server they are in the `# ExtServers: [...]` comment; Docker marks
+ * the ones its resolver dials from the host namespace as host(IP), the others
+ * it dials from inside the container. tsdiag's own server dials every upstream
+ * from the host namespace. Without an embedded server the container asks its
+ * nameservers itself.
+ */
+export function upstreamsOf(resolvConf: string, backend: 'native' | 'docker'): { mode: 'embedded' | 'direct'; upstreams: Array<{ address: string; dialledFrom: 'host' | 'container' }> } {
+  const ext = /^#\s*ExtServers:\s*\[(.*)\]\s*$/m.exec(resolvConf);
+  if (ext) {
+    const entries = ext[1]!.split(/[\s,]+/).filter(Boolean);
+    return {
+      mode: 'embedded',
+      upstreams: entries.map((e) => {
+        const host = /^host\((.*)\)$/.exec(e);
+        return { address: host ? host[1]! : e, dialledFrom: host || backend === 'native' ? 'host' : 'container' };
+      }),
+    };
+  }
+  return { mode: 'direct', upstreams: parseResolvConf(resolvConf).nameservers.map((address) => ({ address, dialledFrom: 'container' as const })) };
+}
+
+const answered = (r: ResolveResult) => r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN';
+const isLoopback = (a: string) => a.startsWith('127.') || a === '::1';
+
+function describeProbe(p: UpstreamProbe): string {
+  const where = p.dialledFrom === 'host' ? 'from the host namespace' : 'from inside the container';
+  const what = p.result.error ? (p.result.error === 'timeout' ? `no answer in ${p.result.ms.toFixed(0)} ms` : p.result.error) : `${p.result.rcode} in ${p.result.ms.toFixed(1)} ms`;
+  return `${p.address} (dialled ${where}): ${what}`;
+}
+
+export const dnsUpstream: Check<UpstreamFacts> = {
+  id: 'dns.upstream',
+  title: 'outside names resolve through the upstream servers, without delay',
+  after: ['topology.exists'],
+  async gather(ctx) {
+    const from = ctx.target.from!;
+    const text = from.resolvConfPath ? await ctx.host.readFile(from.resolvConfPath) : null;
+    const { mode, upstreams } = upstreamsOf(text ?? '', ctx.inventory.backend);
+    const probes = await Promise.all(upstreams.map(async (u) => {
+      const agent = u.dialledFrom === 'host' ? ctx.host.agent : ctx.agentIn(from);
+      const result = await agent.call('resolve', { name: UPSTREAM_PROBE_NAME, server: u.address, timeoutMs: 4000 });
+      return { ...u, result };
+    }));
+    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, mode, resolvConfPath: from.resolvConfPath, probes };
+  },
+  judge(f) {
+    const evidence = f.probes.map(describeProbe);
+    if (!f.probes.length) {
+      return fail(`${f.from} has no upstream DNS server: outside names cannot resolve`, [`no upstream in ${f.resolvConfPath ?? 'its resolver file'}`],
+        f.backend === 'docker' ? `docker run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);
+    }
+    const firstGood = f.probes.findIndex((p) => answered(p.result));
+    const dead = f.probes.filter((p) => !answered(p.result));
+    if (firstGood === 0) return pass(`${f.probes[0]!.address} answers in ${f.probes[0]!.result.ms.toFixed(1)} ms`, evidence);
+    const loopbackInside = dead.find((p) => p.dialledFrom === 'container' && isLoopback(p.address));
+    const hostFile = f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf';
+    const fix = loopbackInside
+      ? (f.backend === 'docker' ? `docker run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)` : cli(f, `rm -f ${f.from} && ${cli(f, `run --name ${f.from} --dns <reachable address> ...`)}`))
+      : [`sed -i ${dead.map((p) => `-e '/^nameserver ${p.address.replace(/\./g, '\\.')}$/d'`).join(' ')} ${hostFile}`,
+        ...(f.backend === 'docker' ? [`docker restart ${f.from}`] : [])].join(' && ');
+    if (firstGood < 0) {
+      return fail(`no upstream of ${f.from} answers: outside names fail with SERVFAIL${loopbackInside ? ` (${loopbackInside.address} is dialled from inside the container, where nothing listens)` : ''}`, evidence, fix);
+    }
+    const delay = dead.filter((p) => p.result.error === 'timeout').length * 4;
+    return fail(`${dead.map((p) => p.address).join(', ')} ${dead.length > 1 ? 'do' : 'does'} not answer: every outside lookup waits ${delay || 'a few'} s before ${f.probes[firstGood]!.address} answers`, evidence, fix);
+  },
+};

@@ -5,7 +5,7 @@ import { kernelBrNetfilter, kernelIpForward } from './kernel.js';
 import { ipamOverlap } from './ipam.js';
 import { pathMtu } from './mtu.js';
 import { portsConflict } from './ports.js';
-import { dnsEmbedded, dnsResolvePeer } from './dns.js';
+import { dnsEmbedded, dnsResolvePeer, dnsUpstream } from './dns.js';
 import { reachIcmp, reachTcp } from './reach.js';
 import { swarmPorts } from './swarm.js';
 import { topologyCommonNetwork, topologyExists } from './topology.js';
@@ -16,6 +16,7 @@ export const ALL_CHECKS: Check<any>[] = [
   topologyCommonNetwork,
   dnsEmbedded,
   dnsResolvePeer,
+  dnsUpstream,
   reachIcmp,
   reachTcp,
   appListen,

@@ -7,6 +7,7 @@ import { createSandbox, removeSandbox, sandboxHost } from '../sandbox.js';
 import { readState } from '../state/store.js';
 import { FAULTS } from './faults/index.js';
 import { startLabContainers } from './setup.js';
+import { startUpstreamDns } from './upstream.js';
 import type { Fault, Lab } from './types.js';
 
 export const DEFAULT_LAB = 'tsdiag-lab';
@@ -33,6 +34,7 @@ export async function labUp(stateDir: string, opts: { name?: string; fault?: str
   const fault = opts.fault ? findFault(opts.fault) : null;
   await createSandbox(lab.name, stateDir);
   try {
+    await startUpstreamDns(lab);
     await createNetwork(lab.host, { name: 'app' });
     await startLabContainers(lab);
     await opts.services?.(lab);
