@@ -41,6 +41,10 @@ export const command: Command = {
     // a capture on the host's bridges has to be opened inside its namespace: the whole TUI runs there
     const inner = await reexecInHostNetns(ctx, ['tui', ...args]);
     if (inner !== null) return inner;
+    // Ink renders only the final frame when it believes it runs in CI (is-in-ci reads these at
+    // import); on a real terminal the user wants every frame, whatever the environment says.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     const [{ TuiModel }, { liveServices }, { runTui }] = await Promise.all([
       import('../../tui/model/tui-model.js'), import('../../tui/services.js'), import('../../tui/run.js'),
     ]);
