@@ -21,6 +21,8 @@ export interface LineCaptureOptions {
   /** address -> container name, printed as `addr(name)` (capture --names) */
   names: ReadonlyMap<string, string> | null;
   onPacket: (p: CapturedPacket) => void;
+  /** the kernel's counters summed over the interfaces, about once a second while running */
+  onStats?: (s: CaptureStats) => void;
 }
 
 export interface LineCapture {
@@ -37,6 +39,7 @@ export interface LineCapture {
  */
 export async function startLineCapture(opts: LineCaptureOptions): Promise<LineCapture> {
   const sessions: LiveCapture[] = [];
+  const latest: CaptureStats[] = [];
   let stopped = false;
   try {
     for (const [ifIndex, iface] of opts.interfaces.entries()) {
@@ -47,6 +50,10 @@ export async function startLineCapture(opts: LineCaptureOptions): Promise<LineCa
           if (stopped || !printer) return;
           const line = printer.line(buf, 0, caplen, wireLen, sec, usec);
           opts.onPacket({ line, ifIndex, data: Buffer.from(buf.subarray(0, caplen)), wireLen, sec, usec });
+        },
+        onStats: (s) => {
+          latest[ifIndex] = s;
+          if (!stopped) opts.onStats?.(sumStats(latest.filter(Boolean)));
         },
       });
       printer = new LinePrinter(session.linkType, { timestamps: 'time', linkHeader: false, names: opts.names });
@@ -61,9 +68,13 @@ export async function startLineCapture(opts: LineCaptureOptions): Promise<LineCa
     async stop() {
       const all = await Promise.all(sessions.map((s) => s.stop()));
       stopped = true;
-      return all.reduce((t, s) => ({ received: t.received + s.received, dropped: t.dropped + s.dropped, ifDropped: t.ifDropped + s.ifDropped }), { received: 0, dropped: 0, ifDropped: 0 });
+      return sumStats(all);
     },
   };
+}
+
+function sumStats(all: CaptureStats[]): CaptureStats {
+  return all.reduce((t, s) => ({ received: t.received + s.received, dropped: t.dropped + s.dropped, ifDropped: t.ifDropped + s.ifDropped }), { received: 0, dropped: 0, ifDropped: 0 });
 }
 
 /** Writes kept packets to a classic pcap file (one link type); returns how many were written. */

@@ -31,6 +31,7 @@ const pcap = require('pcap') as { createSession(d: string, o: object): Session; 
 pcap.warningHandler = () => undefined;
 
 const BATCH_BYTES = 1 << 20;
+const STATS_EVERY_MS = 1000;
 let batch = Buffer.allocUnsafe(BATCH_BYTES);
 let used = 0;
 let sendScheduled = false;
@@ -67,8 +68,14 @@ function capture(session: Session): void {
     }
   });
   post({ type: 'open', linkType: session.link_type });
+  // the kernel's counters while the capture runs, for live views (tcpdump prints them only at the end)
+  const statsTimer = setInterval(() => {
+    const s = session.stats();
+    post({ type: 'stats', stats: { received: s.ps_recv, dropped: s.ps_drop, ifDropped: s.ps_ifdrop } });
+  }, STATS_EVERY_MS);
   process.on('message', (msg: { type: string }) => {
     if (msg.type !== 'stop') return;
+    clearInterval(statsTimer);
     send();
     const s = session.stats();
     post({ type: 'stopped', stats: { received: s.ps_recv, dropped: s.ps_drop, ifDropped: s.ps_ifdrop } }, () => process.exit(0));

@@ -65,7 +65,7 @@ export class LiveCapture {
 
   private constructor(private readonly worker: ChildProcess, readonly linkType: number) {}
 
-  static open(iface: string, opts: { filter: string; snaplen?: number; bufferSize?: number; onPacket: PacketHandler }): Promise<LiveCapture> {
+  static open(iface: string, opts: { filter: string; snaplen?: number; bufferSize?: number; onPacket: PacketHandler; onStats?: (s: CaptureStats) => void }): Promise<LiveCapture> {
     const config = { device: iface, filter: opts.filter, snaplen: opts.snaplen ?? DEFAULT_SNAPLEN, bufferSize: opts.bufferSize ?? 32 << 20 };
     const worker = fork(new URL('./live-worker.js', import.meta.url), [JSON.stringify(config)], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
@@ -73,6 +73,7 @@ export class LiveCapture {
       worker.once('exit', (code) => reject(new UsageError(`${iface}: the capture process ended (exit code ${code})`)));
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'packets') deliver(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength), opts.onPacket);
+        else if (msg.type === 'stats') opts.onStats?.(msg.stats);
         else if (msg.type === 'open') resolve(new LiveCapture(worker, linkTypeNumber(msg.linkType)));
         else if (msg.type === 'error') reject(new UsageError(`${iface}: ${msg.message}`));
       });
@@ -123,6 +124,7 @@ type WorkerMessage =
   | { type: 'open'; linkType: string }
   | { type: 'error'; message: string }
   | { type: 'packets'; data: Uint8Array }
+  | { type: 'stats'; stats: CaptureStats }
   | { type: 'stopped'; stats: CaptureStats };
 
 function deliver(batch: Buffer, onPacket: PacketHandler): void {

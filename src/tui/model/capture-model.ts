@@ -30,7 +30,7 @@ export interface CaptureState {
   draftError: string | null;
   /** packets delivered since start (tcpdump's "captured") */
   captured: number;
-  /** tcpdump's "dropped by kernel", known when a capture stops */
+  /** tcpdump's "dropped by kernel": updated about once a second while running, final when stopped */
   dropped: number | null;
   /** lines to show: the newest of the buffer, or a frozen copy while paused */
   lines: CapturedPacket[];
@@ -90,6 +90,7 @@ export class CaptureModel {
           this.buffer.push(p);
           this.publish.call();
         },
+        onStats: (stats) => this.store.set({ dropped: stats.dropped }),
       });
       this.linkTypes = this.session.linkTypes;
       this.store.set({ phase: 'running', message: `listening on ${target.interfaces.map((i) => i.device).join(', ')}` });

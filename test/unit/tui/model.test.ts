@@ -81,6 +81,16 @@ describe('capture model', () => {
     expect(model.store.get().dropped).toBe(2);
   });
 
+  it('shows the kernel\'s dropped counter while the capture runs', async () => {
+    const { services, capture } = fakeServices();
+    const model = new CaptureModel(services.capture, () => null, { renderEveryMs: 10, visibleLines: 5 });
+    await model.start({ label: 'app', interfaces: [{ device: 'br-x', label: 'br-x' }] });
+    expect(model.store.get().dropped).toBeNull();
+    capture.opened.at(-1)!.onStats?.({ received: 900, dropped: 7, ifDropped: 0 });
+    expect(model.store.get().dropped).toBe(7);
+    await model.stop();
+  });
+
   it('pause freezes the lines while packets keep being counted; clear empties them', async () => {
     const { services, capture } = fakeServices();
     const model = new CaptureModel(services.capture, () => null, { renderEveryMs: 10, visibleLines: 5 });
