@@ -1,12 +1,15 @@
-import type { ContainerRecord, HostState, NetworkRecord } from '../netcore/state/types.js';
+import type { ContainerRecord, HostState, NetworkRecord, PortMapping } from '../netcore/state/types.js';
 import { isRunning } from '../netcore/containers.js';
+import type { BackendName, InvContainer, InvNetwork } from '../diag/inventory/types.js';
 
 /** Shapes for output: tables and JSON that look like Docker's. No logic beyond formatting. */
 export interface NetworkRow {
+  /** who made it: tsdiag itself (native) or a Docker engine */
+  backend: BackendName;
   id: string;
   name: string;
   driver: string;
-  scope: 'local';
+  scope: 'local' | 'swarm';
   subnet: string | null;
   gateway: string | null;
   device: string | null;
@@ -18,16 +21,25 @@ const BUILTIN_IDS: Record<string, string> = { host: 'host', none: 'null' };
 
 export function listNetworkRows(state: HostState): NetworkRow[] {
   const rows: NetworkRow[] = Object.values(state.networks).map((n) => ({
-    id: n.id, name: n.name, driver: n.driver, scope: 'local', subnet: n.subnet, gateway: n.gateway, device: n.device,
+    backend: 'native', id: n.id, name: n.name, driver: n.driver, scope: 'local', subnet: n.subnet, gateway: n.gateway, device: n.device,
     internal: n.internal, containers: Object.values(state.containers).filter((c) => c.endpoints.some((e) => e.network === n.name)).length,
   }));
   for (const [name, driver] of Object.entries(BUILTIN_IDS)) {
     rows.push({
-      id: name.padEnd(64, '0'), name, driver, scope: 'local', subnet: null, gateway: null, device: null, internal: false,
+      backend: 'native', id: name.padEnd(64, '0'), name, driver, scope: 'local', subnet: null, gateway: null, device: null, internal: false,
       containers: Object.values(state.containers).filter((c) => c.networkMode === name).length,
     });
   }
   return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A network of another backend (Docker's), as a row of the same list. */
+export function inventoryNetworkRow(n: InvNetwork, containers: InvContainer[]): NetworkRow {
+  return {
+    backend: n.backend, id: n.id, name: n.name, driver: n.driver, scope: n.driver === 'overlay' ? 'swarm' : 'local',
+    subnet: n.subnet, gateway: n.gateway, device: n.bridge, internal: n.internal,
+    containers: containers.filter((c) => c.endpoints.some((e) => e.networkId === n.id) || c.networkMode === n.name).length,
+  };
 }
 
 export function inspectNetworkJson(state: HostState, n: NetworkRecord) {
@@ -49,9 +61,12 @@ export function inspectNetworkJson(state: HostState, n: NetworkRecord) {
 }
 
 export interface ContainerRow {
+  /** who runs it: tsdiag itself (native) or a Docker engine */
+  backend: BackendName;
   id: string;
   name: string;
-  status: 'running' | 'created' | 'exited';
+  /** running, created, exited; Docker's own words (paused, restarting, ...) for its containers */
+  status: string;
   pid: number | null;
   networks: string[];
   addresses: string[];
@@ -60,16 +75,25 @@ export interface ContainerRow {
   command: string;
 }
 
-export function formatPort(p: ContainerRecord['ports'][number]): string {
+export function formatPort(p: PortMapping): string {
   return `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.proto}`;
 }
 
 export function containerRow(c: ContainerRecord): ContainerRow {
   const running = isRunning(c);
   return {
-    id: c.id, name: c.name, status: running ? 'running' : c.pid ? 'exited' : 'created', pid: running ? c.pid : null,
+    backend: 'native', id: c.id, name: c.name, status: running ? 'running' : c.pid ? 'exited' : 'created', pid: running ? c.pid : null,
     networks: c.networkMode === 'bridge' ? c.endpoints.map((e) => e.network) : [c.networkMode],
     addresses: c.endpoints.map((e) => e.ipv4), ports: c.ports.map(formatPort), netns: c.netns, command: c.cmd.join(' '),
+  };
+}
+
+/** A container of another backend (Docker's), as a row of the same list; netns is its namespace file. */
+export function inventoryContainerRow(c: InvContainer): ContainerRow {
+  return {
+    backend: c.backend, id: c.id, name: c.name, status: c.status ?? (c.running ? 'running' : 'exited'), pid: c.pid,
+    networks: c.endpoints.length ? c.endpoints.map((e) => e.network) : [c.networkMode],
+    addresses: c.endpoints.flatMap((e) => (e.ipv4 ? [e.ipv4] : [])), ports: c.published.map(formatPort), netns: c.netnsPath, command: c.command ?? '',
   };
 }
 

@@ -11,6 +11,8 @@ import { TextOut } from '../../netcore/capture/text-out.js';
 import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../netcore/capture/timestamp.js';
 import type { CliContext, Command } from '../command.js';
 import { reexecInHostNetns } from '../reexec.js';
+import { dockerInventory, parseBackend, pickInventory, type BackendChoice } from '../../diag/inventory/select.js';
+import type { InvContainer, InventoryProvider } from '../../diag/inventory/types.js';
 
 const USAGE = `Usage: tsdiag capture [options] [IFACE] [FILTER...]
 
@@ -19,6 +21,8 @@ Live capture and pcap files, printed the way tcpdump -n prints them.
 Options:
   -i IFACE          capture on this interface (or give it as the first argument)
   --container NAME  capture on the host end of a container's veth (every endpoint)
+  --backend B       whose container: native (tsdiag's), docker ($DOCKER_HOST), or
+                    auto (default: whichever knows the name)
   -c N              stop after N packets
   -w FILE           write packets to a pcap file (snap length 262144) instead of printing
   --pcapng          with -w: write pcapng, one interface block per interface (web:eth0)
@@ -48,9 +52,11 @@ export interface CaptureArgs {
   pcapng: boolean;
   help: boolean;
   filter: string;
+  /** whose container --container names */
+  backend: BackendChoice;
 }
 
-const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container']);
+const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container', '--backend']);
 
 function positiveInt(flag: string, value: string): number {
   if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new UsageError(`invalid ${flag} "${value}": expected a positive number`);
@@ -61,7 +67,7 @@ function positiveInt(flag: string, value: string): number {
 export function parseCaptureArgs(args: string[]): CaptureArgs {
   const a: CaptureArgs = {
     iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false,
-    timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '',
+    timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '', backend: 'auto',
   };
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -119,6 +125,9 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
         break;
       case '--container':
         a.container = value();
+        break;
+      case '--backend':
+        a.backend = parseBackend(value());
         break;
       case '-c':
         a.count = positiveInt('-c', value());
@@ -182,11 +191,54 @@ export function nativeTargets(host: HostRef): CaptureTargets {
   };
 }
 
+const findContainer = (containers: InvContainer[], ref: string) =>
+  containers.find((c) => c.name === ref || c.id === ref || (ref.length >= 12 && c.id.startsWith(ref)));
+
+/** Containers of another backend (a Docker engine): the host ends of their veths as its inventory found them. */
+export function inventoryTargets(inventory: InventoryProvider): CaptureTargets {
+  return {
+    async containerInterfaces(name) {
+      const c = findContainer(await inventory.listContainers(), name);
+      if (!c) throw new UsageError(`no such container: ${name}`);
+      if (!c.running) throw new UsageError(`container ${name} is not running`);
+      const ifs = c.endpoints.filter((e) => e.hostIf).map((e) => ({ device: e.hostIf!, label: `${name}:${e.network}` }));
+      if (ifs.length === 0) throw new UsageError(`container ${name} has no veth on the host (network mode ${c.networkMode})`);
+      return ifs;
+    },
+    async addressNames() {
+      const names = new Map<string, string>();
+      for (const c of await inventory.listContainers()) for (const e of c.endpoints) if (e.ipv4) names.set(e.ipv4, c.name);
+      return names;
+    },
+  };
+}
+
+/**
+ * The backend chosen as the doctor chooses it: --backend, or auto: whichever
+ * knows the container; names (--names) from tsdiag's and Docker's containers.
+ */
+export function backendTargets(ctx: CliContext, choice: BackendChoice): CaptureTargets {
+  const native = nativeTargets(ctx.host);
+  if (choice === 'native') return native;
+  const docker = inventoryTargets(dockerInventory(ctx.host, ctx.env));
+  return {
+    async containerInterfaces(name) {
+      const inventory = await pickInventory(choice, ctx.host, ctx.env, [name]);
+      return (inventory.backend === 'docker' ? docker : native).containerInterfaces(name);
+    },
+    async addressNames() {
+      const available = choice === 'docker' || (await dockerInventory(ctx.host, ctx.env).available());
+      const fromDocker = available ? await docker.addressNames() : new Map<string, string>();
+      return choice === 'docker' ? fromDocker : new Map([...fromDocker, ...(await native.addressNames())]);
+    },
+  };
+}
+
 function plural(n: number, what: string): string {
   return `${n} packet${n === 1 ? '' : 's'} ${what}\n`;
 }
 
-export function makeCaptureCommand(targetsFor: (ctx: CliContext) => CaptureTargets = (ctx) => nativeTargets(ctx.host)): Command {
+export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs) => CaptureTargets = (ctx, a) => backendTargets(ctx, a.backend)): Command {
   return {
     name: 'capture',
     summary: 'capture packets live or read pcap files, printed like tcpdump',
@@ -202,7 +254,7 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext) => CaptureTarge
           const code = await reexecInHostNetns(ctx, ['capture', ...args]);
           if (code !== null) return code;
         }
-        return await capture(a, ctx, targetsFor(ctx));
+        return await capture(a, ctx, targetsFor(ctx, a));
       } catch (err) {
         const code = (err as { exitCode?: number }).exitCode ?? 1;
         ctx.stderr.write(`tsdiag capture: ${(err as Error).message}\n`);

@@ -8,7 +8,7 @@ import {
 import { networkByNameOrId } from '../../netcore/networks.js';
 import { stepHooksFromEnv } from '../../netcore/executor.js';
 import { readState } from '../../netcore/state/store.js';
-import { containerRow, inspectContainerJson, inspectNetworkJson } from '../views.js';
+import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow } from '../views.js';
 import { ensureDnsServer } from '../dns-hook.js';
 
 const RUN_USAGE = `Usage: tsdiag run [OPTIONS] [-- CMD ARGS...]
@@ -75,19 +75,28 @@ async function execCmd(args: string[], ctx: CliContext): Promise<number> {
   return runAttached(...commandInContainer(c, cmd));
 }
 
-const PS_USAGE = `Usage: tsdiag ps [--json] [-q]
+const PS_USAGE = `Usage: tsdiag ps [--json] [-q] [--backend native|docker|auto]
 
-List containers with their networks, addresses, published ports and namespaces.
+List containers with their networks, addresses, published ports and namespaces:
+tsdiag's own and, with --backend auto (the default), a Docker engine's beside
+them when one answers at $DOCKER_HOST; the BACKEND column says whose.
 `;
 
 async function psCmd(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, all: { type: 'boolean', short: 'a' } });
+  const { values } = parse(args, {
+    json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, all: { type: 'boolean', short: 'a' }, backend: { type: 'string' },
+  });
   if (values.help) return write(ctx, PS_USAGE);
-  const rows = Object.values((await readState(ctx.host)).containers).map(containerRow).sort((a, b) => a.name.localeCompare(b.name));
+  // loaded on use: run and exec need no Docker client
+  const { listingRows, parseBackend } = await import('../../diag/inventory/select.js');
+  const rows = await listingRows(parseBackend(values.backend), ctx.host, ctx.env, {
+    native: async () => Object.values((await readState(ctx.host)).containers).map(containerRow),
+    docker: async (docker) => (await docker.listContainers()).map(inventoryContainerRow),
+  });
   if (values.json) return write(ctx, JSON.stringify(rows, null, 2) + '\n');
   if (values.quiet) return write(ctx, rows.map((r) => r.id.slice(0, 12) + '\n').join(''));
-  return write(ctx, table(['CONTAINER ID', 'NAME', 'STATUS', 'NETWORKS', 'IP ADDRESS', 'PORTS', 'COMMAND'],
-    rows.map((r) => [r.id.slice(0, 12), r.name, r.status, r.networks.join(','), r.addresses.join(','), r.ports.join(', '), r.command])));
+  return write(ctx, table(['CONTAINER ID', 'NAME', 'BACKEND', 'STATUS', 'NETWORKS', 'IP ADDRESS', 'PORTS', 'COMMAND'],
+    rows.map((r) => [r.id.slice(0, 12), r.name, r.backend, r.status, r.networks.join(','), r.addresses.join(','), r.ports.join(', '), r.command])));
 }
 
 const INSPECT_USAGE = `Usage: tsdiag inspect NAME...

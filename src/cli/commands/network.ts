@@ -4,7 +4,7 @@ import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/capabilities.js';
 import { connectNetwork, disconnectNetwork } from '../../netcore/containers.js';
 import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '../../netcore/networks.js';
-import { inspectNetworkJson, listNetworkRows } from '../views.js';
+import { inspectNetworkJson, inventoryNetworkRow, listNetworkRows } from '../views.js';
 import { readState } from '../../netcore/state/store.js';
 import { stepHooksFromEnv } from '../../netcore/executor.js';
 import { ensureDnsServer } from '../dns-hook.js';
@@ -17,7 +17,9 @@ Commands:
   create [--driver bridge|macvlan] [--subnet CIDR] [--gateway IP] [--ip-range CIDR]
          [--internal] [-o com.docker.network.driver.mtu=N]
          [-o com.docker.network.bridge.name=NAME] [-o parent=IFACE] [--label k=v] NAME
-  ls [--json] [-q]                 list networks
+  ls [--json] [-q] [--backend native|docker|auto]
+                                   list networks: tsdiag's own and (auto, the default)
+                                   a Docker engine's at $DOCKER_HOST when one answers
   inspect NAME...                  JSON shaped like docker network inspect
   rm NAME...                       remove networks (refused while containers use them)
   connect [--ip IP] [--alias A] NETWORK CONTAINER
@@ -46,12 +48,23 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
 }
 
 async function ls(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values } = parse(args, { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, backend: { type: 'string' } });
   if (values.help) return help(ctx);
-  const rows = listNetworkRows(await readState(ctx.host));
+  // loaded on use: the other network commands need no Docker client
+  const { listingRows, parseBackend } = await import('../../diag/inventory/select.js');
+  const rows = await listingRows(parseBackend(values.backend), ctx.host, ctx.env, {
+    native: async () => listNetworkRows(await readState(ctx.host)),
+    docker: async (docker) => {
+      const [networks, containers] = await Promise.all([docker.listNetworks(), docker.listContainers()]);
+      return networks.map((n) => inventoryNetworkRow(n, containers));
+    },
+  });
   if (values.json) ctx.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   else if (values.quiet) ctx.stdout.write(rows.map((r) => r.id.slice(0, 12) + '\n').join(''));
-  else ctx.stdout.write(table(['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'BRIDGE'], rows.map((r) => [r.id.slice(0, 12), r.name, r.driver, r.subnet ?? '', r.device ?? ''])));
+  else {
+    ctx.stdout.write(table(['NETWORK ID', 'NAME', 'BACKEND', 'DRIVER', 'SUBNET', 'BRIDGE'],
+      rows.map((r) => [r.id.slice(0, 12), r.name, r.backend, r.driver, r.subnet ?? '', r.device ?? ''])));
+  }
   return 0;
 }
 

@@ -64,7 +64,7 @@ export interface ResolvePeerFacts extends FixTarget {
 export const dnsResolvePeer: Check<ResolvePeerFacts> = {
   id: 'dns.resolve-peer',
   title: 'the peer\'s name resolves to an address on a shared network',
-  after: ['topology.exists', 'dns.embedded'],
+  after: ['topology.exists', 'topology.common-network', 'dns.embedded'],
   async gather(ctx) {
     const { from, to } = ctx.target;
     const agent = ctx.agentIn(from!);
@@ -140,8 +140,13 @@ export function upstreamsOf(resolvConf: string, backend: 'native' | 'docker'): {
       }),
     };
   }
-  return { mode: 'direct', upstreams: parseResolvConf(resolvConf).nameservers.map((address) => ({ address, dialledFrom: 'container' as const })) };
+  const nameservers = parseResolvConf(resolvConf).nameservers;
+  // an embedded resolver that does not list its upstreams (Docker before 25): nothing to probe here
+  if (nameservers.length === 1 && nameservers[0] === DOCKER_EMBEDDED_RESOLVER) return { mode: 'embedded', upstreams: [] };
+  return { mode: 'direct', upstreams: nameservers.map((address) => ({ address, dialledFrom: 'container' as const })) };
 }
+
+const DOCKER_EMBEDDED_RESOLVER = '127.0.0.11';
 
 const answered = (r: ResolveResult) => r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN';
 const isLoopback = (a: string) => a.startsWith('127.') || a === '::1';
@@ -169,6 +174,9 @@ export const dnsUpstream: Check<UpstreamFacts> = {
   },
   judge(f) {
     const evidence = f.probes.map(describeProbe);
+    if (!f.probes.length && f.mode === 'embedded') {
+      return skip(`${f.from}'s embedded resolver does not list its upstream servers (no ExtServers in ${f.resolvConfPath ?? 'its resolver file'}): nothing to probe`);
+    }
     if (!f.probes.length) {
       return fail(`${f.from} has no upstream DNS server: outside names cannot resolve`, [`no upstream in ${f.resolvConfPath ?? 'its resolver file'}`],
         f.backend === 'docker' ? `docker run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);

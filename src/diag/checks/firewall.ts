@@ -126,25 +126,26 @@ const isNat = (e: ExpectedRule) => /MASQUERADE|DNAT/.test(e.rule);
 const withTable = (e: ExpectedRule) => (e.table === 'filter' ? e.rule : `-t ${e.table} ${e.rule}`);
 
 /**
- * A jump that stands after one it must precede (TSDIAG-USER / DOCKER-USER
- * first: user rules see traffic before the backend accepts it), with the
- * commands that move it in front: its present text and the position of the first one it must precede.
+ * A chain's first expected jump (TSDIAG-USER / DOCKER-USER) standing after
+ * one of the others: user rules must see traffic before the backend accepts
+ * it. The other jumps may stand in any order (Docker inserts each new bridge's
+ * jump at the top). With the commands that move it in front: its present text
+ * and the position of the first one it must precede.
  */
 function misplacedJump(expected: ExpectedRule[], present: PresentRules): { jump: ExpectedRule; moves: string[] } | null {
   const chains = new Map<string, ExpectedRule[]>();
   for (const e of expected.filter(isJump)) chains.set(`${e.table} ${e.chain}`, [...(chains.get(`${e.table} ${e.chain}`) ?? []), e]);
   for (const jumps of chains.values()) {
     const at = jumps.map((e) => present.findIndex((p) => p.table === e.table && new RegExp(e.pattern).test(p.text)));
-    for (let i = 0; i < jumps.length; i++) {
-      const later = at.findIndex((idx, k) => k > i && idx >= 0 && at[i]! > idx);
-      if (at[i]! < 0 || later < 0) continue;
-      const e = jumps[i]!;
-      const line = present[at[i]!]!.text;
-      const position = present.slice(0, at[later]!).filter((p) => p.table === e.table && p.text.startsWith(`-A ${e.chain} `)).length + 1;
-      const t = e.table === 'filter' ? '' : ` -t ${e.table}`;
-      const spec = line.slice(`-A ${e.chain} `.length);
-      return { jump: e, moves: [`iptables${t} -D ${e.chain} ${spec}`, `iptables${t} -I ${e.chain} ${position} ${spec}`] };
-    }
+    const head = at[0]!;
+    const later = at.findIndex((idx, k) => k > 0 && idx >= 0 && head > idx);
+    if (head < 0 || later < 0) continue;
+    const e = jumps[0]!;
+    const line = present[head]!.text;
+    const position = present.slice(0, at[later]!).filter((p) => p.table === e.table && p.text.startsWith(`-A ${e.chain} `)).length + 1;
+    const t = e.table === 'filter' ? '' : ` -t ${e.table}`;
+    const spec = line.slice(`-A ${e.chain} `.length);
+    return { jump: e, moves: [`iptables${t} -D ${e.chain} ${spec}`, `iptables${t} -I ${e.chain} ${position} ${spec}`] };
   }
   return null;
 }

@@ -15,6 +15,8 @@ export interface PortsFacts extends FixTarget {
   sockets: HostSocket[];
   /** pids of containers on the host network: their sockets are theirs, named as such */
   hostNetworkPids: Array<{ container: string; pid: number }>;
+  /** the doctor's two containers: when one is stopped, its requested ports may be why it cannot start */
+  pair?: string[];
 }
 
 /** Processes that hold a published port on the engine's behalf: their socket is the publication itself. */
@@ -27,14 +29,16 @@ export function addressesOverlap(a: string, b: string): boolean {
   return WILDCARDS.has(a) || WILDCARDS.has(b) || unmapped(a) === unmapped(b);
 }
 
-const describePub = (p: Publication) => `${p.container} publishes ${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.proto}`;
+const describePub = (p: Publication) => `${p.container} ${p.running ? 'publishes' : 'asks to publish'} ${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.proto}`;
 
 interface Conflict { pub: Publication; holder: string; pid: number | null }
 
 function conflictsOf(f: PortsFacts): Conflict[] {
   const out: Conflict[] = [];
   const live = f.published.filter((p) => p.running);
-  for (const pub of live) {
+  // an engine refuses to start a container whose host port is taken ("port is already allocated")
+  const cannotStart = f.published.filter((p) => !p.running && f.pair?.includes(p.container));
+  for (const pub of [...live, ...cannotStart]) {
     for (const s of f.sockets) {
       if (s.proto !== pub.proto || s.port !== pub.hostPort || !addressesOverlap(s.addr, pub.hostIp)) continue;
       if (s.process && PUBLISHERS.has(s.process)) continue;
@@ -43,7 +47,7 @@ function conflictsOf(f: PortsFacts): Conflict[] {
       out.push({ pub, holder: `${owner} listens on ${s.proto} ${s.addr}:${s.port}`, pid: hostNet ? null : s.pid });
     }
     for (const other of live) {
-      if (other === pub || other.container >= pub.container) continue;
+      if (other === pub || (pub.running && other.container >= pub.container)) continue;
       if (other.proto === pub.proto && other.hostPort === pub.hostPort && addressesOverlap(other.hostIp, pub.hostIp)) {
         out.push({ pub, holder: `container ${other.container} publishes the same port (${other.hostIp}:${other.hostPort}/${other.proto})`, pid: null });
       }
@@ -65,7 +69,8 @@ export const portsConflict: Check<PortsFacts> = {
   async gather(ctx) {
     const published = ctx.target.containers.flatMap((c) => c.published.map((p) => ({ ...p, container: c.name, running: c.running, network: c.endpoints[0]?.network ?? null })));
     const hostNetworkPids = ctx.target.containers.filter((c) => c.networkMode === 'host' && c.pid).map((c) => ({ container: c.name, pid: c.pid! }));
-    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, published, sockets: await ctx.host.listening(), hostNetworkPids };
+    const pair = [ctx.target.from, ctx.target.to].flatMap((c) => (c ? [c.name] : []));
+    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, published, sockets: await ctx.host.listening(), hostNetworkPids, pair };
   },
   judge(f) {
     const conflicts = conflictsOf(f);
@@ -77,7 +82,10 @@ export const portsConflict: Check<PortsFacts> = {
     const first = conflicts[0]!;
     const evidence = conflicts.flatMap((c) => [describePub(c.pub), `  but ${c.holder}`]);
     if (first.pid) evidence.push(`or publish ${first.pub.container} on another host port: ${republish(f, first.pub)}`);
-    return fail(`host port ${first.pub.hostPort}/${first.pub.proto} that ${first.pub.container} publishes is taken: ${first.holder}`, evidence,
-      first.pid ? `kill ${first.pid}` : republish(f, first.pub));
+    const { container, running } = first.pub;
+    const what = running ? `that ${container} publishes` : `that ${container} asks to publish (so it cannot start)`;
+    const freePort = first.pid ? `kill ${first.pid}` : null;
+    const fix = freePort && !running ? `${freePort} && ${cli(f, `start ${container}`)}` : (freePort ?? republish(f, first.pub));
+    return fail(`host port ${first.pub.hostPort}/${first.pub.proto} ${what} is taken: ${first.holder}`, evidence, fix);
   },
 };

@@ -1,4 +1,5 @@
 import type { FdbEntry, NeighbourEntry, VxlanLink } from '../../netcore/inspect.js';
+import type { SwarmView } from '../inventory/types.js';
 
 /**
  * The other nodes of an overlay, read the way its data plane knows them: a
@@ -17,6 +18,10 @@ export interface SwarmNode {
   dataPort: number;
   /** the bridge the link is a port of: the overlay network's on this node */
   bridge: string | null;
+  /** the overlay network the containers are on, when the engine names it (Docker) */
+  network?: string | null;
+  /** whether it is a manager (listens on 2377); null or absent: unknown, probed as one */
+  manager?: boolean | null;
   containers: RemoteContainer[];
 }
 
@@ -44,4 +49,22 @@ export function swarmNodes(links: VxlanLink[], fdb: FdbEntry[], neighbours: Neig
     }
   }
   return [...nodes.values()];
+}
+
+/**
+ * The other nodes as the engine's API reports them (Docker: its overlays'
+ * VXLAN devices sit in namespaces of their own, out of the host's sight).
+ * Containers on a node are those of the first overlay that has containers
+ * both there and on this node: the ones an overlay ping can reach.
+ */
+export function swarmNodesOfEngine(view: SwarmView): SwarmNode[] {
+  return view.members.map((m) => {
+    const overlays = view.overlays.filter((o) => o.nodes.includes(m.address));
+    const shared = overlays.find((o) => o.endpoints.some((e) => e.node === m.address) && o.endpoints.some((e) => e.node === view.self));
+    return {
+      address: m.address, manager: m.manager, dataPort: view.dataPort, bridge: null, network: shared?.network ?? null,
+      links: overlays.map((o) => `overlay ${o.network} (VNI ${o.vnis.join(',') || '?'}, udp ${view.dataPort})`),
+      containers: (shared?.endpoints ?? []).filter((e) => e.node === m.address).map((e) => ({ address: e.ipv4, mac: null })),
+    };
+  });
 }

@@ -4,11 +4,14 @@ import { fail, pass, skip, warn, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { onHost, type FixTarget } from '../fixes.js';
 import { decide, type FirewallDecision, type SwarmPacket } from './swarm-firewall.js';
-import { swarmNodes, type SwarmNode } from './swarm-peers.js';
+import { swarmNodes, swarmNodesOfEngine, type SwarmNode } from './swarm-peers.js';
 
 /** Managers listen on 2377 (raft, joins), every node on 7946 (gossip); the data plane is VXLAN over UDP. */
-const CONTROL_TCP = [2377, 7946];
+const MANAGER_TCP = 2377;
+const GOSSIP_TCP = 7946;
 const GOSSIP_UDP = 7946;
+/** a node known to be a worker has no 2377 to probe */
+const controlPorts = (n: { manager?: boolean | null }) => (n.manager === false ? [GOSSIP_TCP] : [MANAGER_TCP, GOSSIP_TCP]);
 
 export interface PortProbe { port: number; result: ConnectResult['result']; ms: number }
 export interface OverlayProbe { from: string; to: string; alive: boolean; ms: number | null }
@@ -16,6 +19,7 @@ export interface LocalBlock extends FirewallDecision { node: string; what: strin
 
 export interface NodeFacts {
   address: string;
+  manager?: boolean | null;
   links: string[];
   dataPort: number;
   tcp: PortProbe[];
@@ -30,7 +34,12 @@ export interface SwarmFacts extends FixTarget {
   firewallRead: boolean;
 }
 
+/** The engine's own account of its swarm, when the backend has one (Docker). */
+const engineSwarm = (ctx: DoctorContext) => ctx.once('swarm-view', async () => (ctx.inventory.swarm ? ctx.inventory.swarm() : null));
+
 const peersOf = (ctx: DoctorContext) => ctx.once('swarm-nodes', async () => {
+  const view = await engineSwarm(ctx);
+  if (view) return swarmNodesOfEngine(view);
   const netns = ctx.inventory.hostNetns;
   const [links, fdb, neighbours] = await Promise.all([vxlanLinks(netns), tunnelFdb(netns), permanentNeighbours(netns)]);
   return swarmNodes(links, fdb, neighbours);
@@ -39,11 +48,12 @@ const peersOf = (ctx: DoctorContext) => ctx.once('swarm-nodes', async () => {
 /** A ping across the overlay from this node: from a container on the overlay's network, else from its bridge. */
 async function overlayProbe(ctx: DoctorContext, node: SwarmNode): Promise<OverlayProbe | null> {
   const target = node.containers[0];
-  const net = ctx.target.networks.find((n) => n.bridge && n.bridge === node.bridge);
+  const net = node.network ? ctx.networkNamed(node.network) : ctx.target.networks.find((n) => n.bridge && n.bridge === node.bridge);
   if (!target || !net) return null;
   const onNet = ctx.target.containers.filter((c) => c.running && c.endpoints.some((e) => e.network === net.name));
   const source = onNet.find((c) => c.name === ctx.target.fromName) ?? onNet[0];
-  if (!source && !net.gateway) return null;
+  // an engine's overlay is not reachable from the host namespace: only a container on it can send
+  if (!source && (node.network || !net.gateway)) return null;
   const agent = source ? ctx.agentIn(source) : ctx.host.agent;
   const r = await agent.call('ping', { addr: target.address, count: 1, timeoutS: 1 });
   return { from: source ? source.name : `this node's ${net.bridge}`, to: target.address, alive: r.alive, ms: r.ms };
@@ -52,7 +62,7 @@ async function overlayProbe(ctx: DoctorContext, node: SwarmNode): Promise<Overla
 function packetsFor(node: NodeFacts): Array<{ what: string; pkt: SwarmPacket }> {
   const peer = node.address;
   return [
-    ...CONTROL_TCP.map((port) => ({ what: `${port}/tcp`, pkt: { proto: 'tcp' as const, port, peer } })),
+    ...controlPorts(node).map((port) => ({ what: `${port}/tcp`, pkt: { proto: 'tcp' as const, port, peer } })),
     { what: `${GOSSIP_UDP}/udp`, pkt: { proto: 'udp', port: GOSSIP_UDP, peer } },
     { what: `${node.dataPort}/udp`, pkt: { proto: 'udp', port: node.dataPort, peer } },
     { what: 'ESP', pkt: { proto: 'esp', port: null, peer } },
@@ -64,19 +74,21 @@ export const swarmPorts: Check<SwarmFacts> = {
   title: 'swarm control and data ports open between the nodes',
   async applies(ctx) {
     if (ctx.options.swarm || (await peersOf(ctx)).length) return null;
+    const view = await engineSwarm(ctx);
+    if (view) return `not in a swarm: the engine's Swarm.LocalNodeState is "${view.state}"${view.state === 'active' ? ', with no other node' : ''} (--swarm runs it anyway)`;
     return 'not in a swarm: no VXLAN link to another node in the host namespace (--swarm runs it anyway)';
   },
   async gather(ctx) {
     const [peers, ipt] = await Promise.all([peersOf(ctx), ctx.host.iptables()]);
     const nodes = await Promise.all(peers.map(async (n): Promise<NodeFacts> => {
       const [tcp, overlay] = await Promise.all([
-        Promise.all(CONTROL_TCP.map(async (port) => {
+        Promise.all(controlPorts(n).map(async (port) => {
           const r = await ctx.host.agent.call('connect', { addr: n.address, port, timeoutMs: 1500 });
           return { port, result: r.result, ms: r.ms };
         })),
         overlayProbe(ctx, n),
       ]);
-      return { address: n.address, links: n.links, dataPort: n.dataPort, tcp, overlay };
+      return { address: n.address, manager: n.manager, links: n.links, dataPort: n.dataPort, tcp, overlay };
     }));
     const blocks: LocalBlock[] = [];
     for (const node of ipt ? nodes : []) {

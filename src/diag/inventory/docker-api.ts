@@ -129,7 +129,9 @@ export interface DockerContainerSummary {
 export interface DockerContainerInspect {
   Id: string;
   Name: string;
-  State: { Running: boolean; Pid: number };
+  State: { Running: boolean; Pid: number; Status?: string };
+  Path?: string;
+  Args?: string[] | null;
   HostConfig: { NetworkMode: string; PortBindings: DockerPortMap };
   NetworkSettings: { Ports: DockerPortMap; Networks: Record<string, DockerEndpointSettings> | null };
   ResolvConfPath: string;
@@ -142,4 +144,33 @@ export interface DockerNetwork {
   Internal: boolean;
   IPAM: { Config: Array<{ Subnet?: string; Gateway?: string }> | null } | null;
   Options: Record<string, string> | null;
+}
+
+/** GET /info, its Swarm section (ClusterInfo only on managers). */
+export interface DockerInfo {
+  Swarm?: {
+    NodeID: string;
+    NodeAddr: string;
+    LocalNodeState: string; // inactive, pending, active, error, locked
+    ControlAvailable: boolean;
+    RemoteManagers: Array<{ NodeID: string; Addr: string }> | null;
+    Cluster?: { DataPathPort?: number } | null;
+  };
+}
+
+/** GET /nodes (managers only). */
+export interface DockerNode {
+  ID: string;
+  Spec: { Role: 'manager' | 'worker' };
+  Status: { State: string; Addr: string };
+  ManagerStatus?: { Addr: string };
+}
+
+/** GET /networks/ID?verbose=true of a swarm-scoped network: every node's endpoints. */
+export interface DockerNetworkVerbose extends DockerNetwork {
+  Scope: string;
+  /** the routing mesh's network: its endpoints are the nodes' ingress sandboxes, not containers */
+  Ingress?: boolean;
+  Peers?: Array<{ Name: string; IP: string }> | null;
+  Services?: Record<string, { Tasks: Array<{ Name: string; EndpointIP: string; Info?: Record<string, string> }> | null }> | null;
 }

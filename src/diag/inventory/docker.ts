@@ -8,7 +8,8 @@ import {
   type DockerNetwork,
   type DockerPortMap,
 } from './docker-api.js';
-import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './types.js';
+import { readSwarm } from './docker-swarm.js';
+import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider, SwarmView } from './types.js';
 
 export interface DockerInventoryOptions {
   /** unix:///path; default: $DOCKER_HOST, else unix:///var/run/docker.sock */
@@ -54,6 +55,10 @@ export class DockerInventory implements InventoryProvider {
     });
     const gateways = needGateway ? await this.endpointGateways() : new Map<string, string>();
     return networks.map((n) => networkFromDocker(n, gateways.get(n.Id) ?? null)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  swarm(): Promise<SwarmView> {
+    return readSwarm(this.api);
   }
 
   private async endpointGateways(): Promise<Map<string, string>> {
@@ -110,6 +115,8 @@ export function containerFromInspect(c: DockerContainerInspect, hostIfByMac: Map
       .sort((a, b) => a.network.localeCompare(b.network)),
     published: publishedPorts(c.NetworkSettings.Ports, c.HostConfig.PortBindings),
     resolvConfPath: c.ResolvConfPath || null,
+    status: c.State.Status ?? (running ? 'running' : 'exited'),
+    command: [c.Path ?? '', ...(c.Args ?? [])].join(' ').trim(),
   };
 }
 

@@ -16,6 +16,25 @@ export function dockerInventory(host: HostRef, env: NodeJS.ProcessEnv): DockerIn
   return new DockerInventory({ dockerHost: env.DOCKER_HOST, hostNetns: host.netns });
 }
 
+const noEngine = (env: NodeJS.ProcessEnv) => `no Docker engine answers at ${env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`;
+
+/**
+ * The rows of a listing (ps, network ls): tsdiag's own, then Docker's, each
+ * sorted by name. auto shows Docker's only when an engine answers; docker
+ * requires one.
+ */
+export async function listingRows<R extends { name: string }>(
+  choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv,
+  rowsOf: { native: () => Promise<R[]>; docker: (inventory: DockerInventory) => Promise<R[]> },
+): Promise<R[]> {
+  const docker = choice === 'native' ? null : dockerInventory(host, env);
+  const dockerAnswers = docker ? await docker.available() : false;
+  if (choice === 'docker' && !dockerAnswers) throw new UsageError(noEngine(env));
+  const byName = (rows: R[]) => rows.sort((a, b) => a.name.localeCompare(b.name));
+  const native = choice === 'docker' ? [] : byName(await rowsOf.native());
+  return [...native, ...(docker && dockerAnswers ? byName(await rowsOf.docker(docker)) : [])];
+}
+
 /**
  * The backend that knows these names. auto: whichever knows them all; a name
  * known to both is an error that says so.
@@ -25,7 +44,7 @@ export async function pickInventory(choice: BackendChoice, host: HostRef, env: N
   if (choice === 'native') return native;
   const docker = dockerInventory(host, env);
   if (choice === 'docker') {
-    if (!(await docker.available())) throw new UsageError(`no Docker engine answers at ${env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`);
+    if (!(await docker.available())) throw new UsageError(noEngine(env));
     return docker;
   }
   const nativeNames = new Set((await native.listContainers()).map((c) => c.name));

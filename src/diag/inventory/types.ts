@@ -46,6 +46,38 @@ export interface InvContainer {
   published: PortMapping[];
   /** the container's resolver file as a path on the host's filesystem, when known */
   resolvConfPath: string | null;
+  /** the backend's own word for its state (running, created, exited, ...), for listings */
+  status?: string;
+  /** the command it runs, for listings */
+  command?: string;
+}
+
+/** A node of the swarm the engine is in, as the engine's API reports it. */
+export interface SwarmMember {
+  address: string;
+  /** null: unknown (a worker cannot list the nodes) */
+  manager: boolean | null;
+}
+
+/** An overlay network with the containers on it anywhere in the swarm. */
+export interface SwarmOverlay {
+  network: string;
+  /** VXLAN network ids */
+  vnis: number[];
+  /** addresses of the nodes that have the network */
+  nodes: string[];
+  endpoints: Array<{ name: string; ipv4: string; node: string }>;
+}
+
+/** What the engine knows of its swarm: null members when it is in none. */
+export interface SwarmView {
+  /** Swarm.LocalNodeState: inactive, pending, active, error, locked */
+  state: string;
+  /** this node's address in the swarm */
+  self: string | null;
+  dataPort: number;
+  members: SwarmMember[];
+  overlays: SwarmOverlay[];
 }
 
 export interface InventoryProvider {
@@ -56,4 +88,6 @@ export interface InventoryProvider {
   available(): Promise<boolean>;
   listContainers(): Promise<InvContainer[]>;
   listNetworks(): Promise<InvNetwork[]>;
+  /** the swarm the engine is in (backends with one: Docker) */
+  swarm?(): Promise<SwarmView>;
 }

@@ -31,6 +31,9 @@ describe('dns.upstream', () => {
     expect(upstreamsOf(text, 'docker')).toEqual({ mode: 'embedded', upstreams: [{ address: '10.0.0.2', dialledFrom: 'host' }, { address: '127.0.0.1', dialledFrom: 'container' }] });
     expect(upstreamsOf('nameserver 10.0.0.2\n', 'docker')).toEqual({ mode: 'direct', upstreams: [{ address: '10.0.0.2', dialledFrom: 'container' }] });
     expect(upstreamsOf('# ExtServers: [198.18.0.1]\n', 'native').upstreams[0]!.dialledFrom).toBe('host');
+    // Docker before 25 writes no ExtServers: 127.0.0.11 is its own resolver, not an upstream
+    expect(upstreamsOf('nameserver 127.0.0.11\noptions ndots:0\n', 'docker')).toEqual({ mode: 'embedded', upstreams: [] });
+    expect(dnsUpstream.judge({ ...native, from: 'web', mode: 'embedded', resolvConfPath: '/x/resolv.conf', probes: [] }).status).toBe('skip');
   });
 
   const base = { ...native, from: 'web', mode: 'embedded' as const, resolvConfPath: '/etc/netns/lab:web/resolv.conf' };
@@ -50,7 +53,7 @@ describe('dns.upstream', () => {
   });
   it('passes when the first answers (NXDOMAIN counts as an answer), fails with none', () => {
     expect(dnsUpstream.judge({ ...base, probes: [{ address: '1.1.1.1', dialledFrom: 'host', result: { ...ok(), rcode: 'NXDOMAIN' } }] }).status).toBe('pass');
-    expect(dnsUpstream.judge({ ...base, probes: [] }).status).toBe('fail');
+    expect(dnsUpstream.judge({ ...base, mode: 'direct', probes: [] }).status).toBe('fail');
     expect(dnsUpstream.judge({ ...base, probes: [{ address: '1.1.1.1', dialledFrom: 'host', result: { ...ok(), rcode: 'SERVFAIL' } }] }).status).toBe('fail');
   });
 });

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { run } from '../../src/netcore/exec.js';
+import { describeWithEngine, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
+import { EngineCli, checkIn } from '../helpers/docker-cli.js';
+import { buildSwarm, type SwarmLab } from '../helpers/docker-swarm.js';
+
+/**
+ * swarm.ports on a real two-node swarm (two engines of this test's own, see
+ * helpers/docker-swarm.ts): healthy, then 4789/udp, 7946/tcp and 2377/tcp
+ * dropped, each named. The rules go into the nodes' own namespaces.
+ */
+describeWithEngine('swarm.ports on a real two-node Docker swarm', (engine: DockerEngine) => {
+  const runId = uniqueRunId();
+  let swarm: SwarmLab | null = null;
+  const clis: EngineCli[] = [];
+
+  const swarmCheck = async (node: 'manager' | 'worker') => {
+    const self = swarm![node];
+    const peer = swarm![node === 'manager' ? 'worker' : 'manager'];
+    const cli = new EngineCli(self);
+    clis.push(cli);
+    const { exitCode, report } = await cli.doctor(self.container, peer.container, 'docker', '--check', '^swarm\\.ports$');
+    return { exitCode, check: checkIn(report, 'swarm.ports') };
+  };
+  /** An INPUT rule on a node; returns its removal. */
+  const dropOn = async (node: 'manager' | 'worker', proto: 'tcp' | 'udp', port: number) => {
+    const spec = ['INPUT', '-p', proto, '--dport', String(port), '-j', 'DROP'];
+    await run('iptables', ['-w', '-I', ...spec], { netns: swarm![node].netns });
+    return () => run('iptables', ['-w', '-D', ...spec], { netns: swarm![node].netns });
+  };
+
+  beforeAll(async () => {
+    swarm = await buildSwarm(engine, runId);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const cli of clis) cli.dispose();
+    await swarm?.teardown();
+  }, 120_000);
+
+  it("an engine in no swarm: skipped, with the engine's Swarm.LocalNodeState", async () => {
+    const cli = new EngineCli(engine);
+    clis.push(cli);
+    const { report } = await cli.doctor('nobody', 'none', 'docker', '--check', '^swarm\\.ports$');
+    expect(checkIn(report, 'swarm.ports')).toMatchObject({ status: 'skip', summary: expect.stringMatching(/^not in a swarm: the engine's Swarm\.LocalNodeState is "inactive"/) });
+  });
+
+  it('healthy: the manager sees the worker from the API, 7946/tcp open, 4789/udp proved by overlay traffic', async () => {
+    const { exitCode, check } = await swarmCheck('manager');
+    expect(check.status, check.summary).toBe('pass');
+    expect(exitCode).toBe(0);
+    const evidence = check.evidence.join('\n');
+    expect(evidence).toContain(`node ${swarm!.worker.address} via `);
+    expect(evidence).toMatch(new RegExp(`overlay ${swarm!.overlay} \\(VNI \\d+, udp 4789\\)`));
+    expect(evidence).toMatch(/ {2}7946\/tcp: open/);
+    expect(evidence).not.toMatch(/2377\/tcp/); // a worker has no 2377 to probe
+    expect(evidence).toMatch(new RegExp(`4789/udp \\(VXLAN\\): proved by overlay traffic: ${swarm!.manager.container} -> [\\d.]+ answered`));
+    const fromWorker = await swarmCheck('worker');
+    expect(fromWorker.check.status, fromWorker.check.summary).toBe('pass');
+    expect(fromWorker.check.evidence.join('\n')).toMatch(/ {2}2377\/tcp: open/);
+  });
+
+  it('4789/udp dropped on the worker: named, with the overlay ping as evidence (a one-sided probe cannot prove UDP)', async () => {
+    const undo = await dropOn('worker', 'udp', 4789);
+    try {
+      const { exitCode, check } = await swarmCheck('manager');
+      expect(exitCode).toBe(1);
+      expect(check.status).toBe('fail');
+      expect(check.summary).toMatch(new RegExp(`^4789/udp \\(VXLAN\\) to node ${swarm!.worker.address} is blocked: overlay traffic to [\\d.]+ gets no answer \\(a one-sided probe cannot prove UDP`));
+      expect(check.fix).toBe(`on node ${swarm!.worker.address}: iptables -I INPUT -p udp --dport 4789 -j ACCEPT`);
+      expect(check.evidence.join('\n')).toMatch(/ {2}7946\/tcp: open/);
+    } finally {
+      await undo();
+    }
+    expect((await swarmCheck('manager')).check.status).toBe('pass');
+  });
+
+  it('7946/tcp dropped on the worker: named', async () => {
+    const undo = await dropOn('worker', 'tcp', 7946);
+    try {
+      const { check } = await swarmCheck('manager');
+      expect(check.status).toBe('fail');
+      expect(check.summary).toMatch(new RegExp(`^7946/tcp to node ${swarm!.worker.address}: no answer`));
+      expect(check.fix).toBe(`on node ${swarm!.worker.address}: iptables -I INPUT -p tcp --dport 7946 -j ACCEPT`);
+    } finally {
+      await undo();
+    }
+    expect((await swarmCheck('manager')).check.status).toBe('pass');
+  });
+
+  it("2377/tcp dropped on the manager: the worker's doctor names it", async () => {
+    const undo = await dropOn('manager', 'tcp', 2377);
+    try {
+      const { check } = await swarmCheck('worker');
+      expect(check.status).toBe('fail');
+      expect(check.summary).toMatch(new RegExp(`^2377/tcp to node ${swarm!.manager.address}: no answer`));
+      expect(check.fix).toBe(`on node ${swarm!.manager.address}: iptables -I INPUT -p tcp --dport 2377 -j ACCEPT`);
+    } finally {
+      await undo();
+    }
+  });
+});
