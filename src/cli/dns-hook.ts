@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { servesEmbeddedDns } from '../netcore/containers.js';
 import type { HostRef } from '../netcore/host.js';
 import { readState } from '../netcore/state/store.js';
-import { startDnsServerInBackground } from './commands/dns.js';
+import { startDnsServerInBackground } from './dns-background.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('./main.js', import.meta.url));
 

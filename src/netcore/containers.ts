@@ -100,10 +100,12 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
     let next: HostState = state;
     const steps: Step[] = [];
     let net: NetworkRecord | null = null;
+    let createdDefaultBridge = false;
     if (mode === 'bridge') {
       const netName = opts.network ?? 'bridge';
       net = networkByNameOrId(state, netName);
       if (!net && netName === 'bridge') {
+        createdDefaultBridge = true;
         const made = await prepareNetworkCreate(ctx, state, { name: 'bridge' }, true);
         net = made.net;
         steps.push(...made.steps);
@@ -122,7 +124,8 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
       steps.push(...planNamespaceCreate(c, await etcFiles(host, c, net)));
       if (net) steps.push(...planEndpointAdd(ctx, c, c.endpoints[0]!, net, true));
     }
-    const firewall = next.networks !== state.networks || c.ports.length > 0;
+    // the firewall depends on the networks and the published ports only
+    const firewall = createdDefaultBridge || c.ports.length > 0;
     await applySteps([...steps, ...planCommit(ctx, state, next, { firewall })], { ...apply, host });
     return { state: null, result: c };
   });

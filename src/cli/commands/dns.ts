@@ -1,17 +1,16 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { reexecInHostNetns } from '../reexec.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
-import { hostStateDir, type HostRef } from '../../netcore/host.js';
+import { hostStateDir } from '../../netcore/host.js';
 import { readState } from '../../netcore/state/store.js';
 import { claimPidFile, pidAlive, releasePidFile, runningPid } from '../../dns/pidfile.js';
 import { gatewayAddresses } from '../../dns/records.js';
 import { startDnsService } from '../../dns/service.js';
 import { streamLogger } from '../../dns/log.js';
-import { fileTail, queryLogFile } from '../../dns/log-follow.js';
+import { fileTail } from '../../dns/log-follow.js';
+import { logFileOf, pidFileOf } from '../dns-background.js';
 import { DNS_PORT, formatUpstream, parseUpstream } from '../../dns/upstreams.js';
 
 const USAGE = `Usage: tsdiag dns COMMAND
@@ -31,8 +30,6 @@ Files: dns.pid and dns.log in the host's state directory.
 Log line: time transport client name type rcode answers microseconds.
 `;
 
-export const pidFileOf = (host: HostRef) => path.join(hostStateDir(host), 'dns.pid');
-export const logFileOf = queryLogFile;
 
 function noPositionals(positionals: string[], sub: string): void {
   if (positionals.length) throw new UsageError(`dns ${sub} takes no arguments (see tsdiag dns --help)`);
@@ -145,38 +142,6 @@ async function log(args: string[], ctx: CliContext): Promise<number> {
   });
   clearInterval(timer);
   return 0;
-}
-
-/**
- * Starts `tsdiag dns serve` for this host as a detached process (no-op when it
- * already runs): stdout and stderr to dns.log, the pid in dns.pid. Resolves
- * once the server has claimed its pid file.
- */
-export async function startDnsServerInBackground(host: HostRef, opts: { cliScript?: string; args?: string[] } = {}): Promise<void> {
-  const pidFile = pidFileOf(host);
-  if ((await runningPid(pidFile)) !== null) return;
-  fs.mkdirSync(hostStateDir(host), { recursive: true });
-  const logFd = fs.openSync(logFileOf(host), 'a');
-  const script = opts.cliScript ?? process.argv[1] ?? '';
-  const argv = [script, ...(host.netns ? ['--host-netns', host.netns] : []), 'dns', 'serve', ...(opts.args ?? [])];
-  const env: NodeJS.ProcessEnv = { ...process.env, TSDIAG_STATE_DIR: host.stateDir };
-  delete env.TSDIAG_INSIDE_NETNS;
-  let exited: number | null = null;
-  try {
-    const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', logFd, logFd], env });
-    child.on('exit', (code) => (exited = code ?? 1));
-    child.unref();
-  } finally {
-    fs.closeSync(logFd);
-  }
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if ((await runningPid(pidFile)) !== null) return;
-    if (exited !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const tail = fs.readFileSync(logFileOf(host), 'utf8').trim().split('\n').slice(-3).join('\n');
-  throw new OperationError(`the DNS server did not start${exited !== null ? ` (exit code ${exited})` : ''}: ${tail}`);
 }
 
 function help(ctx: CliContext): number {
