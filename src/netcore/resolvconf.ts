@@ -35,8 +35,9 @@ export function parseExtServers(text: string): string[] | null {
   return m[1]!.split(/[\s,]+/).filter(Boolean).map((s) => s.replace(/^host\((.*)\)$/, '$1'));
 }
 
+/** 127/8, ::1, and 127/8 written as IPv4-mapped IPv6 (as sockets show it) */
 export function isLoopbackAddress(addr: string): boolean {
-  return addr.startsWith('127.') || addr === '::1';
+  return addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.');
 }
 
 /** The host's resolver file: a named host namespace's own /etc/netns/<ns>/resolv.conf when it has one. */

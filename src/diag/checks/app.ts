@@ -1,4 +1,5 @@
 import type { ListeningSocket } from '../../netcore/agent/protocol.js';
+import { isLoopbackAddress } from '../../netcore/resolvconf.js';
 import { fail, pass, skip, type Check } from '../check.js';
 
 export interface ListenFacts {
@@ -9,7 +10,6 @@ export interface ListenFacts {
 }
 
 const WILDCARD = new Set(['0.0.0.0', '::']);
-const isLoopback = (a: string) => a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.');
 
 export const appListen: Check<ListenFacts> = {
   id: 'app.listen',
@@ -26,7 +26,7 @@ export const appListen: Check<ListenFacts> = {
     const evidence = onPort.length ? onPort.map((s) => `${s.proto} ${s.addr}:${s.port} LISTEN`) : [`listening TCP ports in ${f.to}: ${[...new Set(f.sockets.map((s) => s.port))].sort((a, b) => a - b).join(', ') || 'none'}`];
     const reachable = onPort.filter((s) => WILDCARD.has(s.addr) || f.addresses.includes(s.addr.replace('::ffff:', '')));
     if (reachable.length) return pass(`${f.to} listens on ${reachable.map((s) => `${s.addr}:${s.port}`).join(', ')}`, evidence);
-    if (onPort.length && onPort.every((s) => isLoopback(s.addr))) {
+    if (onPort.length && onPort.every((s) => isLoopbackAddress(s.addr))) {
       return fail(`${f.to} listens on port ${f.port} only on ${onPort.map((s) => s.addr).join(', ')}: unreachable from other containers`, evidence,
         `restart the service in ${f.to} bound to 0.0.0.0:${f.port} (not 127.0.0.1)`);
     }

@@ -1,5 +1,5 @@
 import type { ResolveResult } from '../../netcore/agent/protocol.js';
-import { parseResolvConf } from '../../netcore/resolvconf.js';
+import { isLoopbackAddress, parseResolvConf } from '../../netcore/resolvconf.js';
 import { fail, pass, skip, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { cli, type FixTarget } from '../fixes.js';
@@ -149,7 +149,6 @@ export function upstreamsOf(resolvConf: string, backend: 'native' | 'docker'): {
 const DOCKER_EMBEDDED_RESOLVER = '127.0.0.11';
 
 const answered = (r: ResolveResult) => r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN';
-const isLoopback = (a: string) => a.startsWith('127.') || a === '::1';
 
 function describeProbe(p: UpstreamProbe): string {
   const where = p.dialledFrom === 'host' ? 'from the host namespace' : 'from inside the container';
@@ -184,7 +183,7 @@ export const dnsUpstream: Check<UpstreamFacts> = {
     const firstGood = f.probes.findIndex((p) => answered(p.result));
     const dead = f.probes.filter((p) => !answered(p.result));
     if (firstGood === 0) return pass(`${f.probes[0]!.address} answers in ${f.probes[0]!.result.ms.toFixed(1)} ms`, evidence);
-    const loopbackInside = dead.find((p) => p.dialledFrom === 'container' && isLoopback(p.address));
+    const loopbackInside = dead.find((p) => p.dialledFrom === 'container' && isLoopbackAddress(p.address));
     const hostFile = f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf';
     const fix = loopbackInside
       ? (f.backend === 'docker' ? `docker run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)` : cli(f, `rm -f ${f.from} && ${cli(f, `run --name ${f.from} --dns <reachable address> ...`)}`))
