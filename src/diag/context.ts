@@ -2,6 +2,7 @@ import { ProbeAgent } from '../netcore/agent/client.js';
 import { netnsPathOf } from '../netcore/exec.js';
 import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './inventory/types.js';
 import { HostProbes } from './host-probes.js';
+import { Memo } from './memo.js';
 
 export interface DoctorTarget {
   fromName: string;
@@ -22,7 +23,7 @@ export interface DoctorTarget {
  */
 export class DoctorContext {
   private readonly agents = new Map<string, ProbeAgent>();
-  private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly memo = new Memo();
   readonly host: HostProbes;
 
   constructor(readonly target: DoctorTarget, readonly inventory: InventoryProvider, readonly options: { swarm?: boolean } = {}) {
@@ -56,12 +57,7 @@ export class DoctorContext {
 
   /** Computes a fact once per run. */
   once<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let p = this.memo.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = fn();
-      this.memo.set(key, p);
-    }
-    return p;
+    return this.memo.once(key, fn);
   }
 
   networkNamed(name: string): InvNetwork | undefined {

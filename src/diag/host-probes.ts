@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { Memo } from './memo.js';
 import type { ProbeAgent } from '../netcore/agent/client.js';
 import {
   ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, readIptables, readSysctl, type IptablesState,
@@ -6,7 +7,7 @@ import {
 
 /** The host side of a doctor run: memoized readings of the namespace that plays the host. */
 export class HostProbes {
-  private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly memo = new Memo();
 
   /** `agent` starts the host's probe agent on first use: most runs never need it */
   constructor(readonly netns: string | null, private readonly startAgent: () => ProbeAgent) {}
@@ -16,12 +17,7 @@ export class HostProbes {
   }
 
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let p = this.memo.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = fn();
-      this.memo.set(key, p);
-    }
-    return p;
+    return this.memo.once(key, fn);
   }
 
   /** A fresh reading each call: counters are compared before and after a probe. */

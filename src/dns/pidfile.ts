@@ -1,24 +1,16 @@
 import fs from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
+import { isAlive } from '../netcore/processes.js';
 
 /**
  * The pid file of a long-running server: created with O_EXCL so that two
  * servers started at once cannot both claim it; one left by a dead process is
  * taken over.
  */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid in the file when that process still runs, else null. */
 export async function runningPid(file: string): Promise<number | null> {
   const pid = Number.parseInt(await fs.readFile(file, 'utf8').catch(() => ''), 10);
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 
 /** Claims the file for this process; returns the other owner's pid when it is taken. */

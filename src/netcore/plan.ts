@@ -108,6 +108,11 @@ export function planContainerRemove(_h: PlanHost, c: ContainerRecord): Step[] {
   // Deleting the namespace (once no process holds it) destroys its veth pairs in
   // the kernel's cleanup work, 10-40 ms later; `ip link del` of each veth would
   // block ~30 ms per pair for an RCU grace period instead.
+  return planNamespaceRemove(ns);
+}
+
+/** Stops a namespace's processes, deletes it, and removes its /etc/netns files. */
+export function planNamespaceRemove(ns: string): Step[] {
   return [
     { what: `stop processes in ${ns}`, do: { type: 'kill-netns-processes', name: ns }, undo: null },
     { what: `delete namespace ${ns}`, do: { type: 'netns-del', name: ns }, undo: null },

@@ -2,7 +2,7 @@ import { applySteps } from './executor.js';
 import { listLinks, namedNetnsList } from './hostfacts.js';
 import { hostCtx } from './hostctx.js';
 import type { HostRef } from './host.js';
-import { planBridgeCreate, planCommit, planContainerRemove } from './plan.js';
+import { planBridgeCreate, planCommit, planContainerRemove, planNamespaceRemove } from './plan.js';
 import { ipStep, type Step } from './steps.js';
 import { withState } from './state/store.js';
 import type { HostState } from './state/types.js';
@@ -48,11 +48,7 @@ export async function reconcile(host: HostRef): Promise<ReconcileReport> {
     const knownNetns = new Set(Object.values(next.containers).map((c) => c.netns));
     for (const ns of namespaces) {
       if (!ns.startsWith(ctx.naming.netnsPrefix) || knownNetns.has(ns)) continue;
-      steps.push(
-        { what: `stop ${ns}`, do: { type: 'kill-netns-processes', name: ns }, undo: null },
-        { what: `delete ${ns}`, do: { type: 'netns-del', name: ns }, undo: null },
-        { what: `remove /etc/netns/${ns}`, do: { type: 'remove-path', path: `/etc/netns/${ns}` }, undo: null },
-      );
+      steps.push(...planNamespaceRemove(ns));
       report.orphansRemoved.push(`namespace ${ns}`);
     }
     const knownLinks = new Set<string>([

@@ -4,7 +4,7 @@ import { applySteps } from './executor.js';
 import { namedNetnsList } from './hostfacts.js';
 import { hostStateDir, type HostRef } from './host.js';
 import { sandboxOutsideNetns } from './naming.js';
-import { planContainerRemove } from './plan.js';
+import { planContainerRemove, planNamespaceRemove } from './plan.js';
 import { hostCtx } from './hostctx.js';
 import { ipStep, type Step } from './steps.js';
 import { readState } from './state/store.js';
@@ -68,14 +68,10 @@ export async function removeSandbox(name: string, stateDir: string): Promise<voi
   const steps: Step[] = Object.values(state.containers).flatMap((c) => planContainerRemove(ctx, c));
   // containers made by a process killed half way have a namespace but no state
   for (const ns of present.filter((n) => n.startsWith(ctx.naming.netnsPrefix))) {
-    steps.push({ what: `stop ${ns}`, do: { type: 'kill-netns-processes', name: ns }, undo: null });
-    steps.push({ what: `delete ${ns}`, do: { type: 'netns-del', name: ns }, undo: null });
-    steps.push({ what: `remove /etc/netns/${ns}`, do: { type: 'remove-path', path: `/etc/netns/${ns}` }, undo: null });
+    steps.push(...planNamespaceRemove(ns));
   }
   for (const ns of [name, sandboxOutsideNetns(name)]) {
-    steps.push({ what: `stop ${ns}`, do: { type: 'kill-netns-processes', name: ns }, undo: null });
-    steps.push({ what: `delete ${ns}`, do: { type: 'netns-del', name: ns }, undo: null });
-    steps.push({ what: `remove /etc/netns/${ns}`, do: { type: 'remove-path', path: `/etc/netns/${ns}` }, undo: null });
+    steps.push(...planNamespaceRemove(ns));
   }
   steps.push({ what: 'remove state', do: { type: 'remove-path', path: hostStateDir(host) }, undo: null });
   await applySteps(steps, { host, bestEffort: true });

@@ -5,7 +5,8 @@ import { reexecInHostNetns } from '../reexec.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
 import { hostStateDir } from '../../netcore/host.js';
 import { readState } from '../../netcore/state/store.js';
-import { claimPidFile, pidAlive, releasePidFile, runningPid } from '../../dns/pidfile.js';
+import { claimPidFile, releasePidFile, runningPid } from '../../dns/pidfile.js';
+import { isAlive } from '../../netcore/processes.js';
 import { gatewayAddresses } from '../../dns/records.js';
 import { startDnsService } from '../../dns/service.js';
 import { streamLogger } from '../../dns/log.js';
@@ -111,8 +112,8 @@ async function stop(args: string[], ctx: CliContext): Promise<number> {
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 5000;
-  while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   fs.rmSync(pidFileOf(ctx.host), { force: true });
   ctx.stdout.write(`stopped (pid ${pid})\n`);
   return 0;

@@ -3,6 +3,7 @@ import { constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { hostStateDir, type HostRef } from '../host.js';
 import { OperationError } from '../errors.js';
+import { isAlive } from '../processes.js';
 import { emptyState, type HostState } from './types.js';
 
 /**
@@ -44,15 +45,6 @@ export async function writeState(host: HostRef, state: HostState): Promise<void>
 const LOCK_STALE_CHECK_MS = 200;
 const LOCK_TIMEOUT_MS = 60_000;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * An exclusive lock on one host's state: a lock file created with O_EXCL that
  * holds the owner's pid. A lock whose owner died (kill -9 half way) is taken over.
@@ -78,7 +70,7 @@ async function acquireLock(host: HostRef): Promise<() => Promise<void>> {
     if (Date.now() - lastStaleCheck > LOCK_STALE_CHECK_MS) {
       lastStaleCheck = Date.now();
       const owner = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
         // rename first so that two waiters cannot both remove a fresh lock
         const stale = `${lockFile}.stale.${process.pid}`;
         await fs.rename(lockFile, stale).then(() => fs.rm(stale, { force: true }), () => undefined);
