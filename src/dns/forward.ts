@@ -1,8 +1,8 @@
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { randomInt } from 'node:crypto';
-import { HEADER_SIZE, RCODE, headerOf, withId } from './wire.js';
-import type { Upstream } from './upstreams.js';
+import { RCODE, headerOf, withId } from './wire.js';
+import type { Transport } from './dial.js';
+import { LOCAL_DIALER, type Dialer } from './netns-dialer.js';
+import type { ForwardTarget } from './routes.js';
 
 /**
  * Forwarding to the upstream servers, as Docker's resolver does it: each
@@ -12,15 +12,16 @@ import type { Upstream } from './upstreams.js';
  * once; a query past that waits up to `timeoutMs` for a slot and is REFUSED
  * when none frees up.
  *
- * Each attempt uses a fresh connected socket: a random source port per query,
- * replies from anyone but the upstream are filtered by the kernel, and an
- * ICMP "port unreachable" ends the attempt at once.
+ * Which upstreams, and the namespace each is dialled from, is the caller's
+ * (routes.ts); the exchange itself is dial.ts's, through `dialerFor`.
  */
 export interface ForwarderOptions {
   timeoutMs?: number;
   maxInFlight?: number;
   /** queries waiting for a slot beyond this are refused at once, so a flood cannot grow memory */
   maxWaiting?: number;
+  /** the dialer for a namespace (null: the server's own); default: everything from the server's namespace */
+  dialerFor?: (netnsPath: string | null) => Dialer;
 }
 
 export type ForwardResult = { kind: 'reply'; message: Buffer } | { kind: 'failed'; rcode: number };
@@ -37,33 +38,28 @@ export class Forwarder {
   private readonly maxWaiting: number;
   private inFlight = 0;
   private readonly waiting: Array<(granted: boolean) => void> = [];
+  private readonly dialerFor: (netnsPath: string | null) => Dialer;
   private readonly attempts = new Set<() => void>();
   private closed = false;
 
-  constructor(
-    private upstreams: Upstream[],
-    opts: ForwarderOptions = {},
-  ) {
+  constructor(opts: ForwarderOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? FORWARD_TIMEOUT_MS;
     this.maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
     this.maxWaiting = opts.maxWaiting ?? 4 * this.maxInFlight;
-  }
-
-  setUpstreams(upstreams: Upstream[]): void {
-    this.upstreams = upstreams;
+    this.dialerFor = opts.dialerFor ?? (() => LOCAL_DIALER);
   }
 
   get pending(): number {
     return this.inFlight + this.waiting.length;
   }
 
-  async forward(query: Buffer, transport: 'udp' | 'tcp'): Promise<ForwardResult> {
+  async forward(query: Buffer, transport: Transport, targets: readonly ForwardTarget[]): Promise<ForwardResult> {
     if (!(await this.acquireSlot())) return REFUSED;
     try {
       const id = query.readUInt16BE(0);
-      for (const upstream of this.upstreams) {
+      for (const target of targets) {
         if (this.closed) break;
-        const reply = await this.attempt(upstream, withId(query, randomInt(0x10000)), transport);
+        const reply = await this.attempt(target, withId(query, randomInt(0x10000)), transport);
         if (!reply) continue;
         const rcode = headerOf(reply)!.rcode;
         if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) continue;
@@ -110,87 +106,13 @@ export class Forwarder {
   }
 
   /** One try at one upstream: its reply to this id and question, or null (timeout, error, closed). */
-  private attempt(upstream: Upstream, query: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | null> {
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (reply: Buffer | null) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.attempts.delete(abort);
-        cleanup();
-        resolve(reply);
-      };
-      const abort = () => finish(null);
-      const accept = (reply: Buffer) => {
-        if (isReplyTo(query, reply)) finish(reply);
-      };
-      const timer = setTimeout(abort, this.timeoutMs);
-      this.attempts.add(abort);
-      const cleanup = transport === 'udp' ? udpAttempt(upstream, query, accept, abort) : tcpAttempt(upstream, query, accept, abort);
-    });
-  }
-}
-
-/** A reply belongs to a query when the id and the question bytes match. */
-function isReplyTo(query: Buffer, reply: Buffer): boolean {
-  if (reply.length < HEADER_SIZE || reply.readUInt16BE(0) !== query.readUInt16BE(0)) return false;
-  if ((reply[2]! & 0x80) === 0) return false;
-  const qd = reply.readUInt16BE(4);
-  if (qd === 0) return true; // some servers send FORMERR/NOTIMP without the question
-  const end = questionEndOf(query);
-  return end > 0 && reply.length >= end && reply.compare(query, HEADER_SIZE, end, HEADER_SIZE, end) === 0;
-}
-
-function questionEndOf(msg: Buffer): number {
-  let pos = HEADER_SIZE;
-  while (pos < msg.length) {
-    const len = msg[pos]!;
-    if (len === 0) return pos + 5;
-    if ((len & 0xc0) === 0xc0) return pos + 6;
-    pos += len + 1;
-  }
-  return -1;
-}
-
-function udpAttempt(upstream: Upstream, query: Buffer, onReply: (b: Buffer) => void, onFail: () => void): () => void {
-  const sock = dgram.createSocket(net.isIPv6(upstream.address) ? 'udp6' : 'udp4');
-  sock.on('error', onFail);
-  sock.on('message', onReply);
-  sock.connect(upstream.port, upstream.address, () => {
-    sock.send(query, (err) => {
-      if (err) onFail();
-    });
-  });
-  return () => {
+  private async attempt(target: ForwardTarget, query: Buffer, transport: Transport): Promise<Buffer | null> {
+    const ex = this.dialerFor(target.netnsPath).exchange(target.upstream, query, transport, this.timeoutMs);
+    this.attempts.add(ex.abort);
     try {
-      sock.close();
-    } catch {
-      // already closed
+      return await ex.reply;
+    } finally {
+      this.attempts.delete(ex.abort);
     }
-  };
-}
-
-function tcpAttempt(upstream: Upstream, query: Buffer, onReply: (b: Buffer) => void, onFail: () => void): () => void {
-  const sock = net.connect({ host: upstream.address, port: upstream.port });
-  let buffered = Buffer.alloc(0);
-  sock.on('error', onFail);
-  sock.on('close', onFail);
-  sock.on('connect', () => {
-    const framed = Buffer.allocUnsafe(2 + query.length);
-    framed.writeUInt16BE(query.length, 0);
-    query.copy(framed, 2);
-    sock.write(framed);
-  });
-  sock.on('data', (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
-    while (buffered.length >= 2) {
-      const len = buffered.readUInt16BE(0);
-      if (buffered.length < 2 + len) break;
-      const msg = buffered.subarray(2, 2 + len);
-      buffered = buffered.subarray(2 + len);
-      onReply(msg);
-    }
-  });
-  return () => sock.destroy();
+  }
 }

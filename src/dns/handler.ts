@@ -1,6 +1,7 @@
 import type { Forwarder } from './forward.js';
 import { describeForwardedReply, describeRecords, type QueryLogEntry } from './log.js';
 import type { RecordTable } from './records.js';
+import type { ForwardRoutes } from './routes.js';
 import {
   MAX_MESSAGE_SIZE, RCODE, encodeHeaderOnly, encodeResponse, headerOf, isRejection, parseQuery, udpLimitOf,
 } from './wire.js';
@@ -12,6 +13,7 @@ import {
 export interface QueryContext {
   table: RecordTable;
   forwarder: Forwarder;
+  routes: ForwardRoutes;
   log: ((e: QueryLogEntry) => void) | null;
 }
 
@@ -35,7 +37,7 @@ export function handleQuery(
     if (ctx.log) logQuery(ctx.log, started, transport, client, query.name, query.qtype, rcode, answers ? describeRecords(answers) : []);
     return;
   }
-  ctx.forwarder.forward(message, transport).then((res) => {
+  ctx.forwarder.forward(message, transport, ctx.routes.for(client)).then((res) => {
     if (res.kind === 'reply') {
       reply(res.message);
       if (ctx.log) logQuery(ctx.log, started, transport, client, query.name, query.qtype, headerOf(res.message)!.rcode, describeForwardedReply(res.message));

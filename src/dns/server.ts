@@ -2,8 +2,10 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { Forwarder } from './forward.js';
 import { handleQuery, type QueryContext } from './handler.js';
+import { NamespaceDialers } from './netns-dialer.js';
 import type { QueryLogEntry } from './log.js';
 import { RecordTable } from './records.js';
+import { ForwardRoutes } from './routes.js';
 import type { Upstream } from './upstreams.js';
 import type { HostState } from '../netcore/state/types.js';
 
@@ -43,6 +45,8 @@ export interface DnsServer {
   bound(): ListenAddress[];
   /** the addresses that could not be bound yet */
   pending(): ListenAddress[];
+  /** the container namespaces a dialer process runs in now */
+  dialingFrom(): string[];
   /** messages received so far */
   stats(): { udpMessages: number; tcpMessages: number };
   close(): Promise<void>;
@@ -65,11 +69,19 @@ function plainAddress(address: string | undefined): string {
 }
 
 export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsServer> {
-  const forwarder = new Forwarder(opts.upstreams ?? [], { timeoutMs: opts.forwardTimeoutMs, maxInFlight: opts.maxInFlight });
+  const dialers = new NamespaceDialers();
+  const forwarder = new Forwarder({ timeoutMs: opts.forwardTimeoutMs, maxInFlight: opts.maxInFlight, dialerFor: (ns) => dialers.get(ns) });
+  let state = opts.state ?? null;
+  let upstreams = opts.upstreams ?? [];
   const ctx: QueryContext = {
-    table: opts.state ? RecordTable.fromState(opts.state) : RecordTable.empty(),
+    table: state ? RecordTable.fromState(state) : RecordTable.empty(),
     forwarder,
+    routes: new ForwardRoutes(state, upstreams),
     log: opts.log ?? null,
+  };
+  const reroute = () => {
+    ctx.routes = new ForwardRoutes(state, upstreams);
+    dialers.retain(ctx.routes.namespaces);
   };
   const onError = opts.onError ?? (() => undefined);
   const idleMs = opts.tcpIdleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS;
@@ -193,12 +205,16 @@ export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsSe
   retryTimer.unref();
 
   const server: DnsServer = {
-    setState(state) {
-      ctx.table = RecordTable.fromState(state);
+    setState(next) {
+      state = next;
+      ctx.table = RecordTable.fromState(next);
+      reroute();
     },
-    setUpstreams(upstreams) {
-      forwarder.setUpstreams(upstreams);
+    setUpstreams(next) {
+      upstreams = next;
+      reroute();
     },
+    dialingFrom: () => dialers.running(),
     setListen(listen) {
       wanted = [...new Map(listen.map((a) => [keyOf(a), a])).values()];
       return reconcile();
@@ -210,6 +226,7 @@ export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsSe
       closed = true;
       clearInterval(retryTimer);
       forwarder.close();
+      dialers.close();
       for (const s of tcpSockets) s.destroy();
       await reconcile();
     },

@@ -9,11 +9,11 @@ import { allocateAddress, macForAddress } from './ipam.js';
 import { isIpv4 } from './ipv4.js';
 import { newId } from './naming.js';
 import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
-import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planNamespaceCreate } from './plan.js';
+import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planNamespaceCreate, providesDefaultRoute } from './plan.js';
 import { assignHostPorts, parsePublish } from './ports.js';
 import { isAlive } from './processes.js';
 import {
-  readHostResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf, upstreamsOf,
+  extServersOf, readHostResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf,
 } from './resolvconf.js';
 import type { Step } from './steps.js';
 import { readState, withState } from './state/store.js';
@@ -77,7 +77,7 @@ function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: Ne
 async function etcFiles(host: HostRef, c: ContainerRecord, first: NetworkRecord | null): Promise<Record<string, string>> {
   const hostConf = await readHostResolvConf(host);
   const resolv = first && servesEmbeddedDns(first)
-    ? renderEmbeddedResolvConf(first.gateway!, c.dns.length ? c.dns : upstreamsOf(hostConf), hostConf.search)
+    ? renderEmbeddedResolvConf(first.gateway!, extServersOf(c.dns, hostConf), hostConf.search)
     : renderDefaultBridgeResolvConf(hostConf, c.dns);
   const ep = c.endpoints[0];
   const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
@@ -153,7 +153,7 @@ export async function startDetached(host: HostRef, name: string, cmd: string[]):
   await withState(host, async (s) => {
     const cur = s.containers[c.name];
     if (!cur) return { state: null, result: undefined };
-    return { state: { ...s, containers: { ...s.containers, [c.name]: { ...cur, pid } } }, result: undefined };
+    return { state: { ...s, containers: { ...s.containers, [c.name]: { ...cur, pid, cmd } } }, result: undefined };
   });
   return pid;
 }
@@ -194,7 +194,9 @@ export async function connectNetwork(host: HostRef, netRef: string, ref: string,
     const ep = newEndpoint(ctx, state, c, net, opts.ip ?? null, opts.aliases ?? []);
     const updated = { ...c, endpoints: [...c.endpoints, ep] };
     const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep.ipv4);
-    const steps = planEndpointAdd(ctx, updated, ep, net, false);
+    // as Docker moves its gateway: a container with no way out yet (only --internal networks) gets one through this network
+    const hasWayOut = c.endpoints.some((e) => providesDefaultRoute(state.networks[e.network]));
+    const steps = planEndpointAdd(ctx, updated, ep, net, !hasWayOut && providesDefaultRoute(net));
     await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: false })], { ...apply, host });
     return { state: null, result: ep };
   });

@@ -65,6 +65,11 @@ export function planNamespaceCreate(c: ContainerRecord, files: Record<string, st
   return steps;
 }
 
+/** A network a container's default route may go through: one with a gateway and a way out. */
+export function providesDefaultRoute(net: NetworkRecord | undefined): boolean {
+  return !!net && !!net.gateway && !net.internal;
+}
+
 /** One endpoint: a veth pair (or a macvlan link) with its address and, for the first one, the default route. */
 export function planEndpointAdd(h: PlanHost, c: ContainerRecord, ep: EndpointRecord, net: NetworkRecord, defaultRoute: boolean): Step[] {
   const ns = c.netns!;
@@ -90,7 +95,7 @@ export function planEndpointAdd(h: PlanHost, c: ContainerRecord, ep: EndpointRec
     ipStep(`address ${ep.ipv4}/${ep.prefixLen} on ${ep.ifname}`, ns, ['addr', 'add', `${ep.ipv4}/${ep.prefixLen}`, 'dev', ep.ifname]),
     ipStep(`bring ${ep.ifname} up`, ns, ['link', 'set', ep.ifname, 'up']),
   );
-  if (defaultRoute && net.gateway && !net.internal) {
+  if (defaultRoute && net.gateway && providesDefaultRoute(net)) {
     steps.push(ipStep(`default route via ${net.gateway}`, ns, ['route', 'add', 'default', 'via', net.gateway]));
   }
   return steps;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { TestLab } from '../helpers/lab.js';
+import { waitFor } from '../helpers/sandbox.js';
 
 describe('doctor on the lab: DNS faults', () => {
   const lab = new TestLab();
@@ -29,6 +30,54 @@ describe('doctor on the lab: DNS faults', () => {
     const fast = await execa('ip', ['netns', 'exec', `${lab.name}:web`, 'dig', '+time=10', '+tries=1', 'upstream.lab.test'], { reject: false });
     expect(Number(/Query time: (\d+) msec/.exec(String(fast.stdout))?.[1])).toBeLessThan(1000);
     await lab.lab('heal');
+    await lab.expectHealthy();
+  });
+
+  it('S3: web\'s only upstream is its own loopback (--dns 127.0.0.1): dns.upstream names it; recreated without it, all pass', async () => {
+    await lab.lab('fault', 'S3');
+    const dig = async () => String((await execa('ip', ['netns', 'exec', `${lab.name}:web`, 'dig', '+time=6', '+tries=1', 'upstream.lab.test'], { reject: false })).stdout);
+    expect(await dig()).toMatch(/status: SERVFAIL/);
+    const { exitCode, report } = await lab.doctor();
+    expect(exitCode).toBe(1);
+    const c = lab.check(report, 'dns.upstream');
+    expect(c.status).toBe('fail');
+    expect(c.summary).toBe('no upstream of web answers: outside names fail with SERVFAIL (127.0.0.1 is dialled from inside the container, where nothing listens)');
+    expect(c.evidence.join('\n')).toMatch(/^127\.0\.0\.1 \(dialled from inside the container\): /m);
+    const t = `tsdiag --host-netns ${lab.name}`;
+    expect(c.fix).toBe(`${t} rm -f web && ${t} run -d --name web --network app -- sleep infinity`);
+    expect(report.checks.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['dns.upstream']);
+    // the fix, run for real
+    await lab.cli(['--host-netns', lab.name, 'rm', '-f', 'web']);
+    await lab.cli(['--host-netns', lab.name, 'run', '-d', '--name', 'web', '--network', 'app', '--', 'sleep', 'infinity']);
+    await waitFor(async () => /status: NOERROR/.test(await dig())); // once the server has seen the new web
+    await lab.expectHealthy();
+  });
+
+  it('S3, the other way: a container only on an --internal network gets no outside names; dns.upstream says why', async () => {
+    const t = ['--host-netns', lab.name];
+    await lab.cli([...t, 'network', 'create', '--internal', 'vault']);
+    await lab.cli([...t, 'run', '-d', '--name', 'keeper', '--network', 'vault', '--', 'sleep', 'infinity']);
+    await lab.cli([...t, 'network', 'connect', 'vault', 'db']);
+    try {
+      const dig = await execa('ip', ['netns', 'exec', `${lab.name}:keeper`, 'dig', '+time=6', '+tries=1', 'upstream.lab.test'], { reject: false });
+      expect(String(dig.stdout)).toMatch(/status: SERVFAIL/);
+      const res = await lab.cli([...t, 'doctor', 'keeper', 'db', '--json', '--check', '^(dns|topology)']);
+      const report = JSON.parse(res.stdout) as { checks: Array<{ id: string; status: string; summary: string; fix: string | null }> };
+      expect(report.checks.map((x) => [x.id, x.status])).toEqual([
+        ['topology.exists', 'pass'], ['topology.common-network', 'pass'], ['dns.embedded', 'pass'], ['dns.resolve-peer', 'pass'], ['dns.upstream', 'fail'],
+      ]);
+      const c = report.checks.find((x) => x.id === 'dns.upstream')!;
+      expect(c.summary).toBe('keeper is only on --internal network vault: outside names are not forwarded for it and fail with SERVFAIL');
+      expect(c.fix).toBe(`tsdiag --host-netns ${lab.name} network connect <a network that is not --internal> keeper`);
+      // the fix, run for real: with a way out, outside names resolve
+      await lab.cli([...t, 'network', 'connect', 'app', 'keeper']);
+      const again = await lab.cli([...t, 'doctor', 'keeper', 'db', '--json', '--check', '^dns']);
+      expect(JSON.parse(again.stdout).checks.map((x: { status: string }) => x.status)).toEqual(['pass', 'pass', 'pass']);
+    } finally {
+      await lab.cli([...t, 'rm', '-f', 'keeper']);
+      await lab.cli([...t, 'network', 'disconnect', 'vault', 'db']);
+      await lab.cli([...t, 'network', 'rm', 'vault']);
+    }
     await lab.expectHealthy();
   });
 

@@ -3,6 +3,7 @@ import { isLoopbackAddress, parseResolvConf } from '../../netcore/resolvconf.js'
 import { fail, pass, skip, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { cli, type FixTarget } from '../fixes.js';
+import { recreateCommand } from '../recreate.js';
 
 interface NetworkFact { name: string; userDefined: boolean }
 
@@ -118,17 +119,20 @@ export interface UpstreamFacts extends FixTarget {
   mode: 'embedded' | 'direct';
   resolvConfPath: string | null;
   probes: UpstreamProbe[];
+  /** the container's networks when every one of them is --internal (nothing is forwarded from the host for it), else [] */
+  internalNetworks: string[];
+  /** native: the commands that make the container again without its --dns */
+  recreate: string | null;
 }
 
 /**
  * The upstreams of a container and where they are dialled from. With an
  * embedded server they are in the `# ExtServers: [...]` comment; Docker marks
  * the ones its resolver dials from the host namespace as host(IP), the others
- * it dials from inside the container. tsdiag's own server dials every upstream
- * from the host namespace. Without an embedded server the container asks its
- * nameservers itself.
+ * it dials from inside the container (tsdiag's server follows the same rule).
+ * Without an embedded server the container asks its nameservers itself.
  */
-export function upstreamsOf(resolvConf: string, backend: 'native' | 'docker'): { mode: 'embedded' | 'direct'; upstreams: Array<{ address: string; dialledFrom: 'host' | 'container' }> } {
+export function upstreamsOf(resolvConf: string): { mode: 'embedded' | 'direct'; upstreams: Array<{ address: string; dialledFrom: 'host' | 'container' }> } {
   const ext = /^#\s*ExtServers:\s*\[(.*)\]\s*$/m.exec(resolvConf);
   if (ext) {
     const entries = ext[1]!.split(/[\s,]+/).filter(Boolean);
@@ -136,7 +140,7 @@ export function upstreamsOf(resolvConf: string, backend: 'native' | 'docker'): {
       mode: 'embedded',
       upstreams: entries.map((e) => {
         const host = /^host\((.*)\)$/.exec(e);
-        return { address: host ? host[1]! : e, dialledFrom: host || backend === 'native' ? 'host' : 'container' };
+        return { address: host ? host[1]! : e, dialledFrom: host ? 'host' : 'container' };
       }),
     };
   }
@@ -163,13 +167,16 @@ export const dnsUpstream: Check<UpstreamFacts> = {
   async gather(ctx) {
     const from = ctx.target.from!;
     const text = from.resolvConfPath ? await ctx.host.readFile(from.resolvConfPath) : null;
-    const { mode, upstreams } = upstreamsOf(text ?? '', ctx.inventory.backend);
+    const { mode, upstreams } = upstreamsOf(text ?? '');
     const probes = await Promise.all(upstreams.map(async (u) => {
       const agent = u.dialledFrom === 'host' ? ctx.host.agent : ctx.agentIn(from);
       const result = await agent.call('resolve', { name: UPSTREAM_PROBE_NAME, server: u.address, timeoutMs: 4000 });
       return { ...u, result };
     }));
-    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, mode, resolvConfPath: from.resolvConfPath, probes };
+    const networks = from.endpoints.map((ep) => ctx.networkNamed(ep.network));
+    const internalNetworks = networks.length && networks.every((n) => n?.internal) ? networks.map((n) => n!.name) : [];
+    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, mode, resolvConfPath: from.resolvConfPath, probes, internalNetworks,
+      recreate: ctx.inventory.backend === 'native' ? recreateCommand({ backend: 'native', hostNetns: ctx.inventory.hostNetns }, from) : null };
   },
   judge(f) {
     const evidence = f.probes.map(describeProbe);
@@ -180,13 +187,17 @@ export const dnsUpstream: Check<UpstreamFacts> = {
       return fail(`${f.from} has no upstream DNS server: outside names cannot resolve`, [`no upstream in ${f.resolvConfPath ?? 'its resolver file'}`],
         f.backend === 'docker' ? `docker run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);
     }
+    if (f.internalNetworks.length) {
+      const internalFail = judgeInternalOnly(f, evidence);
+      if (internalFail) return internalFail;
+    }
     const firstGood = f.probes.findIndex((p) => answered(p.result));
     const dead = f.probes.filter((p) => !answered(p.result));
     if (firstGood === 0) return pass(`${f.probes[0]!.address} answers in ${f.probes[0]!.result.ms.toFixed(1)} ms`, evidence);
     const loopbackInside = dead.find((p) => p.dialledFrom === 'container' && isLoopbackAddress(p.address));
     const hostFile = f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf';
     const fix = loopbackInside
-      ? (f.backend === 'docker' ? `docker run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)` : cli(f, `rm -f ${f.from} && ${cli(f, `run --name ${f.from} --dns <reachable address> ...`)}`))
+      ? (f.recreate ?? `docker run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)`)
       : [`sed -i ${dead.map((p) => `-e '/^nameserver ${p.address.replace(/\./g, '\\.')}$/d'`).join(' ')} ${hostFile}`,
         ...(f.backend === 'docker' ? [`docker restart ${f.from}`] : [])].join(' && ');
     if (firstGood < 0) {
@@ -196,3 +207,17 @@ export const dnsUpstream: Check<UpstreamFacts> = {
     return fail(`${dead.map((p) => p.address).join(', ')} ${dead.length > 1 ? 'do' : 'does'} not answer: every outside lookup waits ${delay || 'a few'} s before ${f.probes[firstGood]!.address} answers`, evidence, fix);
   },
 };
+
+/**
+ * A container only on --internal networks: its resolver never forwards from
+ * the host namespace (Docker's rule), so only the upstreams dialled from inside
+ * the container count, and on an internal network those rarely reach anything.
+ */
+function judgeInternalOnly(f: UpstreamFacts, evidence: string[]) {
+  const usable = f.probes.filter((p) => p.dialledFrom === 'container');
+  if (usable.some((p) => answered(p.result))) return null;
+  const nets = f.internalNetworks.join(', ');
+  const unused = f.probes.filter((p) => p.dialledFrom === 'host').map((p) => `${p.address} is not used: ${f.from} is only on --internal networks`);
+  const fix = f.backend === 'docker' ? `docker network connect <a network that is not --internal> ${f.from}` : cli(f, `network connect <a network that is not --internal> ${f.from}`);
+  return fail(`${f.from} is only on --internal network${f.internalNetworks.length > 1 ? 's' : ''} ${nets}: outside names are not forwarded for it and fail with SERVFAIL`, [...evidence, ...unused], fix);
+}

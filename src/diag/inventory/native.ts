@@ -36,6 +36,11 @@ export function toInvNetwork(n: NetworkRecord): InvNetwork {
   };
 }
 
+/** An argument as a POSIX shell reads it back: quoted only when it has to be (commands are shown, never run through a shell). */
+export function shellWord(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 export function toInvContainer(state: HostState, c: ContainerRecord): InvContainer {
   return {
     backend: 'native', id: c.id, name: c.name, running: c.netns !== null || isRunning(c),
@@ -48,5 +53,6 @@ export function toInvContainer(state: HostState, c: ContainerRecord): InvContain
     })),
     published: c.ports,
     resolvConfPath: c.netns ? `/etc/netns/${c.netns}/resolv.conf` : null,
+    command: c.cmd.map(shellWord).join(' '),
   };
 }

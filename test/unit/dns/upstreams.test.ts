@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatUpstream, parseUpstream } from '../../../src/dns/upstreams.js';
 import { UsageError } from '../../../src/netcore/errors.js';
-import { parseExtServers, parseResolvConf, renderEmbeddedResolvConf, upstreamsOf } from '../../../src/netcore/resolvconf.js';
+import { extServersOf, parseExtServers, parseResolvConf, renderEmbeddedResolvConf, upstreamsOf } from '../../../src/netcore/resolvconf.js';
 
 describe('upstreams', () => {
   it('parses addresses with and without a port', () => {
@@ -25,5 +25,12 @@ describe('upstreams', () => {
     expect(text).toMatch(/^options ndots:0$/m);
     expect(text.trimEnd().split('\n').at(-1)).toBe('# ExtServers: [192.0.2.1 192.0.2.2 192.0.2.3]');
     expect(parseExtServers(text)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+  });
+
+  it('lists the host\'s loopback upstreams as host(IP), as Docker does; a container\'s own --dns as given', () => {
+    const conf = parseResolvConf('nameserver 127.0.0.53\nnameserver 192.0.2.1\n');
+    expect(extServersOf([], conf)).toEqual(['host(127.0.0.53)', '192.0.2.1']);
+    expect(extServersOf(['127.0.0.1'], conf)).toEqual(['127.0.0.1']);
+    expect(parseExtServers(renderEmbeddedResolvConf('172.18.0.1', extServersOf([], conf), []))).toEqual(['127.0.0.53', '192.0.2.1']);
   });
 });

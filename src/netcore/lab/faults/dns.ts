@@ -26,3 +26,21 @@ export const s4DeadFirstUpstream: Fault = {
   apply: (lab) => setHostUpstreams(lab, [DEAD_UPSTREAM, LAB_UPSTREAM]),
   heal: (lab) => setHostUpstreams(lab, [LAB_UPSTREAM]),
 };
+
+/** The address web is given as its only upstream in S3: its own loopback, where nothing serves DNS. */
+const WEB_OWN_LOOPBACK = '127.0.0.1';
+
+/** S3: web's only upstream is a loopback address (`--dns 127.0.0.1`), dialled from inside web, where nothing listens. */
+export const s3LoopbackUpstreamInside: Fault = {
+  id: 'S3',
+  check: 'dns.upstream',
+  description: `web's only upstream is ${WEB_OWN_LOOPBACK} (--dns), dialled from inside web where nothing listens`,
+  async apply(lab) {
+    await stopContainer(lab, 'web');
+    await startWeb(lab, { dns: [WEB_OWN_LOOPBACK] });
+  },
+  async heal(lab) {
+    await stopContainer(lab, 'web');
+    await startWeb(lab);
+  },
+};
