@@ -9,7 +9,7 @@ import { allocateAddress, macForAddress } from './ipam.js';
 import { isIpv4 } from './ipv4.js';
 import { newId } from './naming.js';
 import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
-import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planNamespaceCreate, providesDefaultRoute } from './plan.js';
+import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planNamespaceCreate, providesDefaultRoute } from './plan.js';
 import { assignHostPorts, parsePublish } from './ports.js';
 import { isAlive } from './processes.js';
 import {
@@ -212,7 +212,8 @@ export async function disconnectNetwork(host: HostRef, netRef: string, ref: stri
     const ctx = hostCtx(host, state);
     const updated = { ...c, endpoints: c.endpoints.filter((e) => e !== ep), ports: c.endpoints[0] === ep ? [] : c.ports };
     const next: HostState = { ...state, containers: { ...state.containers, [c.name]: updated } };
-    await applySteps([...planEndpointRemove(ctx, c, ep), ...planCommit(ctx, state, next, { firewall: c.ports.length > 0 })], { host, bestEffort: true });
+    const steps = [...planEndpointRemove(ctx, c, ep), ...planGatewayHandover(c, ep, state.networks)];
+    await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: c.ports.length > 0 })], { host, bestEffort: true });
     return { state: null, result: undefined };
   });
 }

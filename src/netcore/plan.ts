@@ -70,6 +70,18 @@ export function providesDefaultRoute(net: NetworkRecord | undefined): boolean {
   return !!net && !!net.gateway && !net.internal;
 }
 
+/**
+ * When `leaving` carried the container's default route, the route moves to
+ * the next endpoint whose network can carry it, as Docker moves a sandbox's
+ * gateway endpoint.
+ */
+export function planGatewayHandover(c: ContainerRecord, leaving: EndpointRecord, networks: Record<string, NetworkRecord>): Step[] {
+  const carriers = c.endpoints.filter((e) => providesDefaultRoute(networks[e.network]));
+  if (carriers[0] !== leaving || !carriers[1] || !c.netns) return [];
+  const gateway = networks[carriers[1].network]!.gateway!;
+  return [ipStep(`default route via ${gateway}`, c.netns, ['route', 'replace', 'default', 'via', gateway])];
+}
+
 /** One endpoint: a veth pair (or a macvlan link) with its address and, for the first one, the default route. */
 export function planEndpointAdd(h: PlanHost, c: ContainerRecord, ep: EndpointRecord, net: NetworkRecord, defaultRoute: boolean): Step[] {
   const ns = c.netns!;

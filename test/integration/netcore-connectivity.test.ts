@@ -105,6 +105,27 @@ describe('netcore: Docker-style bridge networks in a sandbox host', () => {
     expect((await sb.inNetns(sb.containerNetns('web'), ['ip', 'link', 'show', 'eth1'])).exitCode).not.toBe(0);
   });
 
+  it('the default route follows Docker\'s gateway endpoint: none on --internal, added on connect, handed over on disconnect', async () => {
+    const route = async (c: string) => (await sb.inNetns(sb.containerNetns(c), ['ip', '-4', 'route', 'show', 'default'])).stdout.trim();
+    await sb.ok(['network', 'create', '--internal', 'closed']);
+    await sb.ok(['run', '--name', 'hermit', '--network', 'closed']);
+    try {
+      expect(await route('hermit')).toBe('');
+      await sb.ok(['network', 'connect', 'app', 'hermit']);
+      expect(await route('hermit')).toMatch(/^default via 172\.18\.0\.1 dev eth1\b/);
+      expect((await sb.inNetns(sb.containerNetns('hermit'), tcpClient('198.18.0.1', 9000))).stdout).toMatch(/^outside /);
+      await sb.ok(['network', 'connect', 'other', 'hermit']);
+      expect(await route('hermit')).toMatch(/via 172\.18\.0\.1 dev eth1\b/); // the first carrier keeps it
+      await sb.ok(['network', 'disconnect', 'app', 'hermit']);
+      expect(await route('hermit')).toMatch(/^default via 10\.77\.0\.1 dev eth2\b/);
+      await sb.ok(['network', 'disconnect', 'other', 'hermit']);
+      expect(await route('hermit')).toBe('');
+    } finally {
+      await sb.cli(['rm', '-f', 'hermit']);
+      await sb.cli(['network', 'rm', 'closed']);
+    }
+  });
+
   it('run -d starts a process in the namespace, exec runs in it, rm -f stops both', async () => {
     const id = (await sb.ok(['run', '-d', '--name', 'sleeper', '--network', 'app', '--', 'sleep', '300'])).trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
