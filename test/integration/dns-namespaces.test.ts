@@ -81,6 +81,19 @@ describe('dns in real container namespaces', () => {
     expect(await dig('web', 'missing.lab.test')).toMatch(/status: NXDOMAIN/);
   });
 
+  const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => fs.existsSync(p));
+  it.skipIf(!busybox)('busybox nslookup (the client in most small images) resolves names and outside names through it', async () => {
+    const look = async (...args: string[]) => sb.inNetns(sb.containerNetns('web'), [busybox!, 'nslookup', ...args]);
+    const api = await look('api');
+    expect(api.exitCode).toBe(0);
+    expect(api.stdout).toMatch(/^Server:\s+172\.18\.0\.1$/m);
+    expect(api.stdout).toContain(`Address: ${ip['api.front']}`);
+    expect((await look('outside.lab.test')).stdout).toContain('Address: 198.18.0.77');
+    const missing = await look('missing.lab.test');
+    expect(missing.stdout + missing.stderr).toMatch(/NXDOMAIN/);
+    expect((await look(ip['api.front']!)).stdout).toMatch(/name = api\.front/);
+  });
+
   it('the default bridge has no embedded DNS: container names do not resolve there', async () => {
     expect(await dig('old', 'web')).not.toMatch(/ANSWER: [1-9]/);
   });
