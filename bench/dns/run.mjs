@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // dnsperf against tsdiag's embedded DNS server and, in the same run, dnsmasq
 // serving the same names from a hosts file; both on loopback. For 1,000 and
-// 10,000 names: queries/s (a saturating run), the ratio, and latency
-// percentiles from a second, rate-limited run with per-query output (-v).
+// 10,000 names: queries/s from saturating runs interleaved over several rounds
+// (tsdiag, dnsmasq, tsdiag, dnsmasq, ... so that background load hits all
+// alike), their medians and the median of the per-round ratios, and latency
+// percentiles from a rate-limited run with per-query output (-v).
+// tsdiag runs twice: with its UDP path as configured ("batch": the
+// tsdiag-udp-batch addon when it loads) and forced to node:dgram
+// (TSDIAG_DNS_UDP=dgram), the before/after of the addon; --udp batch leaves
+// the second out.
 // The querier is a container of the bench state: dnsperf sends from its
 // address with -a.
-// Usage: npx tsc -p tsconfig.json && node bench/dns/run.mjs [--seconds 10] [--names 1000,10000]
+// Usage: npx tsc -p tsconfig.json && node bench/dns/run.mjs [--rounds 3] [--seconds 4] [--names 1000,10000] [--udp batch,dgram]
 import { execFile, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -22,11 +28,14 @@ const { startDnsServer } = await import(new URL('dns/server.js', dist));
 const run = promisify(execFile);
 
 const { values } = parseArgs({ options: {
-  seconds: { type: 'string', default: '10' }, names: { type: 'string', default: '1000,10000' },
+  seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' },
+  names: { type: 'string', default: '1000,10000' }, udp: { type: 'string', default: 'batch,dgram' },
   clients: { type: 'string', default: '4' }, outstanding: { type: 'string', default: '200' },
   'latency-qps': { type: 'string', default: '10000' },
 } });
 const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const UDP_MODES = values.udp.split(',');
 const CLIENT = '127.9.0.1';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-bench-dns-'));
 
@@ -79,27 +88,62 @@ async function startDnsmasq(hostsFile) {
   return { port, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
 }
 
+/** A tsdiag server whose UDP side is the addon ('batch') or node:dgram, as the server would pick it. */
+async function startTsdiag(mode, n) {
+  const saved = process.env.TSDIAG_DNS_UDP;
+  if (mode === 'dgram') process.env.TSDIAG_DNS_UDP = 'dgram';
+  else delete process.env.TSDIAG_DNS_UDP;
+  const port = await freePort();
+  const notes = [];
+  try {
+    const srv = await startDnsServer({ listen: [{ address: '127.0.0.1', port }], state: benchState(n), upstreams: [], onError: (m) => notes.push(m) });
+    for (const m of notes) console.log(`tsdiag (${mode}): ${m}`);
+    return { port, stop: () => srv.close() };
+  } finally {
+    if (saved === undefined) delete process.env.TSDIAG_DNS_UDP;
+    else process.env.TSDIAG_DNS_UDP = saved;
+  }
+}
+
+const median = (xs) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 const rows = [];
+const ratios = [];
 try {
   for (const n of values.names.split(',').map(Number)) {
     const dataFile = path.join(tmp, `queries-${n}.txt`);
     const hostsFile = path.join(tmp, `hosts-${n}`);
     fs.writeFileSync(dataFile, Array.from({ length: n }, (_, i) => `c${i} A\n`).join(''));
     fs.writeFileSync(hostsFile, Array.from({ length: n }, (_, i) => `${addressOf(i)} c${i}\n`).join(''));
-    const port = await freePort();
-    const srv = await startDnsServer({ listen: [{ address: '127.0.0.1', port }], state: benchState(n), upstreams: [] });
-    const dm = await startDnsmasq(hostsFile);
+    const servers = [];
     try {
-      // alternate the two so that background load on the machine hits both alike
-      const ours = await throughput(port, dataFile);
-      const theirs = await throughput(dm.port, dataFile);
-      const oursLat = await latency(port, dataFile);
-      const theirsLat = await latency(dm.port, dataFile);
-      rows.push({ names: n, server: 'tsdiag', ...ours, ...oursLat }, { names: n, server: 'dnsmasq', ...theirs, ...theirsLat });
-      console.log(`names=${n}: tsdiag ${ours.qps.toFixed(0)} qps, dnsmasq ${theirs.qps.toFixed(0)} qps, ratio tsdiag/dnsmasq ${(ours.qps / theirs.qps).toFixed(2)}`);
+      for (const mode of UDP_MODES) servers.push({ name: `tsdiag-${mode}`, ...(await startTsdiag(mode, n)) });
+      servers.push({ name: 'dnsmasq', ...(await startDnsmasq(hostsFile)) });
+      const runs = new Map(servers.map((s) => [s.name, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        const line = [];
+        for (const s of servers) {
+          const r = await throughput(s.port, dataFile);
+          runs.get(s.name).push(r);
+          line.push(`${s.name} ${r.qps.toFixed(0)}`);
+        }
+        console.log(`names=${n} round ${round + 1}/${ROUNDS}: ${line.join(', ')} qps`);
+      }
+      const dm = runs.get('dnsmasq');
+      for (const s of servers) {
+        const rs = runs.get(s.name);
+        const lat = await latency(s.port, dataFile);
+        const ratio = median(rs.map((r, i) => r.qps / dm[i].qps));
+        rows.push({ names: n, server: s.name, qps: median(rs.map((r) => r.qps)), min: Math.min(...rs.map((r) => r.qps)), max: Math.max(...rs.map((r) => r.qps)),
+          lost: median(rs.map((r) => r.lost)), avgMs: median(rs.map((r) => r.avgMs)), ratio, ...lat });
+        if (s.name !== 'dnsmasq') ratios.push(`names=${n}: ${s.name}/dnsmasq median ratio ${ratio.toFixed(2)}`);
+      }
     } finally {
-      await srv.close();
-      await dm.stop();
+      for (const s of servers) await s.stop();
     }
   }
 } finally {
@@ -107,8 +151,10 @@ try {
 }
 
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-console.log(`\n${os.cpus().length} CPUs, node ${process.version}, dnsperf -c ${values.clients} -q ${values.outstanding} -l ${SECONDS}; latency at ${values['latency-qps']} qps`);
-console.log('names   server    qps      lost  avg ms  p50 ms  p99 ms');
+console.log(`\n${os.cpus().length} CPUs, node ${process.version}, dnsperf -c ${values.clients} -q ${values.outstanding} -l ${SECONDS}, ${ROUNDS} interleaved rounds (medians); latency at ${values['latency-qps']} qps`);
+console.log('names   server          qps (min-max)            ratio  lost  avg ms  p50 ms  p99 ms');
 for (const r of rows) {
-  console.log(`${String(r.names).padEnd(7)} ${r.server.padEnd(8)} ${fmt(r.qps).padStart(7)} ${fmt(r.lost).padStart(6)} ${fmt(r.avgMs, 3).padStart(7)} ${fmt(r.p50, 3).padStart(7)} ${fmt(r.p99, 3).padStart(7)}`);
+  console.log(`${String(r.names).padEnd(7)} ${r.server.padEnd(14)} ${fmt(r.qps).padStart(7)} (${fmt(r.min)}-${fmt(r.max)})`.padEnd(48)
+    + ` ${fmt(r.ratio, 2).padStart(5)} ${fmt(r.lost).padStart(5)} ${fmt(r.avgMs, 3).padStart(7)} ${fmt(r.p50, 3).padStart(7)} ${fmt(r.p99, 3).padStart(7)}`);
 }
+console.log(ratios.join('\n'));

@@ -37,6 +37,7 @@ export function handleQuery(
     if (ctx.log) logQuery(ctx.log, started, transport, client, query.name, query.qtype, rcode, answers ? describeRecords(answers) : []);
     return;
   }
+  message = Buffer.from(message); // kept past this return: a UDP message is a view of a receive slot that is reused
   ctx.forwarder.forward(message, transport, ctx.routes.for(client)).then((res) => {
     if (res.kind === 'reply') {
       reply(res.message);

@@ -1,10 +1,10 @@
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { Forwarder } from './forward.js';
 import { handleQuery, type QueryContext } from './handler.js';
 import { NamespaceDialers } from './netns-dialer.js';
 import type { QueryLogEntry } from './log.js';
 import { RecordTable } from './records.js';
+import { listenUdp, type UdpListener } from './udp-batch.js';
 import { ForwardRoutes } from './routes.js';
 import type { Upstream } from './upstreams.js';
 import type { HostState } from '../netcore/state/types.js';
@@ -56,7 +56,7 @@ export const TCP_IDLE_TIMEOUT_MS = 10_000;
 const MAX_TCP_WRITE_BACKLOG = 1 << 20;
 
 interface Listener {
-  udp: dgram.Socket;
+  udp: UdpListener | null;
   tcp: net.Server;
 }
 
@@ -91,6 +91,7 @@ export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsSe
   let wanted: ListenAddress[] = [];
   const counts = { udpMessages: 0, tcpMessages: 0 };
   let closed = false;
+  let fallbackReported = false;
 
   function serveTcpConnection(sock: net.Socket): void {
     if (tcpSockets.size >= maxTcp) {
@@ -128,35 +129,27 @@ export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsSe
 
   function closeListener(l: Listener): Promise<void> {
     return new Promise((resolve) => {
-      try {
-        l.udp.close();
-      } catch {
-        // not bound or already closed
-      }
+      l.udp?.close();
       l.tcp.close(() => resolve());
     });
   }
 
   async function bind(addr: ListenAddress): Promise<Listener | null> {
-    const udp = dgram.createSocket({ type: net.isIPv6(addr.address) ? 'udp6' : 'udp4' });
     const tcp = net.createServer(serveTcpConnection);
-    const onUdpMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-      counts.udpMessages++;
-      handleQuery(ctx, msg, rinfo.address, 'udp', (response) => {
-        try {
-          udp.send(response, rinfo.port, rinfo.address);
-        } catch {
-          // the socket was closed while a forwarded query was out
-        }
-      });
-    };
+    let udp: UdpListener | null = null;
     try {
-      await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind({ address: addr.address, port: addr.port, exclusive: true }, () => {
-          udp.off('error', reject);
-          resolve();
-        });
+      udp = await listenUdp({
+        address: addr.address,
+        port: addr.port,
+        onMessage: (msg, client, reply) => {
+          counts.udpMessages++;
+          handleQuery(ctx, msg, client, 'udp', reply);
+        },
+        onError: (message) => onError(`udp ${addr.address}:${addr.port}: ${message}`),
+        onFallback: (reason) => {
+          if (!fallbackReported) onError(reason);
+          fallbackReported = true;
+        },
       });
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
@@ -170,8 +163,6 @@ export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsSe
       await closeListener({ udp, tcp });
       return null;
     }
-    udp.on('message', onUdpMessage);
-    udp.on('error', (err) => onError(`udp ${addr.address}:${addr.port}: ${err.message}`));
     tcp.on('error', (err) => onError(`tcp ${addr.address}:${addr.port}: ${err.message}`));
     return { udp, tcp };
   }

@@ -1,0 +1,28 @@
+/** A UDP socket owned by the addon; closed by close() or when collected. */
+export interface UdpBatchSocket { readonly __udpBatchSocket: unique symbol }
+
+/** recv() writes this many Uint32 per message into meta: offset in the slab, length, source IPv4 (host order), source port. */
+export const RECV_META_STRIDE: number;
+/** send() reads this many Uint32 per message from meta: offset in the slab, length, destination IPv4 (host order), port. */
+export const SEND_META_STRIDE: number;
+/** at most this many messages per recv()/send() call */
+export const MAX_BATCH: number;
+
+/** A non-blocking, close-on-exec UDP socket bound to address:port (IPv4). Throws Error with code (EADDRINUSE, ...) on failure. */
+export function open(address: string, port: number): UdpBatchSocket;
+/** The bound port (useful after binding port 0). */
+export function localPort(sock: UdpBatchSocket): number;
+/** Calls onReadable whenever the socket is readable, until unwatch() or close(). */
+export function watch(sock: UdpBatchSocket, onReadable: () => void): void;
+export function unwatch(sock: UdpBatchSocket): void;
+export function close(sock: UdpBatchSocket): void;
+/**
+ * Reads up to min(MAX_BATCH, slab.length / slotSize, meta.length / RECV_META_STRIDE) datagrams,
+ * each in its own slotSize slot. Datagrams longer than slotSize are dropped. Returns the count kept (0: none waiting).
+ */
+export function recv(sock: UdpBatchSocket, slab: Buffer, slotSize: number, meta: Uint32Array): number;
+/**
+ * Sends count datagrams described by meta from slab. Returns how many the kernel took; a full socket
+ * buffer or an unreachable destination drops the rest of the batch.
+ */
+export function send(sock: UdpBatchSocket, slab: Buffer, meta: Uint32Array, count: number): number;
