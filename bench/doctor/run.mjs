@@ -5,6 +5,7 @@
 // DNS lookup with dig; where a Docker engine runs (TSDIAG_DOCKER_HOST and
 // TSDIAG_DOCKER_NETNS), `docker inspect web db`, `docker exec web nslookup db`,
 // `docker exec web ping -c1 db` against `tsdiag doctor --backend docker`.
+// The two take turns run by run, so load from elsewhere slows both alike.
 // Usage: node bench/doctor/run.mjs [--runs 7]
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,15 +21,21 @@ const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-bench-doctor-'));
 const lab = `benchdoc${process.pid}`;
 const env = { ...process.env, TSDIAG_STATE_DIR: stateDir };
 
-async function median(fn) {
-  const times = [];
+const middle = (times) => times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+const timed = async (fn) => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+/** The doctor and the three commands take turns, so a busy machine slows both alike; the medians of each. */
+async function medians(doctor, threeCommands) {
+  const d = [];
+  const t = [];
   for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
+    d.push(await timed(doctor));
+    t.push(await timed(threeCommands));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return { doctorMs: middle(d), threeCommandsMs: middle(t) };
 }
 const tsdiag = (args, extraEnv = {}) => run(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
 
@@ -37,13 +44,12 @@ await tsdiag(['lab', 'up', '--name', lab]);
 try {
   const report = JSON.parse((await tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json'])).stdout);
   out.native = { checks: report.checks.length, failed: report.counts.fail };
-  out.native.doctorMs = await median(() => tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json']));
   const dbIp = JSON.parse((await tsdiag(['--host-netns', lab, 'inspect', 'db'])).stdout)[0].NetworkSettings.Networks.app.IPAddress;
-  out.native.threeCommandsMs = await median(async () => {
+  Object.assign(out.native, await medians(() => tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json']), async () => {
     await tsdiag(['--host-netns', lab, 'inspect', 'web', 'db']);
     await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'dig', '+time=1', '+tries=1', 'db']).catch(() => undefined);
     await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'ping', '-c1', dbIp]);
-  });
+  }));
 } finally {
   await tsdiag(['lab', 'down', '--name', lab]).catch(() => undefined);
 }
@@ -62,12 +68,11 @@ if (dockerHost && dockerNetns) {
     const denv = { DOCKER_HOST: dockerHost };
     const report = JSON.parse((await tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch((e) => e)).stdout);
     out.docker = { checks: report.checks.length, failed: report.counts.fail };
-    out.docker.doctorMs = await median(() => tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch(() => undefined));
-    out.docker.threeCommandsMs = await median(async () => {
+    Object.assign(out.docker, await medians(() => tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch(() => undefined), async () => {
       await docker(['inspect', web, db]);
       await docker(['exec', web, 'nslookup', db]).catch(() => undefined);
       await docker(['exec', web, 'ping', '-c1', db]);
-    });
+    }));
   } finally {
     await docker(['rm', '-f', web, db]).catch(() => undefined);
     await docker(['network', 'rm', net]).catch(() => undefined);

@@ -2,6 +2,7 @@
 import { exitCodeOf } from '../netcore/errors.js';
 import { hostFromEnv } from '../netcore/host.js';
 import { validateName } from '../netcore/validate.js';
+import { trace } from '../diag/trace.js';
 import type { CliContext, Command } from './command.js';
 
 /** Commands are loaded on use: a CLI call pays only for the modules it needs. */
@@ -87,7 +88,9 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
       io.stderr.write(`tsdiag: unknown command "${name}" (see tsdiag --help)\n`);
       return 2;
     }
+    trace(`cli: main loaded`);
     const cmd = await entry.load();
+    trace(`cli: command ${name} loaded`);
     return await cmd.run(args, { ...io, env, host: hostFromEnv(env, hostNetns) });
   } catch (err) {
     io.stderr.write(`tsdiag: ${(err as Error).message}\n`);
@@ -96,5 +99,6 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
 }
 
 main(process.argv.slice(2)).then((code) => {
+  trace('cli: done');
   process.exitCode = code;
 });

@@ -1,8 +1,10 @@
-import { ProbeAgent } from '../netcore/agent/client.js';
+import type { NamespaceProber } from '../netcore/agent/prober.js';
+import { OperationError } from '../netcore/errors.js';
 import { netnsPathOf } from '../netcore/exec.js';
 import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './inventory/types.js';
 import { HostProbes } from './host-probes.js';
 import { Memo } from './memo.js';
+import { AgentPool } from './agents.js';
 
 export interface DoctorTarget {
   fromName: string;
@@ -17,16 +19,19 @@ export interface DoctorTarget {
 
 /**
  * What a doctor run knows and can ask: the two containers, the backend's
- * inventory, one probe agent per namespace (started on first use, kept for the
- * run), and the host's facts (memoized: every check that needs the iptables
+ * inventory, the probes of each namespace (an agent starts in one only for
+ * what needs a socket inside, kept for the run), and the host's facts (memoized: every check that needs the iptables
  * rules gets the same reading).
  */
 export class DoctorContext {
-  private readonly agents = new Map<string, ProbeAgent>();
   private readonly memo = new Memo();
+  private portAsked = false;
   readonly host: HostProbes;
 
-  constructor(readonly target: DoctorTarget, readonly inventory: InventoryProvider, readonly options: { swarm?: boolean } = {}) {
+  constructor(
+    readonly target: DoctorTarget, readonly inventory: InventoryProvider, readonly options: { swarm?: boolean } = {},
+    private readonly agents = new AgentPool(),
+  ) {
     this.host = new HostProbes(inventory.hostNetns, () => this.agentFor(inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null));
   }
 
@@ -34,25 +39,54 @@ export class DoctorContext {
     return this.inventory.backend;
   }
 
-  /** The agent in a namespace (null: the machine's own). */
-  agentFor(netnsPath: string | null): ProbeAgent {
-    const key = netnsPath ?? '';
-    let a = this.agents.get(key);
-    if (!a) {
-      a = ProbeAgent.start(netnsPath);
-      this.agents.set(key, a);
-    }
-    return a;
+  /** The probes of a namespace (null: the machine's own): read-only ones from outside, the rest through its agent. */
+  agentFor(netnsPath: string | null): NamespaceProber {
+    return this.agents.get(netnsPath);
   }
 
-  /** The agent inside a container's namespace (the host's for --network host). */
-  agentIn(c: InvContainer): ProbeAgent {
-    return this.agentFor(c.netnsPath ?? (this.inventory.hostNetns ? netnsPathOf(this.inventory.hostNetns) : null));
+  /** The probes of a container's namespace (the host's for --network host); none for a peer on another swarm node. */
+  agentIn(c: InvContainer): NamespaceProber {
+    if (c.node) throw new OperationError(`${c.name} runs on swarm node ${c.node}: its namespace can be read only there (run the doctor on that node)`);
+    return this.agentFor(this.netnsOf(c));
   }
 
-  /** Starts the agents of both containers at once: their start-up is most of a healthy run's time. */
+  private netnsOf(c: InvContainer): string | null {
+    return c.netnsPath ?? (this.inventory.hostNetns ? netnsPathOf(this.inventory.hostNetns) : null);
+  }
+
+  /**
+   * Starts the agents a run needs at once: FROM's (it sends the probes), and
+   * TO's only when TO cannot be read from outside. Their start is most of a
+   * healthy run's time.
+   */
   warmUp(): void {
-    for (const c of [this.target.from, this.target.to]) if (c?.running) this.agentIn(c);
+    const { from, to } = this.target;
+    if (from?.running && !from.node) this.agents.warm(this.netnsOf(from), true);
+    if (to?.running && !to.node) this.agents.warm(this.netnsOf(to), false);
+  }
+
+  /**
+   * The TCP port to test: --port, else the first one the peer publishes, else
+   * the lowest it listens on. Read when a check first asks, so the checks that
+   * need no port never wait for the peer's agent.
+   */
+  peerPort(): Promise<number | null> {
+    this.portAsked = true;
+    return this.once('peer-port', async () => this.target.port ?? (await this.portFromPeer()));
+  }
+
+  /** The port the report names: the one the checks used, if any asked. */
+  reportedPort(): Promise<number | null> {
+    return this.portAsked ? this.peerPort() : Promise.resolve(this.target.port);
+  }
+
+  private async portFromPeer(): Promise<number | null> {
+    const to = this.target.to;
+    if (!to?.running || to.node) return null;
+    if (to.published.length) return to.published[0]!.containerPort;
+    const sockets = await this.agentIn(to).call('listening', {}).catch(() => []);
+    const ports = sockets.filter((s) => s.proto.startsWith('tcp')).map((s) => s.port).sort((a, b) => a - b);
+    return ports[0] ?? null;
   }
 
   /** Computes a fact once per run. */
@@ -82,7 +116,6 @@ export class DoctorContext {
   }
 
   close(): void {
-    for (const a of this.agents.values()) a.close();
-    this.agents.clear();
+    this.agents.close();
   }
 }

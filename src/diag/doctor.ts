@@ -1,7 +1,10 @@
 import type { Check, CheckResult, Status } from './check.js';
 import { skip } from './check.js';
+import type { AgentPool } from './agents.js';
 import { DoctorContext, type DoctorTarget } from './context.js';
 import type { InventoryProvider } from './inventory/types.js';
+import { loadTarget } from './target.js';
+import { trace } from './trace.js';
 
 export interface DoctorOptions {
   inventory: InventoryProvider;
@@ -14,6 +17,10 @@ export interface DoctorOptions {
   onResult?: (r: CheckResult) => void;
   /** keep each check's facts in the results (for --json and fixtures) */
   keepFacts?: boolean;
+  /** agents already started for this run (see startAgentsEarly); closed with the run */
+  agents?: AgentPool;
+  /** the two containers and the inventory, when the caller started reading them already (see loadTarget) */
+  target?: Promise<DoctorTarget>;
 }
 
 export interface DoctorReport {
@@ -26,32 +33,21 @@ export interface DoctorReport {
   ms: number;
 }
 
-async function loadTarget(o: DoctorOptions): Promise<DoctorTarget> {
-  const [containers, networks] = await Promise.all([o.inventory.listContainers(), o.inventory.listNetworks()]);
-  const find = (name: string) => containers.find((c) => c.name === name || c.id === name || (name.length >= 12 && c.id.startsWith(name))) ?? null;
-  return { fromName: o.fromName, toName: o.toName, from: find(o.fromName), to: find(o.toName), containers, networks, port: o.port ?? null };
-}
-
-/** The port to test when none is given: the first one the peer publishes, else the lowest it listens on. */
-async function defaultPort(ctx: DoctorContext): Promise<number | null> {
-  const to = ctx.target.to;
-  if (!to?.running) return null;
-  if (to.published.length) return to.published[0]!.containerPort;
-  const sockets = await ctx.agentIn(to).call('listening', {}).catch(() => []);
-  const ports = sockets.filter((s) => s.proto.startsWith('tcp')).map((s) => s.port).sort((a, b) => a - b);
-  return ports[0] ?? null;
-}
-
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const t0 = performance.now();
-  const ctx = new DoctorContext(await loadTarget(o), o.inventory, { swarm: o.swarm });
+  trace('doctor: start');
+  const ctx = new DoctorContext(await (o.target ?? loadTarget(o)), o.inventory, { swarm: o.swarm }, o.agents);
+  trace('doctor: inventory loaded');
   try {
     ctx.warmUp();
-    if (ctx.target.port === null) ctx.target.port = await defaultPort(ctx);
     // Every check gathers at once; one waits only for the checks named in its `after`.
     // Results are reported in list order, so the progress reads the same every run.
     const pending = new Map<string, Promise<CheckResult>>();
-    for (const check of o.checks) pending.set(check.id, runOne(check, ctx, pending, o.keepFacts ?? false));
+    for (const check of o.checks) {
+      const done = runOne(check, ctx, pending, o.keepFacts ?? false);
+      done.then((r) => trace(`check ${r.id} ${r.status} (${r.ms.toFixed(0)} ms)`), () => undefined);
+      pending.set(check.id, done);
+    }
     const results: CheckResult[] = [];
     for (const check of o.checks) {
       const r = await pending.get(check.id)!;
@@ -60,13 +56,15 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     }
     const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
     for (const r of results) counts[r.status]++;
-    return { from: o.fromName, to: o.toName, port: ctx.target.port, backend: o.inventory.backend, checks: results, counts, ms: performance.now() - t0 };
+    trace('doctor: all checks done');
+    return { from: o.fromName, to: o.toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - t0 };
   } finally {
     ctx.close();
   }
 }
 
 async function runOne(check: Check<any>, ctx: DoctorContext, all: Map<string, Promise<CheckResult>>, keepFacts: boolean): Promise<CheckResult> {
+  await null; // every check is in `all` once the caller's loop has run: a dependency may stand later in the list
   const deps = await Promise.all((check.after ?? []).map((id) => all.get(id)).filter((p): p is Promise<CheckResult> => !!p));
   const started = performance.now();
   const base = { id: check.id, title: check.title };

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { Memo } from './memo.js';
-import type { ProbeAgent } from '../netcore/agent/client.js';
+import type { NamespaceProber } from '../netcore/agent/prober.js';
 import {
   ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, readIptables, readSysctl, type IptablesState,
 } from '../netcore/inspect.js';
@@ -9,11 +9,11 @@ import {
 export class HostProbes {
   private readonly memo = new Memo();
 
-  /** `agent` starts the host's probe agent on first use: most runs never need it */
-  constructor(readonly netns: string | null, private readonly startAgent: () => ProbeAgent) {}
+  /** the host namespace's probes; its agent starts only for a probe that needs one (most runs never do) */
+  constructor(readonly netns: string | null, private readonly prober: () => NamespaceProber) {}
 
-  get agent(): ProbeAgent {
-    return this.startAgent();
+  get agent(): NamespaceProber {
+    return this.prober();
   }
 
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -52,5 +52,10 @@ export class HostProbes {
 
   links() {
     return this.once('links', () => linkDetails(this.netns));
+  }
+
+  /** the host's route to an address (one `ip route get`: no agent starts for it) */
+  routeGet(addr: string) {
+    return this.once(`route-${addr}`, () => this.agent.call('routeGet', { addr }));
   }
 }

@@ -21,6 +21,8 @@ export interface SwarmNode extends DockerEngine {
   address: string;
   /** the container this test runs on the overlay on this node */
   container: string;
+  /** this node's end of the link between the two (the underlay VXLAN crosses) */
+  underlay: string;
 }
 
 export interface SwarmLab {
@@ -93,7 +95,7 @@ async function removeEngineFiles(p: EnginePaths): Promise<void> {
   for (const f of [p.dataRoot, p.execRoot, p.socket, p.pidfile, p.log]) fs.rmSync(f, { recursive: true, force: true });
 }
 
-async function linkNodes(a: string, b: string, subnet: string, cleanup: Cleanup): Promise<[string, string]> {
+async function linkNodes(a: string, b: string, subnet: string, cleanup: Cleanup): Promise<{ addresses: [string, string]; ifnames: [string, string] }> {
   const [ifA, ifB] = [`${a.slice(-8)}l`, `${b.slice(-8)}l`];
   await run('ip', ['link', 'add', ifA, 'netns', a, 'type', 'veth', 'peer', 'name', ifB, 'netns', b]);
   cleanup.add(() => run('ip', ['-n', a, 'link', 'del', ifA], { reject: false }));
@@ -102,7 +104,7 @@ async function linkNodes(a: string, b: string, subnet: string, cleanup: Cleanup)
     await run('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', ifname]);
     await run('ip', ['-n', ns, 'link', 'set', ifname, 'up']);
   }
-  return addresses;
+  return { addresses, ifnames: [ifA, ifB] };
 }
 
 /** Builds the swarm; `source` lends its test image (no registry here). */
@@ -112,7 +114,7 @@ export async function buildSwarm(source: DockerEngine, runId: string): Promise<S
     const [p1, p2] = [pathsOf(`${runId}-n1`), pathsOf(`${runId}-n2`)];
     const [e1, e2] = await Promise.all([startEngine(p1, cleanup), startEngine(p2, cleanup)]);
     // a documentation-benchmark range (198.18/15): never routed anywhere real
-    const [a1, a2] = await linkNodes(p1.netns, p2.netns, `198.18.${100 + Math.floor(Math.random() * 100)}`, cleanup);
+    const { addresses: [a1, a2], ifnames: [l1, l2] } = await linkNodes(p1.netns, p2.netns, `198.18.${100 + Math.floor(Math.random() * 100)}`, cleanup);
     const image = path.join(os.tmpdir(), `${runId}-image.tar`);
     cleanup.add(async () => fs.rmSync(image, { force: true }));
     await docker(source, ['save', '-o', image, TEST_IMAGE]);
@@ -132,13 +134,41 @@ export async function buildSwarm(source: DockerEngine, runId: string): Promise<S
       cleanup.add(() => docker(e, ['rm', '-f', name], { reject: false }));
     }
     return {
-      manager: { ...e1, address: a1, container: containers[0]! },
-      worker: { ...e2, address: a2, container: containers[1]! },
+      manager: { ...e1, address: a1, container: containers[0]!, underlay: l1 },
+      worker: { ...e2, address: a2, container: containers[1]!, underlay: l2 },
       overlay,
       teardown: () => cleanup.runAll(),
     };
   } catch (err) {
     await cleanup.runAll().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Removes the overlay and creates it again with `options` (as a fix that
+ * changes a network's driver options has it done), with both containers
+ * disconnected first and connected again after; waits until the manager's
+ * container reaches the worker's across it.
+ */
+export async function recreateOverlay(lab: SwarmLab, options: string[]): Promise<void> {
+  const { manager, worker, overlay } = lab;
+  for (const node of [worker, manager]) await docker(node, ['network', 'disconnect', overlay, node.container]);
+  await docker(manager, ['network', 'rm', overlay]);
+  // the swarm's store lets go of the name a moment after `rm` returns
+  await retry(`create ${overlay} again`, () => docker(manager, ['network', 'create', '-d', 'overlay', '--attachable', ...options, overlay], { reject: false }));
+  for (const node of [manager, worker]) await docker(node, ['network', 'connect', overlay, node.container]);
+  const peer = (await docker(worker, ['inspect', '-f', `{{(index .NetworkSettings.Networks "${overlay}").IPAddress}}`, worker.container])).stdout.trim();
+  await retry(`${manager.container} reaching ${peer} across the recreated ${overlay}`,
+    () => docker(manager, ['exec', manager.container, 'ping', '-c1', '-W1', peer], { reject: false }));
+}
+
+async function retry(what: string, attempt: () => Promise<{ exitCode: number; stderr: string }>): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const res = await attempt();
+    if (res.exitCode === 0) return;
+    if (Date.now() > deadline) throw new Error(`${what}: ${res.stderr.trim()}`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

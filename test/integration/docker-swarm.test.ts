@@ -2,14 +2,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run } from '../../src/netcore/exec.js';
 import { describeWithEngine, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 import { EngineCli, checkIn } from '../helpers/docker-cli.js';
-import { buildSwarm, type SwarmLab } from '../helpers/docker-swarm.js';
+import { buildSwarm, recreateOverlay, type SwarmLab } from '../helpers/docker-swarm.js';
 
 /**
- * swarm.ports on a real two-node swarm (two engines of this test's own, see
- * helpers/docker-swarm.ts): healthy, then 4789/udp, 7946/tcp and 2377/tcp
- * dropped, each named. The rules go into the nodes' own namespaces.
+ * swarm.ports and path.mtu on a real two-node swarm (two engines of this
+ * test's own, see helpers/docker-swarm.ts): swarm.ports healthy, then
+ * 4789/udp, 7946/tcp and 2377/tcp dropped, each named; path.mtu across the
+ * overlay healthy, then the underlay link narrowed under the overlay's MTU +
+ * 50, named with the fix, and healthy again once the fix is applied. Rules
+ * and MTUs change only in the nodes' own namespaces.
  */
-describeWithEngine('swarm.ports on a real two-node Docker swarm', (engine: DockerEngine) => {
+describeWithEngine('swarm.ports and path.mtu on a real two-node Docker swarm', (engine: DockerEngine) => {
   const runId = uniqueRunId();
   let swarm: SwarmLab | null = null;
   const clis: EngineCli[] = [];
@@ -28,6 +31,17 @@ describeWithEngine('swarm.ports on a real two-node Docker swarm', (engine: Docke
     await run('iptables', ['-w', '-I', ...spec], { netns: swarm![node].netns });
     return () => run('iptables', ['-w', '-D', ...spec], { netns: swarm![node].netns });
   };
+
+  /** path.mtu from the manager's container to the worker's, with the checks it stands on */
+  const mtuCheck = async () => {
+    const cli = new EngineCli(swarm!.manager);
+    clis.push(cli);
+    const { exitCode, report } = await cli.doctor(swarm!.manager.container, swarm!.worker.container, 'docker', '--check', '^(topology\\.|reach\\.icmp$|path\\.mtu$)');
+    return { exitCode, check: checkIn(report, 'path.mtu'), report };
+  };
+  /** The MTU of the link between the nodes, on both ends: what VXLAN packets cross. */
+  const setUnderlayMtu = (mtu: number) => Promise.all([swarm!.manager, swarm!.worker].map((n) =>
+    run('ip', ['-n', n.netns, 'link', 'set', 'dev', n.underlay, 'mtu', String(mtu)])));
 
   beforeAll(async () => {
     swarm = await buildSwarm(engine, runId);
@@ -97,6 +111,45 @@ describeWithEngine('swarm.ports on a real two-node Docker swarm', (engine: Docke
       expect(check.fix).toBe(`on node ${swarm!.manager.address}: iptables -I INPUT -p tcp --dport 2377 -j ACCEPT`);
     } finally {
       await undo();
+    }
+  });
+
+  it('path.mtu across nodes: every hop, the 50 bytes of VXLAN, the largest DF payload that passed', async () => {
+    const { exitCode, check, report } = await mtuCheck();
+    expect(report.checks.map((c) => `${c.id} ${c.status}`)).toEqual(
+      ['topology.exists pass', 'topology.common-network pass', 'reach.icmp pass', 'path.mtu pass']);
+    expect(exitCode).toBe(0);
+    const evidence = check.evidence.join('\n');
+    expect(evidence).toMatch(new RegExp(`^${swarm!.manager.container}, egress of route to [\\d.]+: eth0 mtu 1450$`, 'm'));
+    expect(evidence).toContain(`overlay ${swarm!.overlay} (VXLAN, +50 bytes per packet; driver mtu default 1500): vxlan mtu 1450`);
+    expect(evidence).toContain(`underlay, this node's egress to node ${swarm!.worker.address}: ${swarm!.manager.underlay} mtu 1500`);
+    expect(evidence).toContain(`VXLAN: 1450 + 50 = 1500 bytes on the underlay ${swarm!.manager.underlay} (mtu 1500): fits`);
+    expect(evidence).toContain(`largest DF payload that passed ${swarm!.manager.container} -> ${swarm!.worker.container} (across nodes, via ${swarm!.worker.address}): 1422 bytes`);
+  });
+
+  it('underlay narrower than the overlay + 50: path.mtu fails with the fix (recreate the overlay with driver mtu); the fix heals it', async () => {
+    await setUnderlayMtu(1400);
+    try {
+      const { exitCode, check } = await mtuCheck();
+      expect(exitCode).toBe(1);
+      expect(check.status).toBe('fail');
+      expect(check.summary).toBe(`overlay ${swarm!.overlay}'s MTU 1450 is too large for the underlay: VXLAN needs 50 bytes, ${swarm!.manager.underlay} carries 1400`);
+      const option = 'com.docker.network.driver.mtu=1400';
+      expect(check.fix).toBe(`docker network rm ${swarm!.overlay} && docker network create -d overlay --attachable -o ${option} ${swarm!.overlay}`);
+      const evidence = check.evidence.join('\n');
+      expect(evidence).toContain(`VXLAN: 1450 + 50 = 1500 bytes on the underlay ${swarm!.manager.underlay} (mtu 1400): too large`);
+      expect(evidence).toMatch(/largest DF payload that passed .*: 1322 bytes \(a 1350-byte packet\)/);
+
+      await recreateOverlay(swarm!, ['-o', option]);
+      const healed = await mtuCheck();
+      expect(healed.check.status, healed.check.summary).toBe('pass');
+      expect(healed.exitCode).toBe(0);
+      const after = healed.check.evidence.join('\n');
+      expect(after).toMatch(/egress of route to [\d.]+: eth\d+ mtu 1350$/m);
+      expect(after).toContain(`VXLAN: 1350 + 50 = 1400 bytes on the underlay ${swarm!.manager.underlay} (mtu 1400): fits`);
+      expect(after).toMatch(/largest DF payload that passed .*: 1322 bytes/);
+    } finally {
+      await setUnderlayMtu(1500);
     }
   });
 });

@@ -17,8 +17,9 @@ export const appListen: Check<ListenFacts> = {
   after: ['topology.exists'],
   async gather(ctx) {
     const to = ctx.target.to!;
-    const sockets = (await ctx.agentIn(to).call('listening', {})).filter((s) => s.proto.startsWith('tcp'));
-    return { to: ctx.target.toName, port: ctx.target.port, addresses: to.endpoints.map((e) => e.ipv4).filter((a): a is string => !!a), sockets };
+    const [all, port] = await Promise.all([ctx.agentIn(to).call('listening', {}), ctx.peerPort()]);
+    const sockets = all.filter((s) => s.proto.startsWith('tcp'));
+    return { to: ctx.target.toName, port, addresses: to.endpoints.map((e) => e.ipv4).filter((a): a is string => !!a), sockets };
   },
   judge(f) {
     if (!f.port) return skip(`no port to test: ${f.to} publishes and listens on none (give --port N)`);

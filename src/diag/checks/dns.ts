@@ -163,7 +163,8 @@ function describeProbe(p: UpstreamProbe): string {
 export const dnsUpstream: Check<UpstreamFacts> = {
   id: 'dns.upstream',
   title: 'outside names resolve through the upstream servers, without delay',
-  after: ['topology.exists'],
+  // upstreams dialled from inside the container leave through the host's forwarding: with it off they cannot answer
+  after: ['topology.exists', 'kernel.ip-forward'],
   async gather(ctx) {
     const from = ctx.target.from!;
     const text = from.resolvConfPath ? await ctx.host.readFile(from.resolvConfPath) : null;

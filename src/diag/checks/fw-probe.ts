@@ -72,7 +72,7 @@ function countersOf(backend: IptablesBackend, before: IptablesState | null, afte
 
 async function sendProbe(ctx: DoctorContext): Promise<ProbeOutcome> {
   const addr = ctx.peerAddress();
-  const port = ctx.target.port;
+  const port = await ctx.peerPort();
   const base = { from: ctx.target.fromName, to: ctx.target.toName, addr, port };
   if (!addr || !ctx.target.from) return { ...base, pingAlive: null, connect: null };
   const agent = ctx.agentIn(ctx.target.from);

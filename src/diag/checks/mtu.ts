@@ -1,8 +1,8 @@
 import type { LinkInfo } from '../../netcore/agent/protocol.js';
-import { OPT_MTU } from '../../netcore/networks.js';
 import { fail, pass, skip, warn, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { cli, type FixTarget } from '../fixes.js';
+import { judgeOverlay, OPT_DRIVER_MTU, overlayFacts, overlayHops, type OverlayFacts } from './mtu-overlay.js';
 import { IP_ICMP_HEADERS, largestPassing, mtuReportedIn, searchLargestPayload, type DfProbe } from './mtu-search.js';
 
 export interface MtuHop {
@@ -23,6 +23,8 @@ export interface MtuFacts extends FixTarget {
   egress: { ifname: string | null; mtu: number | null };
   hops: MtuHop[];
   probes: DfProbe[];
+  /** set when the shared network is an overlay (VXLAN over the nodes' underlay) */
+  overlay?: OverlayFacts | null;
 }
 
 const DEFAULT_MTU = 1500;
@@ -32,17 +34,19 @@ function mtuOf(links: Array<Pick<LinkInfo, 'ifname' | 'mtu'>>, ifname: string | 
 }
 
 /** Every interface a packet from `from` to the peer crosses that this host can see, in path order. */
-async function readHops(ctx: DoctorContext, addr: string): Promise<{ egress: MtuFacts['egress']; hops: MtuHop[] }> {
+async function readHops(ctx: DoctorContext, addr: string, overlay: boolean): Promise<{ egress: MtuFacts['egress']; hops: MtuHop[] }> {
   const { from, to, fromName, toName } = ctx.target;
   const shared = ctx.sharedEndpoints()[0];
   const bridge = shared ? ctx.networkNamed(shared.network)?.bridge ?? null : null;
-  const back = shared?.from.ipv4 ?? null;
+  // a peer on another node has no namespace here to read the way back in
+  const back = to!.node ? null : shared?.from.ipv4 ?? null;
   const fromAgent = ctx.agentIn(from!);
-  const toAgent = ctx.agentIn(to!);
+  const toAgent = back ? ctx.agentIn(to!) : null;
   const [fromLinks, fromRoute, hostLinks, hostRoute, toLinks, toRoute] = await Promise.all([
     fromAgent.call('links', {}), fromAgent.call('routeGet', { addr }),
-    ctx.host.links(), ctx.host.agent.call('routeGet', { addr }),
-    back ? toAgent.call('links', {}) : Promise.resolve([]), back ? toAgent.call('routeGet', { addr: back }) : Promise.resolve(null),
+    // an overlay's packets never meet the host namespace's own route to the container address
+    ctx.host.links(), overlay ? Promise.resolve(null) : ctx.host.routeGet(addr),
+    toAgent ? toAgent.call('links', {}) : Promise.resolve([]), toAgent ? toAgent.call('routeGet', { addr: back! }) : Promise.resolve(null),
   ]);
   const onHost = (where: string, ifname: string | null | undefined): MtuHop[] => (ifname ? [{ where, ifname, mtu: mtuOf(hostLinks, ifname) }] : []);
   const egress = { ifname: fromRoute.dev, mtu: mtuOf(fromLinks, fromRoute.dev) };
@@ -50,7 +54,7 @@ async function readHops(ctx: DoctorContext, addr: string): Promise<{ egress: Mtu
     { where: `${fromName}, egress of route to ${addr}`, ...egress },
     ...onHost(`host end of ${fromName}'s veth`, shared?.from.hostIf),
     ...onHost(`bridge of network ${shared?.network}`, bridge),
-    ...(hostRoute.dev && hostRoute.dev !== bridge ? onHost(`host, egress of route to ${addr}`, hostRoute.dev) : []),
+    ...(hostRoute?.dev && hostRoute.dev !== bridge ? onHost(`host, egress of route to ${addr}`, hostRoute.dev) : []),
     ...onHost(`host end of ${toName}'s veth`, shared?.to.hostIf),
     ...(toRoute?.dev ? [{ where: `${toName}, egress of route back to ${back}`, ifname: toRoute.dev, mtu: mtuOf(toLinks, toRoute.dev) }] : []),
   ];
@@ -75,14 +79,17 @@ export const pathMtu: Check<MtuFacts> = {
       network: ctx.sharedEndpoints()[0]?.network ?? null, fromNetnsPath: from!.netnsPath,
     };
     if (!addr) return { ...base, egress: { ifname: null, mtu: null }, hops: [], probes: [] };
-    const { egress, hops } = await readHops(ctx, addr);
+    const overlay = await overlayFacts(ctx, base.network);
+    const read = await readHops(ctx, addr, overlay !== null);
+    const { egress } = read;
+    const hops = overlay ? [...read.hops, ...overlayHops(overlay)] : read.hops;
     const agent = ctx.agentIn(from!);
     const probe = async (size: number): Promise<DfProbe> => {
       const r = await agent.call('ping', { addr, size, dontFragment: true, count: 1, timeoutS: 1 });
       return { size, ok: r.alive, reportedMtu: mtuReportedIn(r.output) };
     };
     const probes = await searchLargestPayload(probe, (egress.mtu ?? DEFAULT_MTU) - IP_ICMP_HEADERS);
-    return { ...base, egress, hops, probes };
+    return { ...base, egress, hops, probes, overlay };
   },
   judge(f) {
     if (!f.addr) return skip(`${f.to} has no IPv4 address to probe`);
@@ -92,6 +99,7 @@ export const pathMtu: Check<MtuFacts> = {
     const largest = largestPassing(f.probes);
     const tried = `DF pings (payload bytes): ${f.probes.map((p) => `${p.size} ${p.ok ? 'ok' : 'lost'}`).join(', ')}`;
     if (largest === null) return skip(`${f.to} (${f.addr}) answers no DF ping at any size (see reach.icmp)`, [...hopLines, tried]);
+    if (f.overlay) return judgeOverlay({ ...f, sender, hopLines, tried, overlay: f.overlay })!;
     if (largest >= full) {
       return pass(`a ${sender}-byte packet with DF set reaches ${f.to}: the path carries the full MTU ${sender}`, [...hopLines, `DF ping with ${full} bytes of payload: answered`]);
     }
@@ -108,7 +116,7 @@ export const pathMtu: Check<MtuFacts> = {
       reported
         ? `an ICMP "fragmentation needed" came back (mtu ${reported}): path MTU discovery works, at a cost`
         : 'no ICMP "fragmentation needed" came back: path MTU discovery is blackholed, large packets (big responses, TLS handshakes) vanish',
-      `to keep it: recreate network ${f.network ?? 'NETWORK'} with ${cli(f, `network create -o ${OPT_MTU}=${path} ...`)}`,
+      `to keep it: recreate network ${f.network ?? 'NETWORK'} with ${cli(f, `network create -o ${OPT_DRIVER_MTU}=${path} ...`)}`,
     ];
     const fix = `${inNamespace(f.fromNetnsPath)}ip link set dev ${f.egress.ifname ?? 'eth0'} mtu ${path}`;
     const summary = `packets over ${path} bytes do not reach ${f.to}: ${f.from} sends up to ${sender}`;

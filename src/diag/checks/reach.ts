@@ -45,7 +45,7 @@ export const reachTcp: Check<TcpFacts> = {
   after: ['topology.exists', 'topology.common-network'],
   async gather(ctx) {
     const addr = ctx.peerAddress();
-    const port = ctx.target.port;
+    const port = await ctx.peerPort();
     const res = addr && port ? await ctx.once('connect', () => ctx.agentIn(ctx.target.from!).call('connect', { addr, port, timeoutMs: 1500 })) : null;
     return { from: ctx.target.fromName, to: ctx.target.toName, addr, port, connect: res };
   },

@@ -142,6 +142,7 @@ export interface DockerNetwork {
   Name: string;
   Driver: string;
   Internal: boolean;
+  Attachable?: boolean;
   IPAM: { Config: Array<{ Subnet?: string; Gateway?: string }> | null } | null;
   Options: Record<string, string> | null;
 }

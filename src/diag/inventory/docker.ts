@@ -9,7 +9,8 @@ import {
   type DockerPortMap,
 } from './docker-api.js';
 import { readSwarm } from './docker-swarm.js';
-import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider, SwarmView } from './types.js';
+import { namedBy } from './names.js';
+import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider, ListOptions, SwarmView } from './types.js';
 
 export interface DockerInventoryOptions {
   /** unix:///path; default: $DOCKER_HOST, else unix:///var/run/docker.sock */
@@ -33,14 +34,16 @@ export class DockerInventory implements InventoryProvider {
     return this.api.ping();
   }
 
-  async listContainers(): Promise<InvContainer[]> {
+  async listContainers(options: ListOptions = {}): Promise<InvContainer[]> {
     const summaries = await this.api.getJson<DockerContainerSummary[]>('/containers/json?all=1');
     const inspected = await Promise.all(
       summaries.map((s) => this.api.getJson<DockerContainerInspect>(`/containers/${encodeURIComponent(s.Id)}/json`)),
     );
-    const hostLinks = await this.hostLinksIfNeeded(inspected);
+    const { vethsOf } = options;
+    const withVeths = vethsOf ? inspected.filter((c) => vethsOf.some((n) => namedBy({ name: nameOf(c), id: c.Id }, n))) : inspected;
+    const hostLinks = await this.hostLinksIfNeeded(withVeths);
     const containers = await Promise.all(
-      inspected.map(async (c) => containerFromInspect(c, await this.hostVethEnds(c, hostLinks))),
+      inspected.map(async (c) => containerFromInspect(c, withVeths.includes(c) ? await this.hostVethEnds(c, hostLinks) : new Map())),
     );
     return containers.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -55,6 +58,13 @@ export class DockerInventory implements InventoryProvider {
     });
     const gateways = needGateway ? await this.endpointGateways() : new Map<string, string>();
     return networks.map((n) => networkFromDocker(n, gateways.get(n.Id) ?? null)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  namespacesOf(names: string[]): Promise<Array<string | null>> {
+    return Promise.all(names.map(async (name) => {
+      const c = await this.api.getJson<DockerContainerInspect>(`/containers/${encodeURIComponent(name)}/json`).catch(() => null);
+      return c && hasOwnNetns(c) ? netnsPathOfPid(c.State.Pid) : null;
+    }));
   }
 
   swarm(): Promise<SwarmView> {
@@ -91,6 +101,8 @@ export class DockerInventory implements InventoryProvider {
   }
 }
 
+const nameOf = (c: DockerContainerInspect) => c.Name.replace(/^\//, '');
+
 function hasOwnNetns(c: DockerContainerInspect): boolean {
   return c.State.Running && c.State.Pid > 0 && c.HostConfig.NetworkMode !== 'host';
 }
@@ -105,7 +117,7 @@ export function containerFromInspect(c: DockerContainerInspect, hostIfByMac: Map
   return {
     backend: 'docker',
     id: c.Id,
-    name: c.Name.replace(/^\//, ''),
+    name: nameOf(c),
     running,
     pid: running ? c.State.Pid : null,
     netnsPath: running && networkMode !== 'host' ? netnsPathOfPid(c.State.Pid) : null,
@@ -182,5 +194,6 @@ export function networkFromDocker(n: DockerNetwork, gatewayFallback: string | nu
     bridge: bridgeDeviceOf(n),
     mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : null,
     isDefault: n.Name === 'bridge',
+    ...(n.Attachable ? { attachable: true } : {}),
   };
 }

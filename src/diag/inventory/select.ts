@@ -1,7 +1,7 @@
 import { UsageError } from '../../netcore/errors.js';
 import type { HostRef } from '../../netcore/host.js';
 import { DockerInventory } from './docker.js';
-import { NativeInventory } from './native.js';
+import type { NativeInventory } from './native.js';
 import type { InventoryProvider } from './types.js';
 
 export type BackendChoice = 'native' | 'docker' | 'auto';
@@ -17,6 +17,11 @@ export function dockerInventory(host: HostRef, env: NodeJS.ProcessEnv): DockerIn
 }
 
 const noEngine = (env: NodeJS.ProcessEnv) => `no Docker engine answers at ${env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`;
+
+/** tsdiag's own inventory, loaded on use: its state store and kernel modules are most of the doctor's imports */
+async function nativeInventory(host: HostRef): Promise<NativeInventory> {
+  return new (await import('./native.js')).NativeInventory(host);
+}
 
 /**
  * The rows of a listing (ps, network ls): tsdiag's own, then Docker's, each
@@ -40,15 +45,15 @@ export async function listingRows<R extends { name: string }>(
  * known to both is an error that says so.
  */
 export async function pickInventory(choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv, names: string[]): Promise<InventoryProvider> {
-  const native = new NativeInventory(host);
-  if (choice === 'native') return native;
   const docker = dockerInventory(host, env);
   if (choice === 'docker') {
     if (!(await docker.available())) throw new UsageError(noEngine(env));
     return docker;
   }
+  const native = await nativeInventory(host);
+  if (choice === 'native') return native;
   const nativeNames = new Set((await native.listContainers()).map((c) => c.name));
-  const dockerNames = (await docker.available()) ? new Set((await docker.listContainers()).map((c) => c.name)) : new Set<string>();
+  const dockerNames = (await docker.available()) ? new Set((await docker.listContainers({ vethsOf: [] })).map((c) => c.name)) : new Set<string>();
   const both = names.filter((n) => nativeNames.has(n) && dockerNames.has(n));
   if (both.length) throw new UsageError(`${both.join(', ')} is known to both tsdiag and Docker: choose with --backend native|docker`);
   if (names.some((n) => dockerNames.has(n)) && !names.some((n) => nativeNames.has(n))) return docker;

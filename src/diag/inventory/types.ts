@@ -20,6 +20,8 @@ export interface InvNetwork {
   mtu: number | null;
   /** true for Docker's default `bridge` network (no embedded DNS) */
   isDefault: boolean;
+  /** containers may join it with `network connect` (Docker's --attachable, for overlays) */
+  attachable?: boolean;
 }
 
 export interface InvEndpoint {
@@ -50,6 +52,8 @@ export interface InvContainer {
   status?: string;
   /** the command it runs, for listings */
   command?: string;
+  /** the address of the swarm node it runs on, when that is another node than this engine's (no namespace here) */
+  node?: string;
 }
 
 /** A node of the swarm the engine is in, as the engine's API reports it. */
@@ -80,14 +84,28 @@ export interface SwarmView {
   overlays: SwarmOverlay[];
 }
 
+export interface ListOptions {
+  /**
+   * The containers (names, ids, id prefixes) whose veths' host ends are
+   * wanted: finding them reads each one's namespace. Default: every container.
+   */
+  vethsOf?: readonly string[];
+}
+
 export interface InventoryProvider {
   readonly backend: BackendName;
   /** the network namespace that plays the host for these containers (null: the machine's own) */
   readonly hostNetns: string | null;
   /** false when the backend cannot be reached (no Docker socket): callers skip it */
   available(): Promise<boolean>;
-  listContainers(): Promise<InvContainer[]>;
+  listContainers(options?: ListOptions): Promise<InvContainer[]>;
   listNetworks(): Promise<InvNetwork[]>;
+  /**
+   * The network namespace of each named container, read without listing
+   * everything (null: unknown, stopped, or host networking), so that probe
+   * agents can start while the full inventory is still being read.
+   */
+  namespacesOf?(names: string[]): Promise<Array<string | null>>;
   /** the swarm the engine is in (backends with one: Docker) */
   swarm?(): Promise<SwarmView>;
 }

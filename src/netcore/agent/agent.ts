@@ -28,5 +28,3 @@ rl.on('line', (line) => {
   );
 });
 rl.on('close', () => process.exit(0));
-// load the DNS packet library while idle: the first resolve request should not pay for it
-setImmediate(() => ops.preload());

@@ -45,7 +45,10 @@ export class ProbeAgent {
     });
   }
 
+  /** Ends the agent: it leaves once its stdin closes, and the caller need not wait for that to exit itself. */
   close(): void {
     this.child.stdin.end();
+    this.child.unref();
+    for (const stream of [this.child.stdout, this.child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
   }
 }

@@ -69,3 +69,34 @@ describe('path.mtu verdicts', () => {
     expect(pathMtu.judge(facts([], { addr: null })).status).toBe('skip');
   });
 });
+
+describe('path.mtu verdicts on an overlay (VXLAN adds 50 bytes on the underlay)', () => {
+  const overlay = (underlayMtu: number | null, driverMtu: number | null = null) => ({
+    network: 'ovl', attachable: true, driverMtu, peerNode: '10.99.0.2', underlay: underlayMtu === null ? null : { ifname: 'eth0', mtu: underlayMtu },
+  });
+  const onOverlay = (probes: DfProbe[], o: ReturnType<typeof overlay>, egress = 1450) => facts(probes, {
+    backend: 'docker', hostNetns: null, network: 'ovl', addr: '10.0.1.4', fromNetnsPath: '/proc/42/ns/net', egress: { ifname: 'eth0', mtu: egress }, overlay: o,
+  });
+
+  it('passes when the overlay MTU + 50 fits the underlay and the full size crosses; says the largest DF payload', () => {
+    const v = pathMtu.judge(onOverlay([ok(1422)], overlay(1500)));
+    expect(v.status).toBe('pass');
+    expect(v.evidence).toContain('VXLAN: 1450 + 50 = 1500 bytes on the underlay eth0 (mtu 1500): fits');
+    expect(v.evidence.join('\n')).toMatch(/largest DF payload that passed web -> db \(across nodes, via 10\.99\.0\.2\): 1422 bytes/);
+  });
+  it('fails when the underlay is narrower than the overlay + 50, with the driver mtu that fits', () => {
+    const v = pathMtu.judge(onOverlay([ok(1322), lost(1323, 1350), lost(1422, 1350)], overlay(1400)));
+    expect(v.status).toBe('fail');
+    expect(v.summary).toBe("overlay ovl's MTU 1450 is too large for the underlay: VXLAN needs 50 bytes, eth0 carries 1400");
+    expect(v.fix).toBe('docker network rm ovl && docker network create -d overlay --attachable -o com.docker.network.driver.mtu=1400 ovl');
+  });
+  it('fails on a narrower link beyond this node (the full size is lost though the local underlay fits)', () => {
+    const v = pathMtu.judge(onOverlay([ok(1272), lost(1273), lost(1422)], { ...overlay(1500), attachable: false }));
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/^packets over 1300 bytes do not cross overlay ovl to db: web sends up to 1450/);
+    expect(v.fix).toBe('docker network rm ovl && docker network create -d overlay -o com.docker.network.driver.mtu=1350 ovl');
+  });
+  it('skips when no DF ping crosses at all', () => {
+    expect(pathMtu.judge(onOverlay([lost(1422), lost(40)], overlay(1500))).status).toBe('skip');
+  });
+});

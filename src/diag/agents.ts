@@ -1,0 +1,56 @@
+import type { ProbeAgent } from '../netcore/agent/client.js';
+import { NamespaceProber } from '../netcore/agent/prober.js';
+import type { InventoryProvider } from './inventory/types.js';
+import { trace, tracing } from './trace.js';
+
+/**
+ * The probes of one doctor run, one prober per namespace, kept until
+ * close(). A pool can be made, and its agents started, before the run
+ * itself: an agent's start is most of a healthy run's time.
+ */
+export class AgentPool {
+  private readonly probers = new Map<string, NamespaceProber>();
+
+  /** The prober of a namespace (null: the machine's own). */
+  get(netnsPath: string | null): NamespaceProber {
+    const key = netnsPath ?? '';
+    let p = this.probers.get(key);
+    if (!p) {
+      p = new NamespaceProber(netnsPath, traceAgent);
+      this.probers.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * Starts the agent of a namespace now when it will be needed: always for
+   * one that sends probes, for one only looked at when it cannot be read
+   * from outside.
+   */
+  warm(netnsPath: string | null, sends: boolean): void {
+    const p = this.get(netnsPath);
+    if (sends || !p.readsFromOutside) p.startAgent();
+  }
+
+  close(): void {
+    for (const p of this.probers.values()) p.close();
+    this.probers.clear();
+  }
+}
+
+function traceAgent(a: ProbeAgent): void {
+  trace(`agent started in ${a.where}`);
+  if (tracing) void a.call('readFile', { path: '/nonexistent' }).then(() => trace(`agent answers in ${a.where}`), () => undefined);
+}
+
+/**
+ * Starts the agent of FROM (it sends the probes) and, when needed, of TO as
+ * soon as the backend can say where their namespaces are, before the run
+ * loads its checks and inventory. Never fails: a name it cannot place gets
+ * its agent later, if at all.
+ */
+export async function startAgentsEarly(pool: AgentPool, inventory: Pick<InventoryProvider, 'namespacesOf'>, names: [string, string]): Promise<void> {
+  const [from, to] = (await inventory.namespacesOf?.(names).catch(() => null)) ?? [];
+  if (from) pool.warm(from, true);
+  if (to) pool.warm(to, false);
+}

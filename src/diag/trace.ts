@@ -1,0 +1,10 @@
+/**
+ * Phase timestamps of a doctor run, for profiling its wall time:
+ * `TSDIAG_TRACE=1 tsdiag doctor ...` prints `<ms since the process started> <what>`
+ * on stderr. Off, it costs one environment lookup.
+ */
+export const tracing = process.env.TSDIAG_TRACE === '1';
+
+export function trace(what: string): void {
+  if (tracing) process.stderr.write(`[trace] ${performance.now().toFixed(1).padStart(7)} ms ${what}\n`);
+}

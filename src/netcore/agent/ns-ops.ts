@@ -1,0 +1,77 @@
+import fs from 'node:fs/promises';
+import { run } from '../exec.js';
+import type { LinkInfo, ListeningSocket, NeighEntry, RouteGetResult } from './protocol.js';
+
+/**
+ * The read-only probes of a namespace: each runs a tool in it (`ip`, through
+ * nsenter when the namespace is not the caller's) or reads /proc, so they
+ * need no process living inside it. The agent runs them "here"; the doctor
+ * runs them from outside (see prober.ts) without waiting for an agent.
+ */
+export interface Where {
+  /** a named namespace (/run/netns/NAME) */
+  netns?: string | null;
+  /** any path nsenter --net accepts */
+  netnsPath?: string | null;
+}
+
+/**
+ * Listening sockets from /proc/net (which shows the reading process's own
+ * namespace), or from /proc/<pid>/net (the namespace of that process).
+ */
+export async function listening(procNet = '/proc/net'): Promise<ListeningSocket[]> {
+  const out: ListeningSocket[] = [];
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
+    const text = await fs.readFile(`${procNet}/${proto}`, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4) continue;
+      const state = f[3];
+      if (proto.startsWith('tcp') ? state !== '0A' : state !== '07') continue;
+      const [hexAddr, hexPort] = f[1]!.split(':') as [string, string];
+      out.push({ proto, addr: decodeProcAddr(hexAddr), port: Number.parseInt(hexPort, 16) });
+    }
+  }
+  return out;
+}
+
+function decodeProcAddr(hex: string): string {
+  if (hex.length === 8) return [3, 2, 1, 0].map((i) => Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+  const words: string[] = [];
+  for (let w = 0; w < 4; w++) {
+    const chunk = hex.slice(w * 8, w * 8 + 8);
+    const bytes = [3, 2, 1, 0].map((i) => chunk.slice(i * 2, i * 2 + 2)).join('');
+    words.push(bytes.slice(0, 4), bytes.slice(4, 8));
+  }
+  const full = words.join(':').toLowerCase();
+  if (full === '0000:0000:0000:0000:0000:0000:0000:0000') return '::';
+  if (full.startsWith('0000:0000:0000:0000:0000:ffff:')) {
+    const v4 = hex.slice(24);
+    return `::ffff:${[3, 2, 1, 0].map((i) => Number.parseInt(v4.slice(i * 2, i * 2 + 2), 16)).join('.')}`;
+  }
+  return full.replace(/\b0+(?=[0-9a-f])/g, '');
+}
+
+export async function links(at: Where = {}): Promise<LinkInfo[]> {
+  const res = await run('ip', ['-d', '-j', 'link', 'show'], at);
+  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((l) => ({
+    ifname: l.ifname, mtu: l.mtu, operstate: l.operstate, kind: l.linkinfo?.info_kind ?? null, ifindex: l.ifindex, linkIndex: l.link_index ?? null,
+  }));
+}
+
+/** `ip route get ADDR` */
+export async function routeGet(addr: string, at: Where = {}): Promise<RouteGetResult> {
+  const res = await run('ip', ['-j', 'route', 'get', addr], { ...at, reject: false });
+  if (res.exitCode !== 0) return { dev: null, gateway: null, src: null, mtu: null, error: res.stderr.trim() };
+  const r = (JSON.parse(res.stdout) as Array<Record<string, any>>)[0] ?? {};
+  return { dev: r.dev ?? null, gateway: r.gateway ?? null, src: r.prefsrc ?? null, mtu: r.metrics?.[0]?.mtu ?? null, error: null };
+}
+
+export async function neigh(at: Where = {}): Promise<NeighEntry[]> {
+  const res = await run('ip', ['-j', 'neigh', 'show'], { ...at, reject: false });
+  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((n) => ({ dst: n.dst, dev: n.dev, state: n.state ?? [], lladdr: n.lladdr ?? null }));
+}
+
+export async function readFile(a: { path: string }): Promise<string | null> {
+  return fs.readFile(a.path, 'utf8').catch(() => null);
+}
