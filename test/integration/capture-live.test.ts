@@ -81,23 +81,49 @@ describe('live capture to a file', () => {
     });
   }
 
-  it('prints lines live like tcpdump does for the same file', async () => {
-    const file = path.join(tmp, 'same.pcap');
-    const dump = await lab.tcpdump(lab.a, 'a0', file);
-    // -t: two sockets may see a packet a microsecond apart; the decoding is what is compared
-    const p = startCapture(['-t', '-i', 'a0', '-c', '8']);
+  /**
+   * tsdiag printing live and tcpdump writing a file at the same time: the
+   * lines from tsdiag's first packet on must be tcpdump's for that file.
+   */
+  async function expectLiveLinesLikeTcpdump(iface: string, tcpdumpArgs: string[], flags: string[]): Promise<string[]> {
+    const file = path.join(tmp, `same-${iface}.pcap`);
+    const dump = await lab.tcpdump(lab.a, iface, file, tcpdumpArgs);
+    const p = startCapture([...flags, '-i', iface, '-c', '8']);
     await listening(p);
     traffic();
     await p.exited;
     await sleep(1200);
     await stop(dump, 'SIGINT');
     const live = p.stdoutText.split('\n').slice(0, -1);
-    expect(live).toHaveLength(8);
+    expect(live, p.stderrText).toHaveLength(8);
     // the two captures may start a packet apart: compare from tsdiag's first packet on
-    const fromTcpdump = tcpdumpLines(file, ['-t']);
+    const fromTcpdump = tcpdumpLines(file, flags);
     const start = fromTcpdump.indexOf(live[0]!);
     expect(start, `${live[0]} not in tcpdump's capture:\n${fromTcpdump.join('\n')}`).toBeGreaterThanOrEqual(0);
     expect(fromTcpdump.slice(start, start + 8)).toEqual(live);
+    return live;
+  }
+
+  // -t: two sockets may see a packet a microsecond apart; the decoding is what is compared
+  it('prints lines live like tcpdump does for the same file', async () => {
+    await expectLiveLinesLikeTcpdump('a0', [], ['-t']);
+  });
+
+  it('-i any: Linux cooked headers in the file, read back as tcpdump reads them', async () => {
+    const file = path.join(tmp, 'any.pcap');
+    const p = startCapture(['-i', 'any', '-w', file, '-c', '6']);
+    await listening(p);
+    expect(p.stderrText).toMatch(/listening on any, link-type LINUX_SLL \(Linux cooked v1\)/);
+    traffic();
+    expect((await p.exited).code, p.stderrText).toBe(0);
+    expect(fs.readFileSync(file).readUInt32LE(20)).toBe(113);
+    expect(tcpdumpReads(file)).toHaveLength(6);
+    for (const flags of [[], ['-e']]) expect(await tsdiagLines(file, flags)).toEqual(tcpdumpLines(file, flags));
+  });
+
+  it('-i any prints lines live like tcpdump -y LINUX_SLL does (the link type the pcap package opens)', async () => {
+    const live = await expectLiveLinesLikeTcpdump('any', ['-y', 'LINUX_SLL'], ['-t', '-e']);
+    expect(live.some((l) => l.startsWith('Out '))).toBe(true);
   });
 
   it('writes pcapng with the interface name that tshark shows', async () => {

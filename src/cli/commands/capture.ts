@@ -4,13 +4,13 @@ import { readState } from '../../netcore/state/store.js';
 import { linkTypeText } from '../../netcore/capture/link-types.js';
 import { LiveCapture } from '../../netcore/capture/live.js';
 import { runLiveCapture, type CaptureInterface } from '../../netcore/capture/live-run.js';
-import { DEFAULT_SNAPLEN, PcapReader } from '../../netcore/capture/pcap-file.js';
-import { LinePrinter } from '../../netcore/capture/print.js';
+import { DEFAULT_SNAPLEN } from '../../netcore/capture/pcap-file.js';
+import { openCaptureFile } from '../../netcore/capture/capture-file.js';
+import { LinePrinter, type PrintOptions } from '../../netcore/capture/print.js';
 import { printPcapFile } from '../../netcore/capture/read-file.js';
 import { TextOut } from '../../netcore/capture/text-out.js';
 import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../netcore/capture/timestamp.js';
 import type { CliContext, Command } from '../command.js';
-import { reexecInHostNetns } from '../reexec.js';
 import { dockerInventory, parseBackend, pickInventory, type BackendChoice } from '../../diag/inventory/select.js';
 import type { InvContainer, InventoryProvider } from '../../diag/inventory/types.js';
 
@@ -26,9 +26,10 @@ Options:
   -c N              stop after N packets
   -w FILE           write packets to a pcap file (snap length 262144) instead of printing
   --pcapng          with -w: write pcapng, one interface block per interface (web:eth0)
-  -r FILE           print a saved pcap file
+  -r FILE           print a saved pcap or pcapng file
   -n                accepted for tcpdump habits (addresses are never resolved)
   -e                print the link-level header
+  -v                verbose: IP header fields and options, checksums, ND options, group records
   -t | -tt | -ttt | -tttt | -ttttt
                     no time, epoch, since previous packet, with date, since first packet
   -s SNAPLEN        bytes to capture of each packet (default 262144)
@@ -46,6 +47,7 @@ export interface CaptureArgs {
   writeFile: string | null;
   readFile: string | null;
   linkHeader: boolean;
+  verbose: boolean;
   timestamps: TimestampStyle;
   snaplen: number;
   names: boolean;
@@ -66,7 +68,7 @@ function positiveInt(flag: string, value: string): number {
 /** tcpdump-style arguments: options first (also -ni eth0 style clusters of -n/-e), then [IFACE] and the filter words. */
 export function parseCaptureArgs(args: string[]): CaptureArgs {
   const a: CaptureArgs = {
-    iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false,
+    iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false, verbose: false,
     timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '', backend: 'auto',
   };
   const positionals: string[] = [];
@@ -86,10 +88,14 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       inlineValue = arg.slice(eq + 1);
       arg = arg.slice(0, eq);
     }
-    // -ni eth0, -nne: leading n/e letters, maybe ending in a value option
-    const cluster = /^-([ne]+)([icwrs])?$/.exec(arg);
+    // -ni eth0, -nne, -nv: leading n/e/v letters, maybe ending in a value option
+    const cluster = /^-([nev]+)([icwrs])?$/.exec(arg);
     if (cluster && (cluster[1]!.length > 1 || cluster[2])) {
       if (cluster[1]!.includes('e')) a.linkHeader = true;
+      if (cluster[1]!.includes('v')) {
+        if (cluster[1]!.split('v').length > 2) throw new UsageError('-vv is not supported: -v prints what tcpdump -v prints');
+        a.verbose = true;
+      }
       if (!cluster[2]) continue;
       arg = `-${cluster[2]}`;
     }
@@ -111,6 +117,12 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       case '-n':
       case '-nn':
         break;
+      case '-v':
+        a.verbose = true;
+        break;
+      case '-vv':
+      case '-vvv':
+        throw new UsageError(`${arg} is not supported: -v prints what tcpdump -v prints`);
       case '-e':
         a.linkHeader = true;
         break;
@@ -251,6 +263,8 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
           return 0;
         }
         if (!a.readFile) {
+          // loaded here: its process library costs more at start than printing a small file
+          const { reexecInHostNetns } = await import('../reexec.js');
           const code = await reexecInHostNetns(ctx, ['capture', ...args]);
           if (code !== null) return code;
         }
@@ -266,9 +280,11 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
 
 export const command: Command = makeCaptureCommand();
 
+const ignoreSignal = () => undefined;
+
 async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets): Promise<number> {
   const out = new TextOut(ctx.stdout);
-  const print = { linkHeader: a.linkHeader, timestamps: a.timestamps, names: a.names ? await targets.addressNames() : null };
+  const print = { linkHeader: a.linkHeader, verbose: a.verbose, timestamps: a.timestamps, names: a.names ? await targets.addressNames() : null };
   if (a.readFile) {
     if (!a.filter) {
       await printPcapFile(a.readFile, { ...print, count: a.count }, out);
@@ -281,6 +297,8 @@ async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets)
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // past a file size limit (ulimit -f) a write fails with EFBIG instead of killing the process: the file is then cut to whole records
+  process.on('SIGXFSZ', ignoreSignal);
   try {
     const result = await runLiveCapture({
       interfaces, filter: a.filter, snaplen: a.snaplen, count: a.count, writeFile: a.writeFile, pcapng: a.pcapng,
@@ -296,12 +314,13 @@ async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets)
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGXFSZ', ignoreSignal);
   }
 }
 
 /** -r FILE FILTER: the file is checked record by record first (libpcap stays silent on broken files), then libpcap filters it */
-async function printFiltered(a: CaptureArgs, print: { linkHeader: boolean; timestamps: TimestampStyle; names: Map<string, string> | null }, out: TextOut): Promise<number> {
-  const reader = PcapReader.open(a.readFile!);
+async function printFiltered(a: CaptureArgs, print: PrintOptions, out: TextOut): Promise<number> {
+  const reader = openCaptureFile(a.readFile!);
   try {
     while (reader.read(() => undefined, 1 << 16));
   } finally {
@@ -314,7 +333,8 @@ async function printFiltered(a: CaptureArgs, print: { linkHeader: boolean; times
     return (buf, caplen, wireLen, sec, usec) => {
       if (printed >= limit) return;
       printed++;
-      out.line(printer.line(buf, 0, caplen, wireLen, sec, usec));
+      printer.print(out.text, buf, 0, caplen, wireLen, sec, usec);
+      out.endLine();
     };
   });
   await out.flush();

@@ -77,7 +77,8 @@ export async function runLiveCapture(opts: LiveRunOptions): Promise<LiveRunResul
       try {
         if (writer) writer.write(ifIndex, buf, caplen, wireLen, sec, usec);
         else {
-          opts.out.line(printer!.line(buf, 0, caplen, wireLen, sec, usec));
+          printer!.print(opts.out.text, buf, 0, caplen, wireLen, sec, usec);
+          opts.out.endLine();
           if (!outputScheduled) {
             outputScheduled = true;
             setImmediate(pushOutput);

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { UsageError } from '../errors.js';
+import { ChunkedFile, u16, u32 } from './chunked-file.js';
 import { FileSink } from './file-sink.js';
 
 export const PCAP_MAGIC_MICROS = 0xa1b2c3d4;
@@ -17,7 +17,7 @@ export interface PcapFileHeader {
 }
 
 /** one record: `buf[off .. off+caplen)` holds the bytes; valid only until the next record is read */
-export type RecordHandler = (buf: Buffer, off: number, caplen: number, wireLen: number, sec: number, usec: number) => void;
+export type RecordHandler = (buf: Buffer, off: number, caplen: number, wireLen: number, sec: number, usec: number, linkType: number) => void;
 
 /**
  * Reads a classic pcap file in large chunks, record after record. Any byte
@@ -27,120 +27,87 @@ export type RecordHandler = (buf: Buffer, off: number, caplen: number, wireLen: 
  */
 export class PcapReader {
   readonly header: PcapFileHeader;
-  private chunk: Buffer;
-  private pos = 0;
-  private filled = 0;
-  private fileOffset = 0; // file offset of chunk[0]
-  private eof = false;
   private recordNo = 0;
 
-  private constructor(private readonly fd: number, readonly path: string, chunkSize: number) {
-    this.chunk = Buffer.allocUnsafe(chunkSize);
-    this.fill();
-    this.header = this.readFileHeader();
+  private constructor(private readonly file: ChunkedFile) {
+    this.header = readFileHeader(file);
   }
 
-  static open(path: string, chunkSize = 4 << 20): PcapReader {
-    let fd: number;
-    try {
-      fd = fs.openSync(path, 'r');
-    } catch (err) {
-      throw new UsageError(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}`);
-    }
-    try {
-      return new PcapReader(fd, path, chunkSize);
-    } catch (err) {
-      fs.closeSync(fd);
-      throw err;
-    }
+  /** the file's link type (every record has it) */
+  get linkType(): number {
+    return this.header.linkType;
+  }
+
+  static open(path: string): PcapReader {
+    return PcapReader.from(ChunkedFile.open(path));
+  }
+
+  /** reads an already opened file from its start (closes it when the header is wrong) */
+  static from(file: ChunkedFile): PcapReader {
+    return file.readerOrClose((f) => new PcapReader(f));
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.file.close();
   }
 
   /** calls `onRecord` for up to `max` records; false when the file is done */
   read(onRecord: RecordHandler, max: number): boolean {
-    const big = this.header.bigEndian;
-    const nanos = this.header.nanos;
+    const f = this.file;
+    const { bigEndian: big, nanos, linkType } = this.header;
     const limit = Math.max(this.header.snaplen, DEFAULT_SNAPLEN);
     for (let n = 0; n < max; n++) {
-      if (this.filled - this.pos < RECORD_HEADER_LEN && !this.ensure(RECORD_HEADER_LEN)) {
-        const left = this.filled - this.pos;
+      if (f.filled - f.pos < RECORD_HEADER_LEN && !f.ensure(RECORD_HEADER_LEN)) {
+        const left = f.available;
         if (left === 0) return false;
         throw this.broken(`its header has ${left} of ${RECORD_HEADER_LEN} bytes`);
       }
-      const c = this.chunk;
-      const h = this.pos;
-      const sec = big ? c.readUInt32BE(h) : c.readUInt32LE(h);
-      let usec = big ? c.readUInt32BE(h + 4) : c.readUInt32LE(h + 4);
-      const caplen = big ? c.readUInt32BE(h + 8) : c.readUInt32LE(h + 8);
-      const wireLen = big ? c.readUInt32BE(h + 12) : c.readUInt32LE(h + 12);
+      const c = f.chunk;
+      const h = f.pos;
+      const sec = u32(c, h, big);
+      let usec = u32(c, h + 4, big);
+      const caplen = u32(c, h + 8, big);
+      const wireLen = u32(c, h + 12, big);
       if (caplen > limit) throw this.broken(`captured length ${caplen} is larger than the maximum ${limit}`);
       if (nanos) usec = Math.floor(usec / 1000);
-      if (this.filled - this.pos < RECORD_HEADER_LEN + caplen && !this.ensure(RECORD_HEADER_LEN + caplen)) {
-        throw this.broken(`it needs ${caplen} bytes of data, the file has ${this.filled - this.pos - RECORD_HEADER_LEN}`);
+      if (f.filled - f.pos < RECORD_HEADER_LEN + caplen && !f.ensure(RECORD_HEADER_LEN + caplen)) {
+        throw this.broken(`it needs ${caplen} bytes of data, the file has ${f.available - RECORD_HEADER_LEN}`);
       }
       this.recordNo++;
-      this.pos += RECORD_HEADER_LEN + caplen;
-      onRecord(this.chunk, this.pos - caplen, caplen, wireLen, sec, usec);
+      f.pos += RECORD_HEADER_LEN + caplen;
+      onRecord(f.chunk, f.pos - caplen, caplen, wireLen, sec, usec, linkType);
     }
     return true;
   }
 
   private broken(why: string): UsageError {
-    return new UsageError(`${this.path}: record ${this.recordNo + 1} at byte ${this.fileOffset + this.pos} is broken: ${why}`);
+    return new UsageError(`${this.file.path}: record ${this.recordNo + 1} at byte ${this.file.offset} is broken: ${why}`);
   }
+}
 
-  private readFileHeader(): PcapFileHeader {
-    if (this.filled < FILE_HEADER_LEN) throw new UsageError(`${this.path}: not a pcap file: ${this.filled} bytes, shorter than a pcap header`);
-    const magicLE = this.chunk.readUInt32LE(0);
-    const magicBE = this.chunk.readUInt32BE(0);
-    let bigEndian: boolean;
-    let magic: number;
-    if (magicLE === PCAP_MAGIC_MICROS || magicLE === PCAP_MAGIC_NANOS) {
-      bigEndian = false;
-      magic = magicLE;
-    } else if (magicBE === PCAP_MAGIC_MICROS || magicBE === PCAP_MAGIC_NANOS) {
-      bigEndian = true;
-      magic = magicBE;
-    } else if (magicLE === PCAPNG_MAGIC) {
-      throw new UsageError(`${this.path}: a pcapng file; -r reads classic pcap files (tcpdump -r and tshark -r read pcapng)`);
-    } else {
-      throw new UsageError(`${this.path}: not a pcap file (magic 0x${magicBE.toString(16).padStart(8, '0')})`);
-    }
-    const u32 = (o: number) => (bigEndian ? this.chunk.readUInt32BE(o) : this.chunk.readUInt32LE(o));
-    const major = bigEndian ? this.chunk.readUInt16BE(4) : this.chunk.readUInt16LE(4);
-    if (major !== 2) throw new UsageError(`${this.path}: pcap version ${major} is not supported`);
-    this.pos = FILE_HEADER_LEN;
-    return { linkType: u32(20) & 0x0fffffff, snaplen: u32(16), nanos: magic === PCAP_MAGIC_NANOS, bigEndian };
+function readFileHeader(f: ChunkedFile): PcapFileHeader {
+  const path = f.path;
+  if (!f.ensure(FILE_HEADER_LEN)) throw new UsageError(`${path}: not a pcap file: ${f.available} bytes, shorter than a pcap header`);
+  const c = f.chunk;
+  const magicLE = c.readUInt32LE(0);
+  const magicBE = c.readUInt32BE(0);
+  let bigEndian: boolean;
+  let magic: number;
+  if (magicLE === PCAP_MAGIC_MICROS || magicLE === PCAP_MAGIC_NANOS) {
+    bigEndian = false;
+    magic = magicLE;
+  } else if (magicBE === PCAP_MAGIC_MICROS || magicBE === PCAP_MAGIC_NANOS) {
+    bigEndian = true;
+    magic = magicBE;
+  } else if (magicLE === PCAPNG_MAGIC) {
+    throw new UsageError(`${path}: a pcapng file, not a classic pcap file`);
+  } else {
+    throw new UsageError(`${path}: not a pcap file (magic 0x${magicBE.toString(16).padStart(8, '0')})`);
   }
-
-  /** makes `n` bytes available at pos; false at the end of the file */
-  private ensure(n: number): boolean {
-    while (this.filled - this.pos < n) {
-      if (this.eof) return false;
-      if (this.pos > 0) {
-        this.chunk.copy(this.chunk, 0, this.pos, this.filled);
-        this.fileOffset += this.pos;
-        this.filled -= this.pos;
-        this.pos = 0;
-      }
-      if (n > this.chunk.length) {
-        const bigger = Buffer.allocUnsafe(n * 2);
-        this.chunk.copy(bigger, 0, 0, this.filled);
-        this.chunk = bigger;
-      }
-      this.fill();
-    }
-    return true;
-  }
-
-  private fill(): void {
-    const got = fs.readSync(this.fd, this.chunk, this.filled, this.chunk.length - this.filled, this.fileOffset + this.filled);
-    if (got === 0) this.eof = true;
-    this.filled += got;
-  }
+  const major = u16(c, 4, bigEndian);
+  if (major !== 2) throw new UsageError(`${path}: pcap version ${major} is not supported`);
+  f.pos = FILE_HEADER_LEN;
+  return { linkType: u32(c, 20, bigEndian) & 0x0fffffff, snaplen: u32(c, 16, bigEndian), nanos: magic === PCAP_MAGIC_NANOS, bigEndian };
 }
 
 /** Writes a classic pcap file: magic a1b2c3d4, microseconds, little-endian, the interface's link type. */
@@ -160,6 +127,8 @@ export class PcapWriter {
     b.writeUInt32LE(snaplen, o + 16);
     b.writeUInt32LE(linkType, o + 20);
     this.sink.commit(FILE_HEADER_LEN);
+    // on disk at once: a file cut back after a write error still has its header
+    this.sink.flush();
   }
 
   write(data: Buffer, off: number, caplen: number, wireLen: number, sec: number, usec: number): void {

@@ -29,6 +29,8 @@ export class PcapngWriter {
     this.sink = new FileSink(path);
     this.sectionHeader();
     for (const i of interfaces) this.interfaceDescription(i);
+    // on disk at once: a file cut back after a write error still has its header blocks
+    this.sink.flush();
   }
 
   write(ifIndex: number, data: Buffer, off: number, caplen: number, wireLen: number, sec: number, usec: number): void {

@@ -1,4 +1,4 @@
-import { PcapReader } from './pcap-file.js';
+import { openCaptureFile } from './capture-file.js';
 import { LinePrinter, type PrintOptions } from './print.js';
 import { TextOut } from './text-out.js';
 
@@ -8,19 +8,20 @@ export interface ReadFileOptions extends PrintOptions {
 }
 
 /**
- * Prints a classic pcap file as tcpdump -n -r does, in batches so that a
+ * Prints a pcap or pcapng file as tcpdump -n -r does, in batches so that a
  * slow reader of the output holds the reading back. Returns the number of
  * packets printed; throws UsageError naming the record where a file broke
  * (after printing the records before it).
  */
 export async function printPcapFile(path: string, opts: ReadFileOptions, out: TextOut): Promise<number> {
-  const reader = PcapReader.open(path);
+  const reader = openCaptureFile(path);
   try {
-    const printer = new LinePrinter(reader.header.linkType, opts);
+    const printer = new LinePrinter(reader.linkType, opts);
     let printed = 0;
     const limit = opts.count ?? Infinity;
-    const onRecord = (buf: Buffer, off: number, caplen: number, wireLen: number, sec: number, usec: number) => {
-      out.line(printer.line(buf, off, caplen, wireLen, sec, usec));
+    const onRecord = (buf: Buffer, off: number, caplen: number, wireLen: number, sec: number, usec: number, linkType: number) => {
+      printer.print(out.text, buf, off, caplen, wireLen, sec, usec, linkType);
+      out.endLine();
       printed++;
     };
     try {

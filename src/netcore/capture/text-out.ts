@@ -1,15 +1,27 @@
+import { LineText } from './decode/line-text.js';
+
 /**
- * Lines gathered into large writes (tcpdump's stdio buffering): one string
- * per 64 KiB instead of one write per packet.
+ * Lines gathered into large writes (tcpdump's stdio buffering): printers
+ * write their bytes straight into `text`, and each 64 KiB goes to the stream
+ * as one Buffer.
  */
 export class TextOut {
-  private pending = '';
+  /** where printers write; end each line with endLine() */
+  readonly text: LineText;
+  private needsDrain = false;
 
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly chunkSize = 1 << 16) {}
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly chunkSize = 1 << 16) {
+    this.text = new LineText(chunkSize + (chunkSize >> 1));
+  }
 
   line(text: string): void {
-    this.pending += text + '\n';
-    if (this.pending.length >= this.chunkSize) this.push();
+    this.text.str(text);
+    this.endLine();
+  }
+
+  endLine(): void {
+    this.text.ch(0x0a);
+    if (this.text.pos >= this.chunkSize) this.push();
   }
 
   /** waits while the stream is full, so memory stays bounded */
@@ -27,10 +39,7 @@ export class TextOut {
 
   /** flush without waiting (live capture, between packet batches) */
   push(): void {
-    if (!this.pending) return;
-    if (!this.stream.write(this.pending)) this.needsDrain = true;
-    this.pending = '';
+    if (this.text.pos === 0) return;
+    if (!this.stream.write(this.text.take())) this.needsDrain = true;
   }
-
-  private needsDrain = false;
 }

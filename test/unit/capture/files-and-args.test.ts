@@ -65,6 +65,8 @@ describe('arguments', () => {
     expect(parseCaptureArgs(['eth0', 'udp'])).toMatchObject({ iface: 'eth0', filter: 'udp' });
     expect(parseCaptureArgs(['-r', 'x.pcap', 'icmp'])).toMatchObject({ readFile: 'x.pcap', iface: null, filter: 'icmp' });
     expect(parseCaptureArgs(['--container', 'web', '-w', 'f', '--pcapng'])).toMatchObject({ container: 'web', pcapng: true });
+    expect(parseCaptureArgs(['-nvr', 'x.pcapng'])).toMatchObject({ readFile: 'x.pcapng', verbose: true });
+    expect(parseCaptureArgs(['-v', '-i', 'any'])).toMatchObject({ iface: 'any', verbose: true });
   });
 
   it('rejects what cannot work', () => {
@@ -73,6 +75,8 @@ describe('arguments', () => {
     expect(() => parseCaptureArgs(['-i', 'a', '--pcapng'])).toThrow(/needs -w/);
     expect(() => parseCaptureArgs(['-i', 'a', '-x'])).toThrow(/unknown option -x/);
     expect(() => parseCaptureArgs(['-i'])).toThrow(/needs a value/);
+    expect(() => parseCaptureArgs(['-vv', '-i', 'a'])).toThrow(/-vv is not supported/);
+    expect(() => parseCaptureArgs(['-nvv', '-i', 'a'])).toThrow(/-vv is not supported/);
   });
 });
 

@@ -16,6 +16,6 @@ export async function tsdiagLines(file: string, flags: string[]): Promise<string
   const chunks: Buffer[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c));
   const timestamps: TimestampStyle = ts ? TIMESTAMP_FLAGS[ts]! : 'time';
-  await printPcapFile(file, { linkHeader: flags.includes('-e'), names: null, timestamps, count: null }, new TextOut(stream));
+  await printPcapFile(file, { linkHeader: flags.includes('-e'), verbose: flags.includes('-v'), names: null, timestamps, count: null }, new TextOut(stream));
   return Buffer.concat(chunks).toString('latin1').split('\n').slice(0, -1);
 }

@@ -1,58 +1,26 @@
+import { LineText } from './line-text.js';
 import type { Packet } from './packet.js';
 
-/** IPv4 and IPv6 addresses as tcpdump -n prints them, with --names added. */
-const IPV4_CACHE_LIMIT = 4096;
-const ipv4Cache = new Map<number, string>();
+/** IPv4, IPv6 and MAC addresses as tcpdump -n prints them, with --names added. */
+const scratch = new LineText(64);
 
-/** cached: a capture keeps meeting the same few addresses, and each text is an allocation */
 export function ipv4String(buf: Buffer, off: number): string {
-  const key = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
-  let s = ipv4Cache.get(key);
-  if (s === undefined) {
-    s = `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
-    if (ipv4Cache.size >= IPV4_CACHE_LIMIT) ipv4Cache.clear();
-    ipv4Cache.set(key, s);
-  }
-  return s;
+  scratch.pos = 0;
+  scratch.ipv4(buf, off);
+  return scratch.toString();
 }
 
-/** RFC 5952 text (as inet_ntop): longest run of two or more zero groups as `::`, IPv4-mapped tail. */
+/** RFC 5952 text, as inet_ntop */
 export function ipv6String(buf: Buffer, off: number): string {
-  const g = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i]! << 8) | buf[off + 2 * i + 1]!;
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestStart = -1;
-  // ::ffff:a.b.c.d and ::a.b.c.d (not ::1 / ::) keep the dotted tail, as inet_ntop does
-  const embedsV4 = bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff));
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      s += i === 0 ? '::' : ':';
-      i += bestLen - 1;
-      continue;
-    }
-    if (embedsV4 && i === 6) {
-      s += ipv4String(buf, off + 12);
-      break;
-    }
-    s += g[i]!.toString(16);
-    if (i < 7) s += ':';
-  }
-  return s;
+  scratch.pos = 0;
+  scratch.ipv6(buf, off);
+  return scratch.toString();
+}
+
+export function macString(buf: Buffer, off: number): string {
+  scratch.pos = 0;
+  scratch.mac(buf, off);
+  return scratch.toString();
 }
 
 export function named(p: Packet, addr: string): string {
@@ -69,4 +37,36 @@ export function ipv4Addr(p: Packet, off: number): string {
 export function ipv6Addr(p: Packet, off: number): string {
   p.need(off, 16);
   return named(p, ipv6String(p.buf, off));
+}
+
+/** ipv4Addr written straight into the line */
+export function putIpv4Addr(p: Packet, off: number): void {
+  p.need(off, 4);
+  if (p.opts.names === null) p.out.ipv4(p.buf, off);
+  else p.out.str(ipv4Addr(p, off));
+}
+
+/** ipv6Addr written straight into the line */
+export function putIpv6Addr(p: Packet, off: number): void {
+  p.need(off, 16);
+  if (p.opts.names === null) p.out.ipv6(p.buf, off);
+  else p.out.str(ipv6Addr(p, off));
+}
+
+/** an IPv4 (4 bytes) or IPv6 (16 bytes) address written into the line */
+export function putIpAddr(p: Packet, v6: boolean, off: number): void {
+  if (v6) putIpv6Addr(p, off);
+  else putIpv4Addr(p, off);
+}
+
+/**
+ * `src > dst` of an IP header, written into the line. Both addresses are
+ * checked first: a truncated header prints nothing of them.
+ */
+export function putAddressPair(p: Packet, v6: boolean, src: number, dst: number): void {
+  p.need(src, v6 ? 16 : 4);
+  p.need(dst, v6 ? 16 : 4);
+  putIpAddr(p, v6, src);
+  p.out.str(' > ');
+  putIpAddr(p, v6, dst);
 }

@@ -15,20 +15,20 @@ export function domainPrint(p: Packet, off: number, length: number, overTcp: boo
   p.proto = 'domain';
   if (overTcp) {
     if (length < 2) {
-      p.out += ` [DNS over TCP: length ${length} < 2] (invalid)`;
+      p.out.str(` [DNS over TCP: length ${length} < 2] (invalid)`);
       return;
     }
     length -= 2;
     const prefix = p.u16(off);
     if (prefix !== length) {
-      p.out += ` [prefix length(${prefix}) != length(${length})] (invalid)`;
+      p.out.str(` [prefix length(${prefix}) != length(${length})] (invalid)`);
       return;
     }
     off += 2;
-    p.out += ' ';
+    p.out.str(' ');
   }
   if (length < 12) {
-    p.out += `domain [length ${length} < 12] (invalid)`;
+    p.out.str(`domain [length ${length} < 12] (invalid)`);
     return;
   }
   p.need(off, 12);
@@ -41,36 +41,36 @@ export function domainPrint(p: Packet, off: number, length: number, overTcp: boo
   const opcode = (flags >> 11) & 0xf;
   if (flags & 0x8000) {
     const rcode = (flags & 0xf) | (extendedRcode(p, off, qd, an + ns, ar) << 4);
-    p.out += `${id}${OPCODES[opcode]}${rcodeText(rcode)}${flags & 0x0400 ? '*' : ''}${flags & 0x0080 ? '' : '-'}${flags & 0x0200 ? '|' : ''}${flags & 0x0020 ? '$' : ''}`;
-    if (qd !== 1) p.out += ` [${qd}q]`;
+    p.out.str(`${id}${OPCODES[opcode]}${rcodeText(rcode)}${flags & 0x0400 ? '*' : ''}${flags & 0x0080 ? '' : '-'}${flags & 0x0200 ? '|' : ''}${flags & 0x0020 ? '$' : ''}`);
+    if (qd !== 1) p.out.str(` [${qd}q]`);
     let cp = off + 12;
     for (let i = 0; i < qd; i++) {
-      if (i !== 0) p.out += ',';
+      if (i !== 0) p.out.str(',');
       const next = skipName(p, cp);
       if (next < 0) throw TRUNCATED;
       cp = next + 4;
     }
-    p.out += ` ${an}/${ns}/${ar}`;
+    p.out.str(` ${an}/${ns}/${ar}`);
     for (let i = 0; i < an; i++) {
       if (i > 0) {
         if (cp >= p.end) throw TRUNCATED;
-        p.out += ',';
+        p.out.str(',');
       }
       cp = recordPrint(p, cp, off, mdns);
       if (cp < 0) throw TRUNCATED;
     }
   } else {
-    p.out += `${id}${OPCODES[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`;
-    if (flags & 0x6cf) p.out += ` [b2&3=0x${flags.toString(16)}]`;
+    p.out.str(`${id}${OPCODES[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`);
+    if (flags & 0x6cf) p.out.str(` [b2&3=0x${flags.toString(16)}]`);
     if (opcode === 1) {
-      if (qd) p.out += ` [${qd}q]`;
-      if (an !== 1) p.out += ` [${an}a]`;
+      if (qd) p.out.str(` [${qd}q]`);
+      if (an !== 1) p.out.str(` [${an}a]`);
     } else {
-      if (an) p.out += ` [${an}a]`;
-      if (qd !== 1) p.out += ` [${qd}q]`;
+      if (an) p.out.str(` [${an}a]`);
+      if (qd !== 1) p.out.str(` [${qd}q]`);
     }
-    if (ns) p.out += ` [${ns}n]`;
-    if (ar) p.out += ` [${ar}au]`;
+    if (ns) p.out.str(` [${ns}n]`);
+    if (ar) p.out.str(` [${ar}au]`);
     let cp = off + 12;
     let left = qd;
     if (left) {
@@ -83,7 +83,7 @@ export function domainPrint(p: Packet, off: number, length: number, overTcp: boo
     }
     if (left) throw TRUNCATED;
   }
-  p.out += ` (${length})`;
+  p.out.str(` (${length})`);
 }
 
 /** The upper bits of the rcode from an OPT record, found the way tcpdump looks for it. */
@@ -140,63 +140,68 @@ function questionPrint(p: Packet, cp: number, msg: number, mdns: boolean): numbe
   const type = p.u16(afterName);
   const rawClass = p.u16(afterName + 2);
   const cls = mdns ? rawClass & 0x7fff : rawClass;
-  p.out += ` ${dnsTypeName(type)}`;
-  if (cls !== CLASS_IN) p.out += ` ${dnsClassName(cls)}`;
-  if (mdns) p.out += rawClass & 0x8000 ? ' (QU)' : ' (QM)';
-  p.out += '? ';
+  p.out.str(` ${dnsTypeName(type)}`);
+  if (cls !== CLASS_IN) p.out.str(` ${dnsClassName(cls)}`);
+  if (mdns) p.out.str(rawClass & 0x8000 ? ' (QU)' : ' (QM)');
+  p.out.str('? ');
   namePrint(p, cp, msg);
   return afterName + 4;
 }
 
 /** One answer record; returns the offset after it, or -1 when truncated (tcpdump: [|domain]). */
 function recordPrint(p: Packet, cp: number, msg: number, mdns: boolean): number {
+  // -v: the owner name in front (ns_rprint)
+  if (p.opts.verbose) {
+    p.out.ch(0x20);
+    namePrint(p, cp, msg);
+  }
   cp = skipName(p, cp);
   if (cp < 0 || !p.has(cp, 10)) return p.end;
   const type = p.u16(cp);
   const rawClass = p.u16(cp + 2);
   const cls = mdns ? rawClass & 0x7fff : rawClass;
-  if (cls !== CLASS_IN && type !== T_OPT) p.out += ` ${dnsClassName(cls)}`;
-  if (mdns && rawClass & 0x8000) p.out += ' (Cache flush)';
+  if (cls !== CLASS_IN && type !== T_OPT) p.out.str(` ${dnsClassName(cls)}`);
+  if (mdns && rawClass & 0x8000) p.out.str(' (Cache flush)');
   const rdlen = p.u16(cp + 8);
   const rd = cp + 10;
   const next = rd + rdlen;
-  p.out += ` ${dnsTypeName(type)}`;
+  p.out.str(` ${dnsTypeName(type)}`);
   if (next > p.end) return -1;
   switch (type) {
     case 1:
-      p.out += ` ${ipv4String(p.buf, rd)}`;
+      p.out.str(` ${ipv4String(p.buf, rd)}`);
       break;
     case 28:
-      p.out += ` ${ipv6String(p.buf, rd)}`;
+      p.out.str(` ${ipv6String(p.buf, rd)}`);
       break;
     case 2:
     case 5:
     case 12:
     case 39:
-      p.out += ' ';
+      p.out.str(' ');
       namePrint(p, rd, msg);
       break;
     case 15:
-      p.out += ' ';
+      p.out.str(' ');
       namePrint(p, rd + 2, msg);
-      p.out += ` ${p.u16(rd)}`;
+      p.out.str(` ${p.u16(rd)}`);
       break;
     case 33:
-      p.out += ' ';
+      p.out.str(' ');
       namePrint(p, rd + 6, msg);
-      p.out += `:${p.u16(rd + 4)} ${p.u16(rd)} ${p.u16(rd + 2)}`;
+      p.out.str(`:${p.u16(rd + 4)} ${p.u16(rd)} ${p.u16(rd + 2)}`);
       break;
     case 16:
       for (let c = rd; c < next; ) {
         const n = p.u8(c);
         p.need(c + 1, n);
-        p.out += ` "${printable(p.buf, c + 1, n)}"`;
+        p.out.str(` "${printable(p.buf, c + 1, n)}"`);
         c += 1 + n;
       }
       break;
     case T_OPT:
-      p.out += ` UDPsize=${rawClass}`;
-      if (p.u16(cp + 6) & 0x8000) p.out += ' DO';
+      p.out.str(` UDPsize=${rawClass}`);
+      if (p.u16(cp + 6) & 0x8000) p.out.str(' DO');
       break;
   }
   return next;
@@ -207,7 +212,7 @@ function namePrint(p: Packet, cp: number, msg: number): void {
   let maxOffset = cp - msg;
   let i = p.u8(cp++);
   if (i === 0) {
-    p.out += '.';
+    p.out.str('.');
     return;
   }
   let chars = 0;
@@ -215,7 +220,7 @@ function namePrint(p: Packet, cp: number, msg: number): void {
     if ((i & INDIRECT) === INDIRECT) {
       const offset = ((i << 8) | p.u8(cp)) & 0x3fff;
       if (offset >= maxOffset) {
-        p.out += '<BAD PTR>';
+        p.out.str('<BAD PTR>');
         throw TRUNCATED;
       }
       maxOffset = offset;
@@ -224,23 +229,23 @@ function namePrint(p: Packet, cp: number, msg: number): void {
       continue;
     }
     if (i & INDIRECT) {
-      p.out += `<ELT ${i & 0x3f}>`;
+      p.out.str(`<ELT ${i & 0x3f}>`);
       throw TRUNCATED;
     }
     if (chars + i <= 255) {
       p.need(cp, i);
-      p.out += printable(p.buf, cp, i);
+      p.out.str(printable(p.buf, cp, i));
     } else if (chars < 255) {
       p.need(cp, 255 - chars);
-      p.out += printable(p.buf, cp, 255 - chars);
+      p.out.str(printable(p.buf, cp, 255 - chars));
     }
     chars += i;
     cp += i;
-    if (chars <= 255) p.out += '.';
+    if (chars <= 255) p.out.str('.');
     chars++;
     i = p.u8(cp++);
   }
-  if (chars > 255) p.out += '<DOMAIN NAME TOO LONG>';
+  if (chars > 255) p.out.str('<DOMAIN NAME TOO LONG>');
 }
 
 /** tcpdump's fn_print_char: `M-` for the high bit, `^X` for control characters */

@@ -2,7 +2,8 @@ import { arpPrint } from './arp.js';
 import { ethertypeText, isVlanTag } from './ethertype.js';
 import { ipv4Print } from './ipv4.js';
 import { ipv6Print } from './ipv6.js';
-import { macString, TRUNCATED, type Packet } from './packet.js';
+import { macString } from './addr.js';
+import { TRUNCATED, type Packet } from './packet.js';
 import { vlanTagText } from './vlan.js';
 
 /**
@@ -16,14 +17,19 @@ export function ethernetPrint(p: Packet, off: number, wireLen: number): void {
     throw TRUNCATED;
   }
   const e = p.opts.linkHeader;
-  if (e) p.out += `${macString(p.buf, off + 6)} > ${macString(p.buf, off)}, `;
+  if (e) {
+    p.out.mac(p.buf, off + 6);
+    p.out.str(' > ');
+    p.out.mac(p.buf, off);
+    p.out.str(', ');
+  }
   let type = p.u16(off + 12);
   let cur = off + 14;
   let len = wireLen - 14;
   if (type <= 1500) {
     // 802.3 length field with LLC: not decoded here
-    p.out += e ? `802.3, length ${wireLen}: ` : `${macString(p.buf, off + 6)} > ${macString(p.buf, off)}, 802.3, length ${wireLen}: `;
-    p.out += `LLC, length ${len}`;
+    p.out.str(e ? `802.3, length ${wireLen}: ` : `${macString(p.buf, off + 6)} > ${macString(p.buf, off)}, 802.3, length ${wireLen}: `);
+    p.out.str(`LLC, length ${len}`);
     return;
   }
   let printedLength = false;
@@ -33,17 +39,17 @@ export function ethernetPrint(p: Packet, off: number, wireLen: number): void {
       throw TRUNCATED;
     }
     if (e) {
-      p.out += ethertypeText(type) + (printedLength ? ', ' : `, length ${wireLen}: `);
+      p.out.str(ethertypeText(type) + (printedLength ? ', ' : `, length ${wireLen}: `));
       printedLength = true;
-      p.out += `${vlanTagText(p.u16(cur))}, `;
+      p.out.str(`${vlanTagText(p.u16(cur))}, `);
     }
     type = p.u16(cur + 2);
     cur += 4;
     len -= 4;
   }
-  if (e) p.out += ethertypeText(type) + (printedLength ? ', ' : `, length ${wireLen}: `);
+  if (e) p.out.str(ethertypeText(type) + (printedLength ? ', ' : `, length ${wireLen}: `));
   if (!etherPayloadPrint(p, type, cur, len)) {
-    if (!e) p.out += `${macString(p.buf, off + 6)} > ${macString(p.buf, off)}, ${ethertypeText(type)}, length ${wireLen}: `;
+    if (!e) p.out.str(`${macString(p.buf, off + 6)} > ${macString(p.buf, off)}, ${ethertypeText(type)}, length ${wireLen}: `);
     p.hexDump(cur, len);
   }
 }

@@ -20,8 +20,12 @@ export const ETHERTYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [0x9000, 'Loopback'],
 ]);
 
+export function ethertypeName(type: number): string {
+  return ETHERTYPE_NAMES.get(type) ?? 'Unknown';
+}
+
 export function ethertypeText(type: number): string {
-  return `ethertype ${ETHERTYPE_NAMES.get(type) ?? 'Unknown'} (0x${type.toString(16).padStart(4, '0')})`;
+  return `ethertype ${ethertypeName(type)} (0x${type.toString(16).padStart(4, '0')})`;
 }
 
 export function isVlanTag(type: number): boolean {

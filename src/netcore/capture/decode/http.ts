@@ -14,7 +14,7 @@ const METHODS = new Set([
  */
 export function httpPrint(p: Packet, off: number, len: number): void {
   p.proto = 'http';
-  p.out += 'HTTP';
+  p.out.str('HTTP');
   let idx = 0;
   const first = token(p, off, 0, len);
   if (!first) return;
@@ -52,15 +52,15 @@ function firstLine(p: Packet, off: number, len: number): void {
   for (let idx = 0; idx < len; idx++) {
     const c = p.u8(off + idx);
     if (c === 0x0a) {
-      p.out += ': ' + p.buf.toString('latin1', off, off + idx);
+      p.out.str(': ' + p.buf.toString('latin1', off, off + idx));
       return;
     }
     if (c === 0x0d) {
       if (idx + 1 >= len) return;
-      if (p.u8(off + idx + 1) === 0x0a) p.out += ': ' + p.buf.toString('latin1', off, off + idx);
+      if (p.u8(off + idx + 1) === 0x0a) p.out.str(': ' + p.buf.toString('latin1', off, off + idx));
       return;
     }
     if (!isPrint(c) && c !== 0x09) return;
   }
-  p.out += ': ' + p.buf.toString('latin1', off, off + len) + ' [|http]';
+  p.out.str(': ' + p.buf.toString('latin1', off, off + len) + ' [|http]');
 }

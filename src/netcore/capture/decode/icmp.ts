@@ -1,4 +1,6 @@
 import { ipv4Addr } from './addr.js';
+import { checksumShouldBe, complementedSum, wordSum } from './checksum.js';
+import { ipv4Print } from './ipv4.js';
 import type { Packet } from './packet.js';
 
 const TYPE_NAMES: Record<number, string> = {
@@ -27,22 +29,56 @@ const UNREACH_FORMATS: Record<number, string> = {
   15: 'host %s unreachable - precedence cutoff',
 };
 
+/** the types whose message quotes the packet that failed (ICMP_ERRTYPE) */
+const ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
+
 /**
- * ICMP as tcpdump's icmp_print without -v: `ICMP <what>, length N`. As in
- * tcpdump, the text is built first, so a truncated packet prints only `[|icmp]`.
+ * ICMP as tcpdump's icmp_print: `ICMP <what>, length N`. As in tcpdump, the
+ * text is built first, so a truncated packet prints only `[|icmp]`. With -v
+ * a wrong checksum is named and an error's quoted packet follows on a new
+ * line, printed as an IP packet.
  */
-export function icmpPrint(p: Packet, off: number, len: number): void {
+export function icmpPrint(p: Packet, off: number, len: number, fragmented = false): void {
   p.proto = 'icmp';
   const type = p.u8(off);
   const code = p.u8(off + 1);
-  p.out += `ICMP ${icmpText(p, off, type, code)}, length ${len}`;
+  if (type === 0 || type === 8) {
+    // the common case written in place; the fields are checked first, as the text is built first
+    p.need(off + 4, 4);
+    p.out.str(type === 8 ? 'ICMP echo request, id ' : 'ICMP echo reply, id ');
+    p.out.dec(p.u16(off + 4));
+    p.out.str(', seq ');
+    p.out.dec(p.u16(off + 6));
+  } else {
+    const text = icmpText(p, off, type, code);
+    p.out.str('ICMP ');
+    p.out.str(text);
+  }
+  p.out.str(', length ');
+  p.out.dec(len);
+  if (p.opts.verbose) verboseTail(p, off, len, type, fragmented);
+}
+
+function verboseTail(p: Packet, off: number, len: number, type: number, fragmented: boolean): void {
+  if (!fragmented && p.has(off, len)) {
+    const sum = complementedSum(wordSum(p.buf, off, len));
+    if (sum !== 0) {
+      const field = p.u16(off + 2);
+      p.out.str(' (wrong icmp cksum ');
+      p.out.hex(field);
+      p.out.str(' (->');
+      p.out.hex(checksumShouldBe(field, sum));
+      p.out.str(')!)');
+    }
+  }
+  if (ERROR_TYPES.has(type)) {
+    p.out.str('\n\t');
+    ipv4Print(p, off + 8, p.u16(off + 8 + 2));
+  }
 }
 
 function icmpText(p: Packet, off: number, type: number, code: number): string {
   switch (type) {
-    case 0:
-    case 8:
-      return `echo ${type === 8 ? 'request' : 'reply'}, id ${p.u16(off + 4)}, seq ${p.u16(off + 6)}`;
     case 3:
       return unreachText(p, off + 8, code, p.u16(off + 6));
     case 11:

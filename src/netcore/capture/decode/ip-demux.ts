@@ -1,5 +1,6 @@
 import { icmpPrint } from './icmp.js';
 import { icmp6Print } from './icmp6.js';
+import { igmpPrint } from './igmp.js';
 import type { Packet } from './packet.js';
 import { tcpPrint } from './tcp.js';
 import { udpPrint } from './udp.js';
@@ -8,23 +9,26 @@ import { udpPrint } from './udp.js';
 export function ipDemux(p: Packet, off: number, len: number, ipOff: number, v6: boolean, proto: number, fragmented: boolean): void {
   switch (proto) {
     case 6:
-      tcpPrint(p, off, len, ipOff, v6);
+      tcpPrint(p, off, len, ipOff, v6, fragmented);
       return;
     case 17:
       udpPrint(p, off, len, ipOff, v6, fragmented);
       return;
     case 1:
       if (!v6) {
-        icmpPrint(p, off, len);
+        icmpPrint(p, off, len, fragmented);
         return;
       }
       break;
+    case 2:
+      if (!v6 && igmpPrint(p, off, len)) return;
+      break;
     case 58:
-      icmp6Print(p, off, len);
+      icmp6Print(p, off, len, ipOff, fragmented);
       return;
     case 59:
-      p.out += 'no next header';
+      p.out.str('no next header');
       return;
   }
-  p.out += ` ip-proto-${proto} ${len}`;
+  p.out.str(` ip-proto-${proto} ${len}`);
 }

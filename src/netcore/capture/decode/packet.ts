@@ -4,6 +4,7 @@
  * truncation marker). Reads past the captured bytes throw TRUNCATED, which
  * the printer turns into the marker, as tcpdump's longjmp does.
  */
+import { LineText } from './line-text.js';
 import { TcpSequences } from './tcp-seq.js';
 
 export const TRUNCATED = Symbol('truncated');
@@ -15,23 +16,28 @@ export interface DecodeOptions {
   linkHeader: boolean;
   /** --names: address -> container name, printed as `addr(name)` */
   names: ReadonlyMap<string, string> | null;
+  /** -v: IPv4 header fields, TCP and ICMP checksums, ARP address formats, quoted packets of ICMP errors */
+  verbose?: boolean;
+  /** the name of a network interface by index, as if_indextoname (LINUX_SLL2 lines start with it) */
+  interfaceName?: (index: number) => string | null;
 }
 
 export class Packet {
   buf: Buffer = Buffer.alloc(0);
   /** index just past the captured bytes */
   end = 0;
-  out = '';
+  /** the line being written (the printer hands in where it goes) */
+  out = new LineText(64);
   proto = '';
   /** relative TCP sequence numbers live as long as the printing session */
   readonly tcpSequences = new TcpSequences();
 
   constructor(readonly opts: DecodeOptions) {}
 
-  reset(buf: Buffer, start: number, caplen: number): void {
+  reset(buf: Buffer, start: number, caplen: number, out: LineText): void {
     this.buf = buf;
     this.end = start + caplen;
-    this.out = '';
+    this.out = out;
     this.proto = '';
   }
 
@@ -60,26 +66,24 @@ export class Packet {
 
   u32(off: number): number {
     if (off + 4 > this.end) throw TRUNCATED;
-    return this.buf.readUInt32BE(off);
+    const b = this.buf;
+    return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
   }
 
   /** tcpdump's default printer for payloads it does not decode: tab-indented hex, 16 bytes a line */
-  hexDump(off: number, len: number): void {
+  hexDump(off: number, len: number, indent = '\n\t'): void {
     const n = Math.min(len, this.end - off);
-    let s = '';
+    const out = this.out;
     for (let i = 0; i < n; i += 2) {
-      if (i % 16 === 0) s += `\n\t0x${i.toString(16).padStart(4, '0')}: `;
-      s += i + 1 < n ? ` ${hex2(this.buf[off + i]!)}${hex2(this.buf[off + i + 1]!)}` : ` ${hex2(this.buf[off + i]!)}`;
+      if (i % 16 === 0) {
+        out.str(indent);
+        out.str('0x');
+        out.hex(i, 4);
+        out.str(': ');
+      }
+      out.ch(0x20);
+      out.hex(this.buf[off + i]!, 2);
+      if (i + 1 < n) out.hex(this.buf[off + i + 1]!, 2);
     }
-    this.out += s;
   }
-}
-
-const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-export function hex2(b: number): string {
-  return HEX2[b]!;
-}
-
-export function macString(buf: Buffer, off: number): string {
-  return `${HEX2[buf[off]!]}:${HEX2[buf[off + 1]!]}:${HEX2[buf[off + 2]!]}:${HEX2[buf[off + 3]!]}:${HEX2[buf[off + 4]!]}:${HEX2[buf[off + 5]!]}`;
 }

@@ -1,4 +1,4 @@
-import { ipv4Addr, ipv6Addr } from './addr.js';
+import { putAddressPair, putIpAddr } from './addr.js';
 import type { Packet } from './packet.js';
 
 /**
@@ -7,18 +7,33 @@ import type { Packet } from './packet.js';
  * header directly (IPv6 extension headers): then only the ports.
  */
 export function transportAddresses(p: Packet, ipOff: number, v6: boolean, proto: number, sport: number, dport: number): void {
-  const direct = v6 ? p.buf[ipOff + 6] === proto : true;
-  if (!direct) {
-    p.out += `${sport} > ${dport}: `;
-    return;
+  const out = p.out;
+  if (isDirect(p, ipOff, v6, proto)) {
+    const len = v6 ? 16 : 4;
+    const src = ipOff + (v6 ? 8 : 12);
+    p.need(src, 2 * len);
+    putIpAddr(p, v6, src);
+    out.ch(0x2e);
+    out.dec(sport);
+    out.str(' > ');
+    putIpAddr(p, v6, src + len);
+    out.ch(0x2e);
+  } else {
+    out.dec(sport);
+    out.str(' > ');
   }
-  if (v6) p.out += `${ipv6Addr(p, ipOff + 8)}.${sport} > ${ipv6Addr(p, ipOff + 24)}.${dport}: `;
-  else p.out += `${ipv4Addr(p, ipOff + 12)}.${sport} > ${ipv4Addr(p, ipOff + 16)}.${dport}: `;
+  out.dec(dport);
+  out.str(': ');
 }
 
-export function transportAddressesNoPorts(p: Packet, ipOff: number, v6: boolean, proto: number): void {
-  const direct = v6 ? p.buf[ipOff + 6] === proto : true;
-  if (!direct) return;
-  if (v6) p.out += `${ipv6Addr(p, ipOff + 8)} > ${ipv6Addr(p, ipOff + 24)}:`;
-  else p.out += `${ipv4Addr(p, ipOff + 12)} > ${ipv4Addr(p, ipOff + 16)}:`;
+/** `src > dst` then `colon` (TCP prints ':', UDP ': ') when the ports are cut off */
+export function transportAddressesNoPorts(p: Packet, ipOff: number, v6: boolean, proto: number, colon: string): void {
+  if (!isDirect(p, ipOff, v6, proto)) return;
+  putAddressPair(p, v6, ipOff + (v6 ? 8 : 12), ipOff + (v6 ? 24 : 16));
+  p.out.str(colon);
+}
+
+/** false when IPv6 extension headers stand between the IP and the transport header */
+export function isDirect(p: Packet, ipOff: number, v6: boolean, proto: number): boolean {
+  return v6 ? p.buf[ipOff + 6] === proto : true;
 }
