@@ -5,7 +5,9 @@
 // DNS lookup with dig; where a Docker engine runs (TSDIAG_DOCKER_HOST and
 // TSDIAG_DOCKER_NETNS), `docker inspect web db`, `docker exec web nslookup db`,
 // `docker exec web ping -c1 db` against `tsdiag doctor --backend docker`.
-// The two take turns run by run, so load from elsewhere slows both alike.
+// The two take turns run by run, so load from elsewhere slows both alike. A
+// third turn runs the doctor with its probes left to agents (TSDIAG_PROBE=agent,
+// as before probes ran from the CLI's own process), for the difference.
 // Usage: node bench/doctor/run.mjs [--runs 7]
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,17 +29,16 @@ const timed = async (fn) => {
   await fn();
   return performance.now() - t0;
 };
-/** The doctor and the three commands take turns, so a busy machine slows both alike; the medians of each. */
-async function medians(doctor, threeCommands) {
-  const d = [];
-  const t = [];
+/** The contenders take turns, so a busy machine slows all alike; the median of each, as `<name>Ms`. */
+async function medians(contenders) {
+  const times = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
   for (let i = 0; i < RUNS; i++) {
-    d.push(await timed(doctor));
-    t.push(await timed(threeCommands));
+    for (const [name, fn] of Object.entries(contenders)) times[name].push(await timed(fn));
   }
-  return { doctorMs: middle(d), threeCommandsMs: middle(t) };
+  return Object.fromEntries(Object.entries(times).map(([name, t]) => [`${name}Ms`, middle(t)]));
 }
 const tsdiag = (args, extraEnv = {}) => run(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
+const WITH_AGENTS = { TSDIAG_PROBE: 'agent' };
 
 const out = {};
 await tsdiag(['lab', 'up', '--name', lab]);
@@ -45,10 +46,15 @@ try {
   const report = JSON.parse((await tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json'])).stdout);
   out.native = { checks: report.checks.length, failed: report.counts.fail };
   const dbIp = JSON.parse((await tsdiag(['--host-netns', lab, 'inspect', 'db'])).stdout)[0].NetworkSettings.Networks.app.IPAddress;
-  Object.assign(out.native, await medians(() => tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json']), async () => {
-    await tsdiag(['--host-netns', lab, 'inspect', 'web', 'db']);
-    await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'dig', '+time=1', '+tries=1', 'db']).catch(() => undefined);
-    await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'ping', '-c1', dbIp]);
+  const doctor = (extraEnv) => tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json'], extraEnv);
+  Object.assign(out.native, await medians({
+    doctor: () => doctor(),
+    threeCommands: async () => {
+      await tsdiag(['--host-netns', lab, 'inspect', 'web', 'db']);
+      await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'dig', '+time=1', '+tries=1', 'db']).catch(() => undefined);
+      await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'ping', '-c1', dbIp]);
+    },
+    doctorWithAgents: () => doctor(WITH_AGENTS),
   }));
 } finally {
   await tsdiag(['lab', 'down', '--name', lab]).catch(() => undefined);
@@ -68,10 +74,15 @@ if (dockerHost && dockerNetns) {
     const denv = { DOCKER_HOST: dockerHost };
     const report = JSON.parse((await tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch((e) => e)).stdout);
     out.docker = { checks: report.checks.length, failed: report.counts.fail };
-    Object.assign(out.docker, await medians(() => tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch(() => undefined), async () => {
-      await docker(['inspect', web, db]);
-      await docker(['exec', web, 'nslookup', db]).catch(() => undefined);
-      await docker(['exec', web, 'ping', '-c1', db]);
+    const doctor = (extraEnv = {}) => tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], { ...denv, ...extraEnv }).catch(() => undefined);
+    Object.assign(out.docker, await medians({
+      doctor: () => doctor(),
+      threeCommands: async () => {
+        await docker(['inspect', web, db]);
+        await docker(['exec', web, 'nslookup', db]).catch(() => undefined);
+        await docker(['exec', web, 'ping', '-c1', db]);
+      },
+      doctorWithAgents: () => doctor(WITH_AGENTS),
     }));
   } finally {
     await docker(['rm', '-f', web, db]).catch(() => undefined);
@@ -81,7 +92,7 @@ if (dockerHost && dockerNetns) {
 fs.rmSync(stateDir, { recursive: true, force: true });
 
 for (const [k, v] of Object.entries(out)) {
-  console.log(`${k.padEnd(7)} doctor ${v.doctorMs.toFixed(0)} ms (${v.checks} checks, ${v.failed} failed) vs three commands ${v.threeCommandsMs.toFixed(0)} ms: ratio ${(v.doctorMs / v.threeCommandsMs).toFixed(2)} (aim <= 1; doctor aim < 1000 ms)`);
+  console.log(`${k.padEnd(7)} doctor ${v.doctorMs.toFixed(0)} ms (${v.checks} checks, ${v.failed} failed) vs three commands ${v.threeCommandsMs.toFixed(0)} ms: ratio ${(v.doctorMs / v.threeCommandsMs).toFixed(2)} (aim <= 1; doctor aim < 1000 ms); with probe agents ${v.doctorWithAgentsMs.toFixed(0)} ms (ratio ${(v.doctorWithAgentsMs / v.threeCommandsMs).toFixed(2)})`);
 }
 if (!out.docker) console.log('no Docker engine (TSDIAG_DOCKER_HOST / TSDIAG_DOCKER_NETNS): docker comparison not run');
 console.log(JSON.stringify(out));

@@ -26,3 +26,12 @@ export function recv(sock: UdpBatchSocket, slab: Buffer, slotSize: number, meta:
  * buffer or an unreachable destination drops the rest of the batch.
  */
 export function send(sock: UdpBatchSocket, slab: Buffer, meta: Uint32Array, count: number): number;
+
+/**
+ * An unconnected, unbound, non-blocking, close-on-exec socket made inside the network namespace
+ * at netnsPath (a /run/netns/NAME or /proc/PID/ns/net file): the calling thread enters it, makes
+ * the socket and returns (if it cannot return, the process aborts). Returns the descriptor, for
+ * dgram's bind({ fd }) or new net.Socket({ fd }); the caller owns it. Needs CAP_SYS_ADMIN.
+ * Throws TypeError on bad arguments, Error with code (ENOENT, EINVAL: not a network namespace, EPERM) otherwise.
+ */
+export function socketIn(netnsPath: string, kind: 'udp4' | 'udp6' | 'tcp4' | 'tcp6'): number;

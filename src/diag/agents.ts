@@ -6,7 +6,7 @@ import { trace, tracing } from './trace.js';
 /**
  * The probes of one doctor run, one prober per namespace, kept until
  * close(). A pool can be made, and its agents started, before the run
- * itself: an agent's start is most of a healthy run's time.
+ * itself: an agent's start, when one is needed, is most of a run's time.
  */
 export class AgentPool {
   private readonly probers = new Map<string, NamespaceProber>();
@@ -23,13 +23,14 @@ export class AgentPool {
   }
 
   /**
-   * Starts the agent of a namespace now when it will be needed: always for
-   * one that sends probes, for one only looked at when it cannot be read
-   * from outside.
+   * Starts the agent of a namespace now when it will be needed: for one that
+   * sends probes when they cannot be sent from this process (no addon), for
+   * one only looked at (its listening sockets) when it cannot be read from
+   * outside.
    */
   warm(netnsPath: string | null, sends: boolean): void {
     const p = this.get(netnsPath);
-    if (sends || !p.readsFromOutside) p.startAgent();
+    if (sends ? !p.sendsFromOutside : !p.readsFromOutside) p.startAgent();
   }
 
   close(): void {
@@ -47,9 +48,11 @@ function traceAgent(a: ProbeAgent): void {
  * Starts the agent of FROM (it sends the probes) and, when needed, of TO as
  * soon as the backend can say where their namespaces are, before the run
  * loads its checks and inventory. Never fails: a name it cannot place gets
- * its agent later, if at all.
+ * its agent later, if at all. Where every probe runs from this process (the
+ * usual case) there is nothing to start, and the backend is not asked.
  */
 export async function startAgentsEarly(pool: AgentPool, inventory: Pick<InventoryProvider, 'namespacesOf'>, names: [string, string]): Promise<void> {
+  if (NamespaceProber.needsNoAgent()) return;
   const [from, to] = (await inventory.namespacesOf?.(names).catch(() => null)) ?? [];
   if (from) pool.warm(from, true);
   if (to) pool.warm(to, false);

@@ -55,9 +55,9 @@ export class DoctorContext {
   }
 
   /**
-   * Starts the agents a run needs at once: FROM's (it sends the probes), and
-   * TO's only when TO cannot be read from outside. Their start is most of a
-   * healthy run's time.
+   * Starts the agents a run needs at once: FROM's when its probes cannot be
+   * sent from this process, and TO's only when TO cannot be read from
+   * outside. An agent's start is most of the time of a run that needs one.
    */
   warmUp(): void {
     const { from, to } = this.target;

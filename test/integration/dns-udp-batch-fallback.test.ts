@@ -5,17 +5,7 @@ import { sampleState } from '../unit/dns/fixture.js';
 
 // A machine where the tsdiag-udp-batch addon did not build: the server says so
 // once and answers over node:dgram on every address.
-vi.mock('node:module', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:module')>();
-  const createRequire: typeof actual.createRequire = (from) => {
-    const real = actual.createRequire(from);
-    return Object.assign((id: string) => {
-      if (id === 'tsdiag-udp-batch') throw new Error(`Cannot find module '${id}'\nRequire stack: ...`);
-      return real(id);
-    }, real);
-  };
-  return { ...actual, default: { ...actual, createRequire }, createRequire };
-});
+vi.mock('node:module', (importOriginal) => import('../helpers/addon-hidden.js').then((m) => m.withoutAddon(importOriginal)));
 
 const errors: string[] = [];
 let srv: DnsServer;

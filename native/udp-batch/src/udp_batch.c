@@ -8,8 +8,15 @@
 //   send(sock, slab, meta, count) -> n     meta per message: offset, length, IPv4, port
 //   close(sock)                            idempotent; also done when sock is collected
 //
+// And, for the doctor's probes (not batched, but the same build):
+//   socketIn(netnsPath, kind) -> fd        an unconnected, unbound socket made inside another
+//                                          network namespace; kind: udp4, udp6, tcp4, tcp6
+//
 // Every argument is checked; no call writes outside the buffers it is given.
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -313,19 +320,22 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-static napi_value js_unwatch(napi_env env, napi_callback_info info) {
+/** The socket of a call that takes only a socket; NULL with a pending exception. */
+static udp_sock *only_sock_arg(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv)) return NULL;
-  udp_sock *s = get_sock(env, argv[0]);
+  return get_sock(env, argv[0]);
+}
+
+static napi_value js_unwatch(napi_env env, napi_callback_info info) {
+  udp_sock *s = only_sock_arg(env, info);
   if (!s) return NULL;
   stop_watching(s, true);
   return undefined(env);
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv)) return NULL;
-  udp_sock *s = get_sock(env, argv[0]);
+  udp_sock *s = only_sock_arg(env, info);
   if (!s) return NULL;
   stop_watching(s, true);
   if (s->fd >= 0) {
@@ -445,6 +455,89 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return v;
 }
 
+// ---- socketIn: a socket made inside another network namespace ----
+//
+// A socket keeps the namespace it was made in, so the doctor can probe from
+// inside a container without a process living there. setns() moves only the
+// calling thread; this call moves it to the target, makes the socket and
+// moves it back before returning, so no JS ever runs in the wrong namespace.
+
+static const struct {
+  const char *name;
+  int family;
+  int type;
+} SOCKET_KINDS[] = {
+    {"udp4", AF_INET, SOCK_DGRAM},
+    {"udp6", AF_INET6, SOCK_DGRAM},
+    {"tcp4", AF_INET, SOCK_STREAM},
+    {"tcp6", AF_INET6, SOCK_STREAM},
+};
+
+/** Back to the thread's own namespace, or stop: carrying on in another namespace would probe the wrong place. */
+static void return_to_netns(int own_fd) {
+  if (setns(own_fd, CLONE_NEWNET) != 0) {
+    fprintf(stderr, "tsdiag-udp-batch: cannot return to the thread's own network namespace (%s); aborting\n", strerror(errno));
+    abort();
+  }
+}
+
+static napi_value js_socket_in(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  napi_valuetype t;
+  char path[PATH_MAX];
+  size_t len = 0;
+  CHECK(napi_typeof(env, argv[0], &t));
+  if (t != napi_string) return throw_type(env, "netnsPath must be a string");
+  CHECK(napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len));
+  // an embedded NUL would open a prefix of the path; a relative one would depend on the cwd
+  if (len == 0 || len >= sizeof path - 1 || strlen(path) != len || path[0] != '/') {
+    return throw_type(env, "netnsPath must be an absolute path");
+  }
+  char kind_name[8];
+  size_t kind_len = 0;
+  CHECK(napi_typeof(env, argv[1], &t));
+  if (t != napi_string) return throw_type(env, "kind must be one of udp4, udp6, tcp4, tcp6");
+  CHECK(napi_get_value_string_utf8(env, argv[1], kind_name, sizeof kind_name, &kind_len));
+  int family = -1, type = -1;
+  for (size_t i = 0; i < sizeof SOCKET_KINDS / sizeof SOCKET_KINDS[0]; i++) {
+    if (strlen(kind_name) == kind_len && strcmp(kind_name, SOCKET_KINDS[i].name) == 0) {
+      family = SOCKET_KINDS[i].family;
+      type = SOCKET_KINDS[i].type;
+    }
+  }
+  if (family < 0) return throw_type(env, "kind must be one of udp4, udp6, tcp4, tcp6");
+
+  // O_NONBLOCK | O_NOCTTY: a path that is no namespace file (a FIFO, a terminal) neither blocks nor is adopted
+  int target = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (target < 0) return throw_errno(env, "open", errno, path);
+  int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (own < 0) {
+    int err = errno;
+    close(target);
+    return throw_errno(env, "open", err, "/proc/thread-self/ns/net");
+  }
+  // EINVAL here: the file is not a network namespace; EPERM: no CAP_SYS_ADMIN
+  if (setns(target, CLONE_NEWNET) != 0) {
+    int err = errno;
+    close(own);
+    close(target);
+    return throw_errno(env, "setns", err, path);
+  }
+  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int socket_err = errno;
+  return_to_netns(own);
+  close(own);
+  close(target);
+  if (fd < 0) return throw_errno(env, "socket", socket_err, path);
+  napi_value v;
+  if (napi_create_int32(env, fd, &v) != napi_ok) {
+    close(fd);
+    return throw_napi(env);
+  }
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -454,6 +547,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recv", NULL, js_recv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socketIn", NULL, js_socket_in, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   napi_value stride, batch;

@@ -21,11 +21,16 @@ export class ProbeAgent {
       if (reply.error !== undefined) p.reject(new OperationError(`probe in ${where}: ${reply.error}`));
       else p.resolve(reply.result);
     });
-    child.on('exit', (code) => {
-      this.exited = new OperationError(`probe agent in ${where} exited (${code})`);
-      for (const p of this.pending.values()) p.reject(this.exited);
-      this.pending.clear();
-    });
+    child.on('exit', (code) => this.fail(new OperationError(`probe agent in ${where} exited (${code})`)));
+    child.on('error', (err) => this.fail(new OperationError(`probe agent in ${where} did not start: ${err.message}`)));
+    // a request written after the agent died (its namespace is gone) fails through 'exit', not as an unhandled EPIPE
+    child.stdin.on('error', () => undefined);
+  }
+
+  private fail(why: OperationError): void {
+    this.exited ??= why;
+    for (const p of this.pending.values()) p.reject(this.exited);
+    this.pending.clear();
   }
 
   static start(netnsPath: string | null): ProbeAgent {

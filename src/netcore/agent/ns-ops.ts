@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
-import { run } from '../exec.js';
+import { OperationError } from '../errors.js';
+import { run, type RunResult } from '../exec.js';
 import type { LinkInfo, ListeningSocket, NeighEntry, RouteGetResult } from './protocol.js';
 
 /**
@@ -16,13 +17,55 @@ export interface Where {
 }
 
 /**
+ * Throws when nsenter itself failed (the namespace is gone, no privilege)
+ * rather than the tool it started: a probe there fails, as an agent that
+ * cannot start there does.
+ */
+export function assertEntered(res: RunResult): void {
+  if (res.exitCode !== 0 && /^(nsenter: |spawn nsenter )/.test(res.stderr)) throw new OperationError(res.stderr.trim());
+}
+
+const SOCKET_TABLES = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
+type SocketTable = (typeof SOCKET_TABLES)[number];
+
+/**
  * Listening sockets from /proc/net (which shows the reading process's own
  * namespace), or from /proc/<pid>/net (the namespace of that process).
  */
 export async function listening(procNet = '/proc/net'): Promise<ListeningSocket[]> {
+  const texts = await Promise.all(SOCKET_TABLES.map((proto) => fs.readFile(`${procNet}/${proto}`, 'utf8').catch(() => '')));
+  return listeningIn(new Map(SOCKET_TABLES.map((proto, i) => [proto, texts[i]!])));
+}
+
+/**
+ * Listening sockets of a namespace that only a path names (no process of it
+ * to read /proc/<pid>/net from): one `tail` started inside reads its own
+ * /proc/self/net tables, each after a "==> FILE <==" header (a table the
+ * kernel lacks, tcp6 without IPv6, is left out as listening() leaves it).
+ */
+export async function listeningAt(netnsPath: string): Promise<ListeningSocket[]> {
+  const files = SOCKET_TABLES.map((proto) => `/proc/self/net/${proto}`);
+  const res = await run('tail', ['-n', '+1', '--', ...files], { netnsPath, reject: false });
+  assertEntered(res);
+  const texts = new Map<SocketTable, string>();
+  let table: SocketTable | null = null;
+  for (const line of res.stdout.split('\n')) {
+    const header = /^==> \/proc\/self\/net\/(\w+) <==$/.exec(line);
+    if (header) {
+      table = SOCKET_TABLES.find((t) => t === header[1]) ?? null;
+      if (table) texts.set(table, '');
+    } else if (table) {
+      texts.set(table, `${texts.get(table)}${line}\n`);
+    }
+  }
+  return listeningIn(texts);
+}
+
+/** The sockets in LISTEN (tcp) or unconnected (udp) state of each table's text, header line first. */
+function listeningIn(texts: Map<SocketTable, string>): ListeningSocket[] {
   const out: ListeningSocket[] = [];
-  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
-    const text = await fs.readFile(`${procNet}/${proto}`, 'utf8').catch(() => '');
+  for (const proto of SOCKET_TABLES) {
+    const text = texts.get(proto) ?? '';
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 4) continue;

@@ -1,20 +1,24 @@
-import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import { run } from '../exec.js';
 import { parseResolvConf } from '../resolvconf.js';
 import { decodeReply, encodeQuery, QTYPE } from './dns-wire.js';
+import { socketsHere, type SocketMaker } from './netns-socket.js';
 import * as inNamespace from './ns-ops.js';
 import type { ConnectArgs, ConnectResult, PingArgs, PingResult, ResolveArgs, ResolveResult } from './protocol.js';
 
-/** The probes, as they run inside the agent's namespace: the agent's own namespace is "here" for the read-only ones. */
+/**
+ * The probes, as they run inside the agent's namespace: the agent's own
+ * namespace is "here". The doctor runs resolve, ping and connect from outside
+ * too (see prober.ts), with sockets made inside the namespace and ping
+ * started in it.
+ */
 export const links = () => inNamespace.links();
 export const routeGet = (a: { addr: string }) => inNamespace.routeGet(a.addr);
 export const neigh = () => inNamespace.neigh();
 export const listening = () => inNamespace.listening();
 export const readFile = inNamespace.readFile;
 
-export async function resolve(a: ResolveArgs): Promise<ResolveResult> {
+export async function resolve(a: ResolveArgs, sockets: SocketMaker = socketsHere): Promise<ResolveResult> {
   const t0 = performance.now();
   let server = a.server ?? null;
   if (!server && a.resolvConf) {
@@ -26,7 +30,7 @@ export async function resolve(a: ResolveArgs): Promise<ResolveResult> {
   const qtype = QTYPE[a.qtype ?? 'A'];
   const query = encodeQuery(id, a.name, qtype);
   const [host, portText] = server.includes('#') ? server.split('#') : [server, '53'];
-  const sock = dgram.createSocket(net.isIPv6(host!) ? 'udp6' : 'udp4');
+  const sock = sockets.udp(host!);
   try {
     return await new Promise<ResolveResult>((resolveP) => {
       const timer = setTimeout(() => resolveP({ server, rcode: null, addresses: [], ms: performance.now() - t0, error: 'timeout' }), a.timeoutMs ?? 4000);
@@ -51,19 +55,26 @@ export async function resolve(a: ResolveArgs): Promise<ResolveResult> {
   }
 }
 
-/** The system's ping (iputils), one process per probe: -M do sets DF; the output keeps the "mtu=" ICMP and the kernel report. */
-export async function ping(a: PingArgs): Promise<PingResult> {
+/**
+ * The system's ping (iputils), one process per probe: -M do sets DF; the
+ * output keeps the "mtu=" ICMP and the kernel report. `at` starts it in
+ * another namespace (nsenter --net): a namespace nsenter cannot enter is an
+ * error, as an agent that cannot start there.
+ */
+export async function ping(a: PingArgs, at: inNamespace.Where = {}): Promise<PingResult> {
   const args = ['-n', '-W', String(a.timeoutS ?? 1), '-c', String(a.count ?? 1), ...(a.dontFragment ? ['-M', 'do'] : []), '-s', String(a.size ?? 56), a.addr];
-  const res = await run('ping', args, { reject: false });
+  const res = await run('ping', args, { ...at, reject: false });
+  inNamespace.assertEntered(res);
   const output = res.stdout + res.stderr;
   const time = /time=([\d.]+) ms/.exec(output);
   return { alive: res.exitCode === 0, ms: time ? Number(time[1]) : null, output };
 }
 
-export function connect(a: ConnectArgs): Promise<ConnectResult> {
+export async function connect(a: ConnectArgs, sockets: SocketMaker = socketsHere): Promise<ConnectResult> {
   const t0 = performance.now();
+  const sock = sockets.tcp(a.addr);
   return new Promise((resolveP) => {
-    const sock = net.connect({ host: a.addr, port: a.port });
+    sock.connect({ host: a.addr, port: a.port });
     const done = (result: ConnectResult['result'], error: string | null) => {
       clearTimeout(timer);
       sock.destroy();

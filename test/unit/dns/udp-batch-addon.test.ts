@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
+import { thrown } from '../../helpers/addon-hidden.js';
 
 // The tsdiag-udp-batch addon on its own, over loopback: argument checks, bind
 // errors as Node reports them, batched receive and send, oversized datagrams,
@@ -43,15 +44,6 @@ async function client(): Promise<dgram.Socket> {
 
 const sendFrom = (c: dgram.Socket, msg: Buffer, port: number) =>
   new Promise<void>((resolve, reject) => c.send(msg, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-
-function thrown(fn: () => unknown): { name: string; code?: string; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as { name: string; code?: string; message: string };
-  }
-  throw new Error('did not throw');
-}
 
 describe('tsdiag-udp-batch addon', () => {
   it('rejects bad arguments with TypeError / RangeError, before any I/O', () => {
