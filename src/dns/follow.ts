@@ -21,7 +21,7 @@ export interface FollowOptions {
   onError?: (message: string) => void;
 }
 
-export async function followState(host: HostRef, onState: (state: HostState) => void, opts: FollowOptions = {}): Promise<StateFollower> {
+export async function followState(host: HostRef, onState: (state: HostState, text: string) => void, opts: FollowOptions = {}): Promise<StateFollower> {
   const file = statePath(host);
   const dir = path.dirname(file);
   await fs.promises.mkdir(dir, { recursive: true });
@@ -36,13 +36,13 @@ export async function followState(host: HostRef, onState: (state: HostState) => 
     try {
       const state = await readState(host);
       lastText = text;
-      onState(state);
+      onState(state, text);
     } catch (err) {
       opts.onError?.(`cannot read ${file}: ${(err as Error).message}`);
     }
   };
   const schedule = () => {
-    if (!closed && !timer) timer = setTimeout(() => void reload(), opts.debounceMs ?? 50);
+    if (!closed && !timer) timer = setTimeout(() => void reload(), opts.debounceMs ?? 10);
   };
 
   const watcher = fs.watch(dir, (_event, name) => {

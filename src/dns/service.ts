@@ -2,6 +2,7 @@ import { followState } from './follow.js';
 import type { QueryLogEntry } from './log.js';
 import { gatewayAddresses } from './records.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
+import { markSynced, syncFileOf } from './sync.js';
 import { DNS_PORT, formatUpstream, hostUpstreams, type Upstream } from './upstreams.js';
 import type { HostRef } from '../netcore/host.js';
 
@@ -32,10 +33,13 @@ export async function startDnsService(host: HostRef, opts: DnsServiceOptions = {
   const server = await startDnsServer({ upstreams: opts.upstreams ?? (await hostUpstreams(host)), log: opts.log, onError: opts.onError });
   const follower = await followState(
     host,
-    (state) => {
+    (state, text) => {
       server.setState(state);
       const listen = opts.listen ?? gatewayAddresses(state).map((address) => ({ address, port }));
-      void server.setListen(listen).then(() => opts.onListen?.(server.bound(), server.pending()));
+      void server.setListen(listen).then(async () => {
+        opts.onListen?.(server.bound(), server.pending());
+        await markSynced(host, text).catch((err: Error) => opts.onError?.(`cannot write ${syncFileOf(host)}: ${err.message}`));
+      });
     },
     { onError: opts.onError },
   );

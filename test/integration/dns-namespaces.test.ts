@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,22 @@ describe('dns in real container namespaces', () => {
   it('queries from an address that is no container are refused', async () => {
     const res = await execa('ip', ['netns', 'exec', sb.name, 'dig', '+time=2', '+tries=1', '-b', '172.18.0.1', '@172.18.0.1', 'api'], { reject: false });
     expect(String(res.stdout)).toMatch(/status: REFUSED/);
+  });
+
+  it('a new container\'s name resolves the moment run or network connect returns, as with docker run', async () => {
+    const stateFile = `${sb.stateDir}/netns-${sb.name}/state.json`;
+    const syncedNow = () => fs.readFileSync(`${sb.stateDir}/netns-${sb.name}/dns.synced`, 'utf8').trim() === createHash('sha1').update(fs.readFileSync(stateFile)).digest('hex');
+    for (const name of ['quick1', 'quick2', 'quick3']) {
+      await sb.ok(['run', '--name', name, '--network', 'front']);
+      expect(syncedNow()).toBe(true); // the server had loaded exactly this state before run returned
+      const addr = (await sb.state()).containers[name].endpoints[0].ipv4;
+      expect(await short('web', name)).toEqual([addr]); // no waiting: run returned after the server had it
+      await sb.ok(['network', 'connect', 'back', name]);
+      expect(syncedNow()).toBe(true);
+      const back = (await sb.state()).containers[name].endpoints[1].ipv4;
+      expect(await short('db', name)).toEqual([back]);
+      await sb.ok(['rm', name]);
+    }
   });
 
   it('follows containers as they come and go, without a restart', async () => {

@@ -12,7 +12,8 @@ import { ALL_CHECKS } from '../../diag/checks/index.js';
 import { runDoctor } from '../../diag/doctor.js';
 import { NativeInventory } from '../../diag/inventory/native.js';
 import { renderText } from '../../diag/report.js';
-import { findFault, labDown, labFault, labHeal, labUp, openLab } from '../../netcore/lab/lab.js';
+import { findFault, labDown, labUp } from '../../netcore/lab/lab.js';
+import { faultLab, healLab } from './lab.js';
 
 const USAGE = `Usage: tsdiag demo [--keep] [--name SANDBOX] [--fault ID]
 
@@ -104,11 +105,11 @@ async function doctorStory(ctx: CliContext, faultId: string): Promise<number> {
     say(`\n$ tsdiag --host-netns ${name} doctor web db`);
     await doctor(false);
     say(`\n$ tsdiag lab fault ${fault.id}     # ${fault.description}`);
-    await labFault(await openLab(stateDir, name), fault.id);
+    await faultLab(stateDir, name, fault.id);
     say(`\n$ tsdiag --host-netns ${name} doctor web db`);
     await doctor(true);
     say('\n$ tsdiag lab heal');
-    await labHeal(await openLab(stateDir, name));
+    await healLab(stateDir, name);
     say(`\n$ tsdiag --host-netns ${name} doctor web db`);
     await doctor(false);
   } finally {

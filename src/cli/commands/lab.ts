@@ -42,18 +42,19 @@ export const command: Command = {
     switch (sub) {
       case 'up': {
         const lab = await labUp(stateDir, { name, fault: values.fault ?? null, services: (l) => ensureDnsServer(l.host) });
+        if (values.fault) await ensureDnsServer(lab.host);
         say(`lab ${lab.name} is up: web and db on network app, db serving TCP ${lab.port}${values.fault ? `, fault ${values.fault} built in` : ''}`);
         say(`next: tsdiag --host-netns ${lab.name} doctor web db`);
         return 0;
       }
       case 'fault': {
         if (positionals.length !== 1) throw new UsageError('usage: tsdiag lab fault ID');
-        const f = await labFault(await openLab(stateDir, name), positionals[0]!);
+        const f = await faultLab(stateDir, name, positionals[0]!);
         say(`fault ${f.id} built in: ${f.description} (the doctor's ${f.check} should name it)`);
         return 0;
       }
       case 'heal': {
-        const f = await labHeal(await openLab(stateDir, name));
+        const f = await healLab(stateDir, name);
         say(f ? `fault ${f.id} taken out` : 'no fault was built in');
         return 0;
       }
@@ -70,4 +71,20 @@ export const command: Command = {
 function help(ctx: CliContext): number {
   ctx.stdout.write(USAGE);
   return 0;
+}
+
+/** Builds a fault into a lab; returns once the DNS server knows the containers as they are now. */
+export async function faultLab(stateDir: string, name: string, id: string) {
+  const lab = await openLab(stateDir, name);
+  const f = await labFault(lab, id);
+  await ensureDnsServer(lab.host);
+  return f;
+}
+
+/** Takes a lab's fault out; returns once the DNS server knows the containers as they are now. */
+export async function healLab(stateDir: string, name: string) {
+  const lab = await openLab(stateDir, name);
+  const f = await labHeal(lab);
+  await ensureDnsServer(lab.host);
+  return f;
 }
