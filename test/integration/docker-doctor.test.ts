@@ -163,6 +163,28 @@ describeWithEngine('doctor --backend docker on a real engine', (engine: DockerEn
     expect(checkIn((await doctor(n.web, n.pub)).report, 'ports.conflict').evidence[0]).toBe(`${n.pub} publishes 0.0.0.0:${hostPort}->${PORT}/tcp: nothing else listens there`);
   });
 
+  it('S3: --dns 127.0.0.1 is dialled inside the container, where nothing listens: dns.upstream names it from the engine\'s HostConfig.Dns', async () => {
+    const loop = `${runId}-loop`;
+    await runDetached(loop, ['--network', n.app, '--dns', '127.0.0.1', TEST_IMAGE, 'sleep', '3600']);
+    // Docker 20.10 lists no ExtServers in the resolver file: the engine's HostConfig.Dns is where the check learns the upstream
+    const resolv = (await docker(engine, ['exec', loop, 'cat', '/etc/resolv.conf'])).stdout;
+    expect(resolv).toMatch(/^nameserver 127\.0\.0\.11$/m);
+    const lookup = await docker(engine, ['exec', loop, 'nslookup', 'outside.invalid'], { reject: false });
+    expect(lookup.exitCode).not.toBe(0);
+    // Docker 20.10's resolver stays silent when every upstream fails (later versions answer SERVFAIL)
+    expect(String(lookup.stdout) + String(lookup.stderr)).toMatch(/SERVFAIL|can't find|timed out/);
+    const { exitCode, report } = await cli.doctor(loop, n.db, 'docker', '--check', '^dns\\.upstream$');
+    expect(exitCode).toBe(1);
+    const c = checkIn(report, 'dns.upstream');
+    expect(c.status).toBe('fail');
+    expect(c.summary).toBe(`no upstream of ${loop} answers: outside names do not resolve (127.0.0.1 is dialled from inside the container, where nothing listens)`);
+    expect(c.evidence.join('\n')).toMatch(/^127\.0\.0\.1 \(dialled from inside the container\): /m);
+    expect(c.fix).toBe("docker run --dns <an address reachable from the container> ... (127.0.0.1 is the container's own loopback)");
+    // names still resolve through Docker's embedded resolver
+    expect(checkIn((await cli.doctor(loop, n.db, 'docker', '--check', '^dns\\.resolve-peer$')).report, 'dns.resolve-peer').status).toBe('pass');
+    await docker(engine, ['rm', '-f', loop]);
+  });
+
   it('S13: db bound to 127.0.0.1: app.listen fails with the rebind fix; restarted on 0.0.0.0 it passes', async () => {
     const { exitCode, report } = await doctor(n.web, n.local);
     expect(exitCode).toBe(1);

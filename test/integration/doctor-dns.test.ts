@@ -41,7 +41,7 @@ describe('doctor on the lab: DNS faults', () => {
     expect(exitCode).toBe(1);
     const c = lab.check(report, 'dns.upstream');
     expect(c.status).toBe('fail');
-    expect(c.summary).toBe('no upstream of web answers: outside names fail with SERVFAIL (127.0.0.1 is dialled from inside the container, where nothing listens)');
+    expect(c.summary).toBe('no upstream of web answers: outside names do not resolve (127.0.0.1 is dialled from inside the container, where nothing listens)');
     expect(c.evidence.join('\n')).toMatch(/^127\.0\.0\.1 \(dialled from inside the container\): /m);
     const t = `tsdiag --host-netns ${lab.name}`;
     expect(c.fix).toBe(`${t} rm -f web && ${t} run -d --name web --network app -- sleep infinity`);

@@ -132,7 +132,7 @@ export interface UpstreamFacts extends FixTarget {
  * it dials from inside the container (tsdiag's server follows the same rule).
  * Without an embedded server the container asks its nameservers itself.
  */
-export function upstreamsOf(resolvConf: string): { mode: 'embedded' | 'direct'; upstreams: Array<{ address: string; dialledFrom: 'host' | 'container' }> } {
+export function upstreamsOf(resolvConf: string, ownServers: string[] = []): { mode: 'embedded' | 'direct'; upstreams: Array<{ address: string; dialledFrom: 'host' | 'container' }> } {
   const ext = /^#\s*ExtServers:\s*\[(.*)\]\s*$/m.exec(resolvConf);
   if (ext) {
     const entries = ext[1]!.split(/[\s,]+/).filter(Boolean);
@@ -145,8 +145,11 @@ export function upstreamsOf(resolvConf: string): { mode: 'embedded' | 'direct'; 
     };
   }
   const nameservers = parseResolvConf(resolvConf).nameservers;
-  // an embedded resolver that does not list its upstreams (Docker before 25): nothing to probe here
-  if (nameservers.length === 1 && nameservers[0] === DOCKER_EMBEDDED_RESOLVER) return { mode: 'embedded', upstreams: [] };
+  // an embedded resolver that does not list its upstreams (Docker before 25): only the container's own
+  // --dns servers (from the engine) are known, and those it dials from inside the container
+  if (nameservers.length === 1 && nameservers[0] === DOCKER_EMBEDDED_RESOLVER) {
+    return { mode: 'embedded', upstreams: ownServers.map((address) => ({ address, dialledFrom: 'container' as const })) };
+  }
   return { mode: 'direct', upstreams: nameservers.map((address) => ({ address, dialledFrom: 'container' as const })) };
 }
 
@@ -168,7 +171,7 @@ export const dnsUpstream: Check<UpstreamFacts> = {
   async gather(ctx) {
     const from = ctx.target.from!;
     const text = from.resolvConfPath ? await ctx.host.readFile(from.resolvConfPath) : null;
-    const { mode, upstreams } = upstreamsOf(text ?? '');
+    const { mode, upstreams } = upstreamsOf(text ?? '', from.dnsServers);
     const probes = await Promise.all(upstreams.map(async (u) => {
       const agent = u.dialledFrom === 'host' ? ctx.host.agent : ctx.agentIn(from);
       const result = await agent.call('resolve', { name: UPSTREAM_PROBE_NAME, server: u.address, timeoutMs: 4000 });
@@ -202,7 +205,7 @@ export const dnsUpstream: Check<UpstreamFacts> = {
       : [`sed -i ${dead.map((p) => `-e '/^nameserver ${p.address.replace(/\./g, '\\.')}$/d'`).join(' ')} ${hostFile}`,
         ...(f.backend === 'docker' ? [`docker restart ${f.from}`] : [])].join(' && ');
     if (firstGood < 0) {
-      return fail(`no upstream of ${f.from} answers: outside names fail with SERVFAIL${loopbackInside ? ` (${loopbackInside.address} is dialled from inside the container, where nothing listens)` : ''}`, evidence, fix);
+      return fail(`no upstream of ${f.from} answers: outside names do not resolve${loopbackInside ? ` (${loopbackInside.address} is dialled from inside the container, where nothing listens)` : ''}`, evidence, fix);
     }
     const delay = dead.filter((p) => p.result.error === 'timeout').length * 4;
     return fail(`${dead.map((p) => p.address).join(', ')} ${dead.length > 1 ? 'do' : 'does'} not answer: every outside lookup waits ${delay || 'a few'} s before ${f.probes[firstGood]!.address} answers`, evidence, fix);

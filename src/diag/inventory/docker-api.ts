@@ -132,7 +132,7 @@ export interface DockerContainerInspect {
   State: { Running: boolean; Pid: number; Status?: string };
   Path?: string;
   Args?: string[] | null;
-  HostConfig: { NetworkMode: string; PortBindings: DockerPortMap };
+  HostConfig: { NetworkMode: string; PortBindings: DockerPortMap; Dns?: string[] | null };
   NetworkSettings: { Ports: DockerPortMap; Networks: Record<string, DockerEndpointSettings> | null };
   ResolvConfPath: string;
 }

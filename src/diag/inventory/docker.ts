@@ -127,6 +127,7 @@ export function containerFromInspect(c: DockerContainerInspect, hostIfByMac: Map
       .sort((a, b) => a.network.localeCompare(b.network)),
     published: publishedPorts(c.NetworkSettings.Ports, c.HostConfig.PortBindings),
     resolvConfPath: c.ResolvConfPath || null,
+    dnsServers: c.HostConfig.Dns ?? [],
     status: c.State.Status ?? (running ? 'running' : 'exited'),
     command: [c.Path ?? '', ...(c.Args ?? [])].join(' ').trim(),
   };

@@ -54,5 +54,6 @@ export function toInvContainer(state: HostState, c: ContainerRecord): InvContain
     published: c.ports,
     resolvConfPath: c.netns ? `/etc/netns/${c.netns}/resolv.conf` : null,
     command: c.cmd.map(shellWord).join(' '),
+    dnsServers: c.dns,
   };
 }

@@ -48,6 +48,8 @@ export interface InvContainer {
   published: PortMapping[];
   /** the container's resolver file as a path on the host's filesystem, when known */
   resolvConfPath: string | null;
+  /** its own upstream servers (`--dns`), which its embedded resolver dials from inside it; [] or absent: the host's */
+  dnsServers?: string[];
   /** the backend's own word for its state (running, created, exited, ...), for listings */
   status?: string;
   /** the command it runs, for listings */

@@ -36,6 +36,8 @@ describe('dns.upstream', () => {
     expect(upstreamsOf('# ExtServers: [198.18.0.1 host(127.0.0.53)]\n').upstreams.map((u) => u.dialledFrom)).toEqual(['container', 'host']);
     // Docker before 25 writes no ExtServers: 127.0.0.11 is its own resolver, not an upstream
     expect(upstreamsOf('nameserver 127.0.0.11\noptions ndots:0\n')).toEqual({ mode: 'embedded', upstreams: [] });
+    // ... except the container's own --dns servers, which the engine reports: dialled from inside the container
+    expect(upstreamsOf('nameserver 127.0.0.11\noptions ndots:0\n', ['127.0.0.1'])).toEqual({ mode: 'embedded', upstreams: [{ address: '127.0.0.1', dialledFrom: 'container' }] });
     expect(dnsUpstream.judge({ ...native, from: 'web', mode: 'embedded', resolvConfPath: '/x/resolv.conf', probes: [], internalNetworks: [], recreate: null }).status).toBe('skip');
   });
 
