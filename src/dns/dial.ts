@@ -1,5 +1,4 @@
-import dgram from 'node:dgram';
-import net from 'node:net';
+import { socketsHere, type SocketMaker } from '../netcore/agent/netns-socket.js';
 import { HEADER_SIZE } from './wire.js';
 import type { Upstream } from './upstreams.js';
 
@@ -7,9 +6,10 @@ import type { Upstream } from './upstreams.js';
  * One exchange with one upstream: send the query, wait for the reply that
  * belongs to it. Each exchange uses a fresh connected socket: a random source
  * port per query, replies from anyone but the upstream are filtered by the
- * kernel, and an ICMP "port unreachable" ends it at once. Used by the server
- * for upstreams dialled from its own namespace and by the dialer process
- * (dialer-main.ts) inside a container's namespace.
+ * kernel, and an ICMP "port unreachable" ends it at once. The socket comes
+ * from `sockets`: the server's own namespace by default, or a container's
+ * (sockets made there by the native addon, or this code run by the dialer
+ * process inside it, dialer-main.ts).
  */
 export type Transport = 'udp' | 'tcp';
 
@@ -19,7 +19,7 @@ export interface Exchange {
   abort(): void;
 }
 
-export function exchange(upstream: Upstream, query: Buffer, transport: Transport, timeoutMs: number): Exchange {
+export function exchange(upstream: Upstream, query: Buffer, transport: Transport, timeoutMs: number, sockets: SocketMaker = socketsHere): Exchange {
   let abort: () => void = () => undefined;
   const reply = new Promise<Buffer | null>((resolve) => {
     let done = false;
@@ -35,7 +35,12 @@ export function exchange(upstream: Upstream, query: Buffer, transport: Transport
       if (isReplyTo(query, r)) finish(r);
     };
     const timer = setTimeout(abort, timeoutMs);
-    const cleanup = transport === 'udp' ? udpAttempt(upstream, query, accept, abort) : tcpAttempt(upstream, query, accept, abort);
+    let cleanup: () => void = () => undefined;
+    try {
+      cleanup = transport === 'udp' ? udpAttempt(sockets, upstream, query, accept, abort) : tcpAttempt(sockets, upstream, query, accept, abort);
+    } catch {
+      abort(); // no socket where it was asked for (the namespace is gone, say): this upstream fails
+    }
   });
   return { reply, abort: () => abort() };
 }
@@ -61,15 +66,18 @@ function questionEndOf(msg: Buffer): number {
   return -1;
 }
 
-function udpAttempt(upstream: Upstream, query: Buffer, onReply: (b: Buffer) => void, onFail: () => void): () => void {
-  const sock = dgram.createSocket(net.isIPv6(upstream.address) ? 'udp6' : 'udp4');
+function udpAttempt(sockets: SocketMaker, upstream: Upstream, query: Buffer, onReply: (b: Buffer) => void, onFail: () => void): () => void {
+  const sock = sockets.udp(upstream.address);
   sock.on('error', onFail);
   sock.on('message', onReply);
-  sock.connect(upstream.port, upstream.address, () => {
-    sock.send(query, (err) => {
-      if (err) onFail();
+  // Node hands a failed connect (no route: ENETUNREACH) to this callback, not to 'error'
+  const connected = (err?: Error) => {
+    if (err) return onFail();
+    sock.send(query, (sendErr) => {
+      if (sendErr) onFail();
     });
-  });
+  };
+  sock.connect(upstream.port, upstream.address, connected as () => void);
   return () => {
     try {
       sock.close();
@@ -79,8 +87,8 @@ function udpAttempt(upstream: Upstream, query: Buffer, onReply: (b: Buffer) => v
   };
 }
 
-function tcpAttempt(upstream: Upstream, query: Buffer, onReply: (b: Buffer) => void, onFail: () => void): () => void {
-  const sock = net.connect({ host: upstream.address, port: upstream.port });
+function tcpAttempt(sockets: SocketMaker, upstream: Upstream, query: Buffer, onReply: (b: Buffer) => void, onFail: () => void): () => void {
+  const sock = sockets.tcp(upstream.address).connect({ host: upstream.address, port: upstream.port });
   let buffered = Buffer.alloc(0);
   sock.on('error', onFail);
   sock.on('close', onFail);

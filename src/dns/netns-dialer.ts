@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { canMakeSocketsIn, socketsIn } from '../netcore/agent/netns-socket.js';
 import { exchange, type Exchange, type Transport } from './dial.js';
 import type { Upstream } from './upstreams.js';
 
@@ -10,8 +11,12 @@ import type { Upstream } from './upstreams.js';
  * loopback upstreams from the host namespace and every other upstream (the
  * host's others, and a container's `--dns`) from inside the container's
  * namespace; tsdiag's server lives in the host namespace, so for the latter it
- * keeps one small dialer process per container namespace (dialer-main.ts),
- * started on first use and stopped when idle or when the container is gone.
+ * makes each exchange's socket inside the container's namespace (the native
+ * addon's socketIn: no process lives there, nothing keeps the namespace once
+ * the exchange is over). Without the addon, or with TSDIAG_NETNS_DIAL=process,
+ * it keeps one small dialer process per container namespace instead
+ * (dialer-main.ts), started on first use and stopped when idle or when the
+ * container is gone.
  */
 export interface Dialer {
   exchange(upstream: Upstream, query: Buffer, transport: Transport, timeoutMs: number): Exchange;
@@ -111,12 +116,15 @@ class NamespaceDialer implements Dialer {
 
 export class NamespaceDialers {
   private readonly dialers = new Map<string, NamespaceDialer>();
+  private readonly inProcess = process.env.TSDIAG_NETNS_DIAL !== 'process' && canMakeSocketsIn();
 
   constructor(private readonly idleMs = DIALER_IDLE_MS) {}
 
   /** The dialer for a namespace (null: the server's own). */
   get(netnsPath: string | null): Dialer {
     if (netnsPath === null) return LOCAL_DIALER;
+    const sockets = this.inProcess ? socketsIn(netnsPath) : null;
+    if (sockets) return { exchange: (upstream, query, transport, timeoutMs) => exchange(upstream, query, transport, timeoutMs, sockets) };
     const known = this.dialers.get(netnsPath);
     if (known && !known.exited) return known;
     const made: NamespaceDialer = new NamespaceDialer(netnsPath, this.idleMs, () => {
@@ -136,7 +144,7 @@ export class NamespaceDialers {
     }
   }
 
-  /** the namespaces with a dialer running now */
+  /** the namespaces with a dialer process running now */
   running(): string[] {
     return [...this.dialers.keys()];
   }
