@@ -144,11 +144,6 @@ export class NamespaceDialers {
     }
   }
 
-  /** the namespaces with a dialer process running now */
-  running(): string[] {
-    return [...this.dialers.keys()];
-  }
-
   close(): void {
     this.retain(new Set());
   }

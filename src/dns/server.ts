@@ -45,8 +45,6 @@ export interface DnsServer {
   bound(): ListenAddress[];
   /** the addresses that could not be bound yet */
   pending(): ListenAddress[];
-  /** the container namespaces a dialer process runs in now */
-  dialingFrom(): string[];
   /** messages received so far */
   stats(): { udpMessages: number; tcpMessages: number };
   close(): Promise<void>;
@@ -205,7 +203,6 @@ export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsSe
       upstreams = next;
       reroute();
     },
-    dialingFrom: () => dialers.running(),
     setListen(listen) {
       wanted = [...new Map(listen.map((a) => [keyOf(a), a])).values()];
       return reconcile();
