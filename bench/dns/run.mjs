@@ -6,7 +6,7 @@
 // alike), their medians and the median of the per-round ratios, and latency
 // percentiles from a rate-limited run with per-query output (-v).
 // tsdiag runs twice: with its UDP path as configured ("batch": the
-// tsdiag-udp-batch addon when it loads) and forced to node:dgram
+// tsdiag-native addon when it loads) and forced to node:dgram
 // (TSDIAG_DNS_UDP=dgram), the before/after of the addon; --udp batch leaves
 // the second out.
 // The querier is a container of the bench state: dnsperf sends from its

@@ -37,8 +37,9 @@ export class HostProbes {
     return this.once(`mod-${name}`, () => kernelModuleLoaded(name));
   }
 
-  listening() {
-    return this.once('listening', () => listeningSockets(this.netns));
+  /** the host's listening sockets; owners only when asked (finding them costs more than the rest of the reading) */
+  listening(withOwners: boolean) {
+    return this.once(`listening-${withOwners}`, () => listeningSockets(this.netns, withOwners));
   }
 
   routes() {

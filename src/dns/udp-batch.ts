@@ -1,11 +1,11 @@
 import dgram from 'node:dgram';
-import { createRequire } from 'node:module';
 import net from 'node:net';
+import { loadNative, type UdpBatchCalls } from '../netcore/native.js';
 
 /**
  * The DNS server's UDP side. Node's dgram costs a libuv read into a fresh 64 KiB
  * allocation, a JS callback and an rinfo per datagram and a send request per
- * answer; with the tsdiag-udp-batch addon a wakeup reads up to 64 datagrams with
+ * answer; with the tsdiag-native addon a wakeup reads up to 64 datagrams with
  * one recvmmsg and answers them with one sendmmsg. IPv6 addresses, a missing
  * addon and TSDIAG_DNS_UDP=dgram use dgram.
  */
@@ -16,17 +16,6 @@ export interface UdpListener {
   close(): void;
 }
 
-interface UdpBatchAddon {
-  RECV_META_STRIDE: number;
-  SEND_META_STRIDE: number;
-  MAX_BATCH: number;
-  open(address: string, port: number): object;
-  watch(sock: object, onReadable: () => void): void;
-  unwatch(sock: object): void;
-  close(sock: object): void;
-  recv(sock: object, slab: Buffer, slotSize: number, meta: Uint32Array): number;
-  send(sock: object, slab: Buffer, meta: Uint32Array, count: number): number;
-}
 
 /** A query longer than this is dropped (real ones are a few hundred bytes at most). */
 export const UDP_SLOT_SIZE = 4096;
@@ -35,20 +24,6 @@ const BATCHES_PER_WAKEUP = 8;
 /** replies are gathered here for one sendmmsg; it must hold the largest one (64 KiB) */
 const OUT_SLAB_SIZE = 256 * 1024;
 const MAX_CLIENT_NAMES = 4096;
-
-let addonLoad: { addon: UdpBatchAddon } | { error: string } | null = null;
-
-/** The addon, or why it cannot be used. */
-export function udpBatchAddon(): { addon: UdpBatchAddon } | { error: string } {
-  if (!addonLoad) {
-    try {
-      addonLoad = { addon: createRequire(import.meta.url)('tsdiag-udp-batch') as UdpBatchAddon };
-    } catch (err) {
-      addonLoad = { error: (err as Error).message.split('\n')[0]! };
-    }
-  }
-  return addonLoad;
-}
 
 export interface ListenUdpOptions {
   address: string;
@@ -63,7 +38,7 @@ export interface ListenUdpOptions {
 /** Binds address:port (rejects with the bind error, e.g. EADDRINUSE) and serves it. */
 export async function listenUdp(opts: ListenUdpOptions): Promise<UdpListener> {
   if (process.env.TSDIAG_DNS_UDP === 'dgram' || net.isIPv6(opts.address)) return listenDgram(opts);
-  const load = udpBatchAddon();
+  const load = loadNative();
   if ('error' in load) {
     opts.onFallback?.(`batched UDP unavailable (${load.error}): using node:dgram`);
     return listenDgram(opts);
@@ -117,7 +92,7 @@ class BatchListener implements UdpListener {
   private closed = false;
   private readonly clientNames = new Map<number, string>();
 
-  constructor(private readonly addon: UdpBatchAddon, private readonly sock: object, private readonly opts: ListenUdpOptions) {
+  constructor(private readonly addon: UdpBatchCalls, private readonly sock: object, private readonly opts: ListenUdpOptions) {
     this.slab = Buffer.allocUnsafeSlow(UDP_SLOT_SIZE * addon.MAX_BATCH);
     this.inMeta = new Uint32Array(addon.MAX_BATCH * addon.RECV_META_STRIDE);
     this.outMeta = new Uint32Array(addon.MAX_BATCH * addon.SEND_META_STRIDE);

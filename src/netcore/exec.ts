@@ -1,12 +1,20 @@
 import { spawn } from 'node:child_process';
 import { OperationError } from './errors.js';
+import { nativeAddon, type SpawnCalls } from './native.js';
+import { trace, tracing } from './trace.js';
 
 /**
  * The one place that starts kernel tools. Arguments are always arrays and no
- * shell is involved. This hot path uses node:child_process directly: importing
- * execa costs more than a whole `ip` batch (measured ~120 ms at CLI start). A command can run in a named network namespace (nsenter
- * --net, cheap: no mount namespace) or in a container-style one (`ip netns
+ * shell is involved. A command can run in a named network namespace, in any
+ * namespace file (/proc/<pid>/ns/net), or in a container-style one (`ip netns
  * exec`, which also bind-mounts /etc/netns/<ns>/resolv.conf over /etc).
+ *
+ * Tools start through the native addon's spawn (posix_spawn, entering the
+ * namespace on this thread for the moment of the start): node:child_process
+ * forks, which costs this process ~2.5 ms of page-table copying per start,
+ * plus an nsenter hop per namespace. Without the addon, for input over 64 KiB
+ * and with TSDIAG_SPAWN=node, node:child_process and nsenter do it. Importing
+ * execa here would cost more than a whole `ip` batch (~120 ms at CLI start).
  */
 export interface RunOptions {
   /** run inside this named network namespace (nsenter --net=/run/netns/NAME) */
@@ -38,9 +46,15 @@ export function wrapInNetns(cmd: string, args: string[], opts: RunOptions): [str
   return [cmd, args];
 }
 
-function spawnCollect(file: string, argv: string[], opts: RunOptions): Promise<RunResult> {
+const toolEnv = () => ({ PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' });
+
+/** What a namespace that cannot be entered reads as (assertEntered() in agent/ns-ops.ts looks for it). */
+export const NOT_ENTERED = 'cannot enter network namespace';
+const MAX_NATIVE_INPUT = 64 * 1024;
+
+function spawnNode(file: string, argv: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, argv, { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' }, shell: false });
+    const child = spawn(file, argv, { env: toolEnv(), shell: false });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -61,9 +75,42 @@ function spawnCollect(file: string, argv: string[], opts: RunOptions): Promise<R
   });
 }
 
+function spawnNative(native: SpawnCalls, cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  const [file, argv] = opts.netns && opts.withEtc ? wrapInNetns(cmd, args, opts) : [cmd, args];
+  const nsPath = opts.withEtc ? null : (opts.netnsPath ?? (opts.netns ? netnsPathOf(opts.netns) : null));
+  const env = Object.entries(toolEnv()).map(([k, v]) => `${k}=${v}`);
+  return new Promise((resolve) => {
+    let timedOut = false;
+    let timer: NodeJS.Timeout | null = null;
+    let pid: number;
+    try {
+      pid = native.spawn(file, argv, env, nsPath, opts.input ? Buffer.from(opts.input) : null, (code, _signal, stdout, stderr) => {
+        if (timer) clearTimeout(timer);
+        resolve({
+          stdout: stdout.toString(),
+          stderr: stderr.toString() + (timedOut ? `timed out after ${opts.timeoutMs} ms\n` : ''),
+          exitCode: timedOut ? 124 : code === -1 ? 1 : code,
+        });
+      });
+    } catch (err) {
+      // the results node:child_process and nsenter give for the same failures
+      const e = err as Error & { code?: string; syscall?: string; errno?: number };
+      if (e.syscall === 'spawn') resolve({ stdout: '', stderr: `spawn ${file} ${e.code}\n`, exitCode: e.errno ?? -2 });
+      else if (e.syscall === 'open' || e.syscall === 'setns') resolve({ stdout: '', stderr: `${NOT_ENTERED} ${nsPath}: ${e.code}\n`, exitCode: 1 });
+      else throw err;
+      return;
+    }
+    if (opts.timeoutMs) timer = setTimeout(() => { timedOut = native.kill(pid, 9); }, opts.timeoutMs);
+  });
+}
+
 export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const [file, argv] = wrapInNetns(cmd, args, opts);
-  const out = await spawnCollect(file, argv, opts);
+  const t0 = tracing ? performance.now() : 0;
+  const native = process.env.TSDIAG_SPAWN === 'node' ? null : nativeAddon();
+  const out = native && Buffer.byteLength(opts.input ?? '') <= MAX_NATIVE_INPUT
+    ? await spawnNative(native, cmd, args, opts)
+    : await spawnNode(...wrapInNetns(cmd, args, opts), opts);
+  if (tracing) trace(`ran ${[cmd, ...args].join(' ')} (${(performance.now() - t0).toFixed(0)} ms)`);
   if (out.exitCode !== 0 && opts.reject !== false) {
     const what = [cmd, ...args].join(' ');
     const why = out.stderr.trim().split('\n').slice(-1)[0] || `exit code ${out.exitCode}`;

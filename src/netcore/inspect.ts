@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
-import { run } from './exec.js';
+import path from 'node:path';
+import { netnsPathOf, run } from './exec.js';
+import { nativeAddon } from './native.js';
 
 /**
  * Read-only views of a host namespace's kernel state, for the doctor. Every
@@ -61,7 +63,24 @@ export async function readIptables(netns: string | null, backend: 'nft' | 'legac
   return parseIptablesCounters(res.stdout);
 }
 
+/**
+ * A sysctl's value as `sysctl -n` prints it (null: absent), read from the
+ * namespace's /proc/sys/net (which shows the reader's namespace): directly
+ * for this process's own, through the addon's readIn for another, else with
+ * sysctl started there.
+ */
 export async function readSysctl(netns: string | null, key: string): Promise<string | null> {
+  // sysctl's own rule: dots separate, unless the key is written with slashes (eth0.100 in net/ipv4/conf/eth0.100/...)
+  const file = `/proc/sys/${key.includes('/') ? key : key.replaceAll('.', '/')}`;
+  if (!netns) return fs.readFile(file, 'utf8').then((t) => t.trim(), () => null);
+  const native = nativeAddon();
+  if (native) {
+    try {
+      return native.readIn(netnsPathOf(netns), [file])[0]?.trim() ?? null;
+    } catch {
+      return null; // the namespace cannot be entered: sysctl there would fail the same way
+    }
+  }
   const res = await run('sysctl', ['-n', key], { netns, reject: false });
   return res.exitCode === 0 ? res.stdout.trim() : null;
 }
@@ -80,9 +99,12 @@ export interface HostSocket {
   pid: number | null;
 }
 
-/** Listening sockets of the host namespace with their owners (`ss -H -ltunp`). */
-export async function listeningSockets(netns: string | null): Promise<HostSocket[]> {
-  const res = await run('ss', ['-H', '-ltunp'], { netns, reject: false });
+/**
+ * Listening sockets of the host namespace (`ss -H -ltun`), with their owners
+ * when asked (`-p`: ss then reads every process's descriptors, ~40 ms here).
+ */
+export async function listeningSockets(netns: string | null, withOwners = true): Promise<HostSocket[]> {
+  const res = await run('ss', ['-H', withOwners ? '-ltunp' : '-ltun'], { netns, reject: false });
   const out: HostSocket[] = [];
   for (const line of res.stdout.split('\n')) {
     const f = line.trim().split(/\s+/);
@@ -114,11 +136,25 @@ export async function linkDetails(netns: string | null): Promise<Array<{ ifname:
 
 export type IptablesBackend = 'nft' | 'legacy';
 
-/** Which backend the plain `iptables` command drives here (`iptables -V`: "(nf_tables)" or "(legacy)"); null when absent. */
+/**
+ * Which backend the plain `iptables` command drives here: the multi-call
+ * binary it links to (Debian's alternatives), else what `iptables -V` says
+ * ("(nf_tables)" or "(legacy)"); null when absent.
+ */
 export async function iptablesBackendInUse(netns: string | null): Promise<IptablesBackend | null> {
+  const linked = await iptablesMultiBinary();
+  if (linked) return linked;
   const res = await run('iptables', ['-V'], { netns, reject: false });
   if (res.exitCode !== 0) return null;
   return /nf_tables/.test(res.stdout) ? 'nft' : 'legacy';
+}
+
+async function iptablesMultiBinary(): Promise<IptablesBackend | null> {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const real = await fs.realpath(path.join(dir || '.', 'iptables')).catch(() => null);
+    if (real) return ({ 'xtables-nft-multi': 'nft', 'xtables-legacy-multi': 'legacy' } as const)[path.basename(real)] ?? null;
+  }
+  return null;
 }
 
 /** The rules one backend holds, read with its own save command (iptables-nft-save or iptables-legacy-save); null when it is not installed. */

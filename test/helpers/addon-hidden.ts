@@ -1,5 +1,5 @@
 /**
- * For tests of a machine where the tsdiag-udp-batch addon did not build:
+ * For tests of a machine where the tsdiag-native addon did not build:
  * `vi.mock('node:module', (orig) => import('../helpers/addon-hidden.js').then((m) => m.withoutAddon(orig)))`
  * makes every createRequire() fail to load it, as a missing build does.
  */
@@ -8,7 +8,7 @@ export async function withoutAddon(importOriginal: <T>() => Promise<T>) {
   const createRequire: typeof actual.createRequire = (from) => {
     const real = actual.createRequire(from);
     return Object.assign((id: string) => {
-      if (id === 'tsdiag-udp-batch') throw new Error(`Cannot find module '${id}'\nRequire stack: ...`);
+      if (id === 'tsdiag-native') throw new Error(`Cannot find module '${id}'\nRequire stack: ...`);
       return real(id);
     }, real);
   };

@@ -6,7 +6,7 @@ import { dataOf, dig, freePort } from '../unit/dns/dig.js';
 import { sampleState } from '../unit/dns/fixture.js';
 import { queryBytes } from '../unit/dns/messages.js';
 
-// The DNS server's UDP side: the batched path (tsdiag-udp-batch), node:dgram
+// The DNS server's UDP side: the batched path (tsdiag-native), node:dgram
 // when forced with TSDIAG_DNS_UDP=dgram or for IPv6, bursts answered in full,
 // and forwarded queries (replies after the batch) answered from the right slot.
 const WEB = '127.0.1.2';

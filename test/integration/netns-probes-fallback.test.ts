@@ -5,7 +5,7 @@ import type { NamespaceProber } from '../../src/netcore/agent/prober.js';
 import { NamespaceProber as BuiltProber } from '../../dist/netcore/agent/prober.js';
 import { AgentPool } from '../../dist/diag/agents.js';
 
-// A machine where the tsdiag-udp-batch addon did not build: resolve and
+// A machine where the tsdiag-native addon did not build: resolve and
 // connect go to a probe agent (started early for a namespace that sends),
 // which answers them in the same shape; ping and the read-only probes still
 // run from this process. Probes go to loopback in the test's own namespace,

@@ -12,7 +12,7 @@ import { AgentPool } from '../../dist/diag/agents.js';
 import { thrown } from '../helpers/addon-hidden.js';
 
 // Probes from inside a namespace without a process living there: the
-// tsdiag-udp-batch addon's socketIn (its arguments; a socket made in a test
+// tsdiag-native addon's socketIn (its arguments; a socket made in a test
 // namespace really is in it), and the prober's resolve, connect, ping and
 // listening sockets against the agent's answers. Everything happens in one
 // namespace the test makes (an address on its loopback that only it has) and
@@ -20,7 +20,7 @@ import { thrown } from '../helpers/addon-hidden.js';
 interface NetnsSocketAddon {
   socketIn(netnsPath: unknown, kind?: unknown): number;
 }
-const addon = createRequire(import.meta.url)('tsdiag-udp-batch') as NetnsSocketAddon;
+const addon = createRequire(import.meta.url)('tsdiag-native') as NetnsSocketAddon;
 
 const NS = `tsdprobe${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const NS_PATH = `/run/netns/${NS}`;
@@ -88,7 +88,7 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('socketIn (tsdiag-udp-batch)', () => {
+describe('socketIn (tsdiag-native)', () => {
   it('rejects bad arguments with TypeError before touching a namespace', () => {
     for (const args of [[1, 'udp4'], ['run/netns/x', 'udp4'], ['', 'tcp4'], [`${NS_PATH}\0x`, 'udp4'], [NS_PATH, 'raw'], [NS_PATH, 4], [NS_PATH, 'udp4\0']] as const) {
       const err = thrown(() => addon.socketIn(args[0], args[1]));

@@ -8,7 +8,7 @@ import { AgentPool, startAgentsEarly } from '../../diag/agents.js';
 import type { Check } from '../../diag/check.js';
 import { dockerInventory, parseBackend, pickInventory } from '../../diag/inventory/select.js';
 import { loadTarget } from '../../diag/target.js';
-import { trace } from '../../diag/trace.js';
+import { trace } from '../../netcore/trace.js';
 
 /** The checks, the run and the report: loaded while the probe agents start (their start is most of a run). */
 const loadDoctor = async () => {
@@ -56,6 +56,9 @@ export const command: Command = {
     checkPattern(values.check);
     const backend = parseBackend(values.backend);
     requireCapabilities('doctor', ['NET_ADMIN', 'SYS_ADMIN']);
+    // the checks compile while the engine answers (on a 2-core machine the wait for dockerd is free time)
+    const doctorLoaded = loadDoctor();
+    doctorLoaded.catch(() => undefined);
     const agents = new AgentPool();
     try {
       // Docker can place the two namespaces in one request each: their agents start while the backend is still being picked
@@ -65,7 +68,7 @@ export const command: Command = {
       // the inventory is read while the checks load
       const target = loadTarget({ inventory, fromName, toName, port });
       target.catch(() => undefined);
-      const [d] = await Promise.all([loadDoctor(), early]);
+      const [d] = await Promise.all([doctorLoaded, early]);
       trace('cli: doctor loaded');
       return await runWith(d, { values, fromName, toName, port, inventory, agents, target }, ctx);
     } finally {

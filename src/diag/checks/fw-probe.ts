@@ -60,10 +60,15 @@ export function sharedBridge(ctx: DoctorContext): string | null {
 
 const other = (b: IptablesBackend): IptablesBackend => (b === 'nft' ? 'legacy' : 'nft');
 
-async function readBoth(ctx: DoctorContext, inUse: IptablesBackend): Promise<[IptablesState | null, IptablesState | null]> {
-  const netns = ctx.inventory.hostNetns;
-  return Promise.all([readIptablesOf(netns, inUse), readIptablesOf(netns, other(inUse))]);
-}
+const backendInUse = (ctx: DoctorContext): Promise<IptablesBackend> =>
+  ctx.once('fw-backend-in-use', async () => (await iptablesBackendInUse(ctx.inventory.hostNetns)) ?? 'nft');
+
+/** A backend's rules before the probe: also what currentRules() gives until the probe has run. */
+const readingBefore = (ctx: DoctorContext, backend: IptablesBackend): Promise<IptablesState | null> =>
+  ctx.once(`fw-before-${backend}`, () => readIptablesOf(ctx.inventory.hostNetns, backend));
+
+/** No table at all (the legacy backend where nothing uses it): no counter of it can move. */
+const holdsNothing = (s: IptablesState | null): boolean => s !== null && s.chains.length === 0 && s.rules.length === 0;
 
 function countersOf(backend: IptablesBackend, before: IptablesState | null, after: IptablesState | null): BackendCounters {
   if (!before || !after) return { backend, installed: false, rules: [], policies: [] };
@@ -86,17 +91,20 @@ async function sendProbe(ctx: DoctorContext): Promise<ProbeOutcome> {
 
 export function firewallProbe(ctx: DoctorContext): Promise<FirewallProbe> {
   return ctx.once('fw-probe', async () => {
-    const inUse = (await ctx.once('fw-backend-in-use', () => iptablesBackendInUse(ctx.inventory.hostNetns))) ?? 'nft';
-    const [beforeUsed, beforeOther] = await readBoth(ctx, inUse);
+    const inUse = await backendInUse(ctx);
+    const [beforeUsed, beforeOther] = await Promise.all([readingBefore(ctx, inUse), readingBefore(ctx, other(inUse))]);
     const outcome = await sendProbe(ctx);
-    const [afterUsed, afterOther] = await readBoth(ctx, inUse);
+    const netns = ctx.inventory.hostNetns;
+    const [afterUsed, afterOther] = await Promise.all([
+      readIptablesOf(netns, inUse), holdsNothing(beforeOther) ? beforeOther : readIptablesOf(netns, other(inUse)),
+    ]);
     // the after reading is the freshest view of the rules: later checks read it instead of iptables-save again
     if (afterUsed) ctx.once('fw-rules-now', async () => afterUsed);
     return { outcome, inUse: countersOf(inUse, beforeUsed, afterUsed), other: countersOf(other(inUse), beforeOther, afterOther), otherNow: afterOther };
   });
 }
 
-/** The rules of the backend in use: the reading right after the probe when it ran, else one now. */
+/** The rules of the backend in use: the reading right after the probe when it ran, else the one before it. */
 export function currentRules(ctx: DoctorContext): Promise<IptablesState | null> {
-  return ctx.once('fw-rules-now', () => ctx.host.iptables());
+  return ctx.once('fw-rules-now', async () => readingBefore(ctx, await backendInUse(ctx)));
 }

@@ -70,7 +70,11 @@ export const portsConflict: Check<PortsFacts> = {
     const published = ctx.target.containers.flatMap((c) => c.published.map((p) => ({ ...p, container: c.name, running: c.running, network: c.endpoints[0]?.network ?? null })));
     const hostNetworkPids = ctx.target.containers.filter((c) => c.networkMode === 'host' && c.pid).map((c) => ({ container: c.name, pid: c.pid! }));
     const pair = [ctx.target.from, ctx.target.to].flatMap((c) => (c ? [c.name] : []));
-    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, published, sockets: await ctx.host.listening(), hostNetworkPids, pair };
+    // who holds a socket matters only on a published port (docker-proxy is the publication itself)
+    const bare = await ctx.host.listening(false);
+    const onPublished = bare.some((s) => published.some((p) => p.proto === s.proto && p.hostPort === s.port));
+    const sockets = onPublished ? await ctx.host.listening(true) : bare;
+    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, published, sockets, hostNetworkPids, pair };
   },
   judge(f) {
     const conflicts = conflictsOf(f);

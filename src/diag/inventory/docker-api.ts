@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { trace, tracing } from '../../netcore/trace.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
 
 /**
@@ -57,7 +58,9 @@ export class DockerApi {
   }
 
   async getJson<T>(path: string): Promise<T> {
+    const t0 = tracing ? performance.now() : 0;
     const body = await this.request(path, this.timeoutMs);
+    if (tracing) trace(`GET ${path} (${(performance.now() - t0).toFixed(0)} ms)`);
     try {
       return JSON.parse(body) as T;
     } catch (err) {

@@ -1,11 +1,11 @@
 import dgram from 'node:dgram';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
+import { nativeAddon, type SocketKind } from '../native.js';
 
 /**
  * Sockets for the probes that need one inside a namespace (resolve, connect).
- * A socket keeps the namespace it was made in, so the tsdiag-udp-batch
+ * A socket keeps the namespace it was made in, so the tsdiag-native
  * addon's socketIn() makes one inside a container (setns there and straight
  * back, on the calling thread only) and Node wraps it: no process has to live
  * in the namespace. Without the addon the probes go to a probe agent instead.
@@ -30,33 +30,14 @@ export const socketsHere: SocketMaker = {
   tcp: () => new net.Socket(),
 };
 
-type SocketKind = 'udp4' | 'udp6' | 'tcp4' | 'tcp6';
-interface NetnsSocketAddon {
-  socketIn(netnsPath: string, kind: SocketKind): number;
-}
-
-let addonLoad: { addon: NetnsSocketAddon } | { error: string } | null = null;
-
-function addon(): NetnsSocketAddon | null {
-  if (!addonLoad) {
-    try {
-      const loaded = createRequire(import.meta.url)('tsdiag-udp-batch') as Partial<NetnsSocketAddon>;
-      addonLoad = typeof loaded.socketIn === 'function' ? { addon: loaded as NetnsSocketAddon } : { error: 'the addon has no socketIn' };
-    } catch (err) {
-      addonLoad = { error: (err as Error).message.split('\n')[0]! };
-    }
-  }
-  return 'addon' in addonLoad ? addonLoad.addon : null;
-}
-
 /** true: socketsIn() can make sockets (the addon loads and has socketIn) */
 export function canMakeSocketsIn(): boolean {
-  return addon() !== null;
+  return nativeAddon() !== null;
 }
 
 /** Sockets made inside the namespace at netnsPath; null when the addon cannot make them. */
 export function socketsIn(netnsPath: string): SocketMaker | null {
-  const made = addon();
+  const made = nativeAddon();
   if (!made) return null;
   const fdOf = (kind: SocketKind): number => {
     try {

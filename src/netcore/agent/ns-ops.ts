@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import { OperationError } from '../errors.js';
-import { run, type RunResult } from '../exec.js';
+import { NOT_ENTERED, run, type RunResult } from '../exec.js';
 import type { LinkInfo, ListeningSocket, NeighEntry, RouteGetResult } from './protocol.js';
 
 /**
- * The read-only probes of a namespace: each runs a tool in it (`ip`, through
- * nsenter when the namespace is not the caller's) or reads /proc, so they
+ * The read-only probes of a namespace: each runs a tool in it (`ip`, started
+ * in the namespace when it is not the caller's) or reads /proc, so they
  * need no process living inside it. The agent runs them "here"; the doctor
  * runs them from outside (see prober.ts) without waiting for an agent.
  */
@@ -17,12 +17,12 @@ export interface Where {
 }
 
 /**
- * Throws when nsenter itself failed (the namespace is gone, no privilege)
- * rather than the tool it started: a probe there fails, as an agent that
- * cannot start there does.
+ * Throws when the namespace could not be entered (gone, no privilege: the
+ * addon's spawn or nsenter says so) rather than the tool failed: a probe
+ * there fails, as an agent that cannot start there does.
  */
 export function assertEntered(res: RunResult): void {
-  if (res.exitCode !== 0 && /^(nsenter: |spawn nsenter )/.test(res.stderr)) throw new OperationError(res.stderr.trim());
+  if (res.exitCode !== 0 && (/^(nsenter: |spawn nsenter )/.test(res.stderr) || res.stderr.startsWith(NOT_ENTERED))) throw new OperationError(res.stderr.trim());
 }
 
 const SOCKET_TABLES = ['tcp', 'tcp6', 'udp', 'udp6'] as const;

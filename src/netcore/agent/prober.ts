@@ -18,8 +18,8 @@ export interface ProberOptions {
  * the read-only ones (links, routes, neighbours, files; listening sockets
  * from /proc/<pid>/net, or read by a `tail` started in a namespace only a
  * path names), and the ones that need a socket inside: resolve and connect
- * on a socket made in the namespace (the tsdiag-udp-batch addon's socketIn),
- * ping as the system's ping started in it (nsenter --net). What cannot (no
+ * on a socket made in the namespace (the tsdiag-native addon's socketIn),
+ * ping as the system's ping started in it (exec.ts). What cannot (no
  * addon, a socket the kernel refuses there, a host name rather than an
  * address, TSDIAG_PROBE=agent) goes to a probe agent started in the
  * namespace on first need, or earlier with startAgent(); it answers in the

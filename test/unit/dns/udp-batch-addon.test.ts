@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { thrown } from '../../helpers/addon-hidden.js';
 
-// The tsdiag-udp-batch addon on its own, over loopback: argument checks, bind
+// The tsdiag-native addon on its own, over loopback: argument checks, bind
 // errors as Node reports them, batched receive and send, oversized datagrams,
 // and closing twice.
 interface Addon {
@@ -18,7 +18,7 @@ interface Addon {
   recv(sock: unknown, slab: unknown, slotSize: unknown, meta: unknown): number;
   send(sock: unknown, slab: unknown, meta: unknown, count: unknown): number;
 }
-const addon = createRequire(import.meta.url)('tsdiag-udp-batch') as Addon;
+const addon = createRequire(import.meta.url)('tsdiag-native') as Addon;
 const LOOPBACK = 0x7f000001;
 const SLOT = 4096;
 
@@ -45,7 +45,7 @@ async function client(): Promise<dgram.Socket> {
 const sendFrom = (c: dgram.Socket, msg: Buffer, port: number) =>
   new Promise<void>((resolve, reject) => c.send(msg, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
 
-describe('tsdiag-udp-batch addon', () => {
+describe('tsdiag-native addon', () => {
   it('rejects bad arguments with TypeError / RangeError, before any I/O', () => {
     const sock = openSock();
     const slab = Buffer.alloc(SLOT * 4);

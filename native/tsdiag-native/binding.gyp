@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "udp_batch",
-      "sources": ["src/udp_batch.c"],
+      "target_name": "tsdiag_native",
+      "sources": ["src/addon.c", "src/napi_util.c", "src/udp_batch.c", "src/netns.c", "src/spawn.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
     }

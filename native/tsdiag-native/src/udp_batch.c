@@ -8,10 +8,6 @@
 //   send(sock, slab, meta, count) -> n     meta per message: offset, length, IPv4, port
 //   close(sock)                            idempotent; also done when sock is collected
 //
-// And, for the doctor's probes (not batched, but the same build):
-//   socketIn(netnsPath, kind) -> fd        an unconnected, unbound socket made inside another
-//                                          network namespace; kind: udp4, udp6, tcp4, tcp6
-//
 // Every argument is checked; no call writes outside the buffers it is given.
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +25,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_util.h"
+
 #define MAX_BATCH 64
 #define META_STRIDE 4
 #define MAX_UDP_PAYLOAD 65507
@@ -43,83 +41,6 @@ typedef struct {
 } udp_sock;
 
 static const napi_type_tag SOCK_TAG = {0x7473646961675544ULL, 0x5042617463683031ULL};
-
-#define CHECK(call)                                   \
-  do {                                                \
-    if ((call) != napi_ok) return throw_napi(env);    \
-  } while (0)
-
-static napi_value throw_napi(napi_env env) {
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (!pending) {
-    const napi_extended_error_info *info = NULL;
-    napi_get_last_error_info(env, &info);
-    napi_throw_error(env, NULL, info && info->error_message ? info->error_message : "N-API call failed");
-  }
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char *msg) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-  return NULL;
-}
-
-static napi_value throw_range(napi_env env, const char *msg) {
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
-  return NULL;
-}
-
-/** Error("<syscall> <CODE> <detail>") with .code and .errno, as Node's own socket errors. */
-static napi_value throw_errno(napi_env env, const char *syscall, int err, const char *detail) {
-  const char *code = uv_err_name(uv_translate_sys_error(err));
-  char text[256];
-  snprintf(text, sizeof text, "%s %s%s%s", syscall, code, detail ? " " : "", detail ? detail : "");
-  napi_value msg, code_v, errno_v, syscall_v, error;
-  if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg) != napi_ok ||
-      napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_v) != napi_ok ||
-      napi_create_int32(env, -err, &errno_v) != napi_ok ||
-      napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_v) != napi_ok ||
-      napi_create_error(env, code_v, msg, &error) != napi_ok) {
-    return throw_napi(env);
-  }
-  napi_set_named_property(env, error, "errno", errno_v);
-  napi_set_named_property(env, error, "syscall", syscall_v);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value undefined(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
-}
-
-static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
-  if (argc < want) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
-    return false;
-  }
-  return true;
-}
-
-/** A uint32 in [min, max] from a JS number that is an integer; false (with a pending exception) otherwise. */
-static bool get_uint(napi_env env, napi_value v, uint32_t min, uint32_t max, const char *what, uint32_t *out) {
-  napi_valuetype t;
-  double d;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_double(env, v, &d) != napi_ok) {
-    throw_type(env, what);
-    return false;
-  }
-  if (!(d >= min && d <= max) || d != (double)(uint32_t)d) {
-    throw_range(env, what);
-    return false;
-  }
-  *out = (uint32_t)d;
-  return true;
-}
 
 static udp_sock *get_sock(napi_env env, napi_value v) {
   napi_valuetype t;
@@ -455,90 +376,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return v;
 }
 
-// ---- socketIn: a socket made inside another network namespace ----
-//
-// A socket keeps the namespace it was made in, so the doctor can probe from
-// inside a container without a process living there. setns() moves only the
-// calling thread; this call moves it to the target, makes the socket and
-// moves it back before returning, so no JS ever runs in the wrong namespace.
-
-static const struct {
-  const char *name;
-  int family;
-  int type;
-} SOCKET_KINDS[] = {
-    {"udp4", AF_INET, SOCK_DGRAM},
-    {"udp6", AF_INET6, SOCK_DGRAM},
-    {"tcp4", AF_INET, SOCK_STREAM},
-    {"tcp6", AF_INET6, SOCK_STREAM},
-};
-
-/** Back to the thread's own namespace, or stop: carrying on in another namespace would probe the wrong place. */
-static void return_to_netns(int own_fd) {
-  if (setns(own_fd, CLONE_NEWNET) != 0) {
-    fprintf(stderr, "tsdiag-udp-batch: cannot return to the thread's own network namespace (%s); aborting\n", strerror(errno));
-    abort();
-  }
-}
-
-static napi_value js_socket_in(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!get_args(env, info, 2, argv)) return NULL;
-  napi_valuetype t;
-  char path[PATH_MAX];
-  size_t len = 0;
-  CHECK(napi_typeof(env, argv[0], &t));
-  if (t != napi_string) return throw_type(env, "netnsPath must be a string");
-  CHECK(napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len));
-  // an embedded NUL would open a prefix of the path; a relative one would depend on the cwd
-  if (len == 0 || len >= sizeof path - 1 || strlen(path) != len || path[0] != '/') {
-    return throw_type(env, "netnsPath must be an absolute path");
-  }
-  char kind_name[8];
-  size_t kind_len = 0;
-  CHECK(napi_typeof(env, argv[1], &t));
-  if (t != napi_string) return throw_type(env, "kind must be one of udp4, udp6, tcp4, tcp6");
-  CHECK(napi_get_value_string_utf8(env, argv[1], kind_name, sizeof kind_name, &kind_len));
-  int family = -1, type = -1;
-  for (size_t i = 0; i < sizeof SOCKET_KINDS / sizeof SOCKET_KINDS[0]; i++) {
-    if (strlen(kind_name) == kind_len && strcmp(kind_name, SOCKET_KINDS[i].name) == 0) {
-      family = SOCKET_KINDS[i].family;
-      type = SOCKET_KINDS[i].type;
-    }
-  }
-  if (family < 0) return throw_type(env, "kind must be one of udp4, udp6, tcp4, tcp6");
-
-  // O_NONBLOCK | O_NOCTTY: a path that is no namespace file (a FIFO, a terminal) neither blocks nor is adopted
-  int target = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (target < 0) return throw_errno(env, "open", errno, path);
-  int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (own < 0) {
-    int err = errno;
-    close(target);
-    return throw_errno(env, "open", err, "/proc/thread-self/ns/net");
-  }
-  // EINVAL here: the file is not a network namespace; EPERM: no CAP_SYS_ADMIN
-  if (setns(target, CLONE_NEWNET) != 0) {
-    int err = errno;
-    close(own);
-    close(target);
-    return throw_errno(env, "setns", err, path);
-  }
-  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int socket_err = errno;
-  return_to_netns(own);
-  close(own);
-  close(target);
-  if (fd < 0) return throw_errno(env, "socket", socket_err, path);
-  napi_value v;
-  if (napi_create_int32(env, fd, &v) != napi_ok) {
-    close(fd);
-    return throw_napi(env);
-  }
-  return v;
-}
-
-static napi_value init(napi_env env, napi_value exports) {
+bool register_udp_batch(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -547,15 +385,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recv", NULL, js_recv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"socketIn", NULL, js_socket_in, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return false;
   napi_value stride, batch;
-  if (napi_create_uint32(env, META_STRIDE, &stride) != napi_ok || napi_create_uint32(env, MAX_BATCH, &batch) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "RECV_META_STRIDE", stride);
-  napi_set_named_property(env, exports, "SEND_META_STRIDE", stride);
-  napi_set_named_property(env, exports, "MAX_BATCH", batch);
-  return exports;
+  if (napi_create_uint32(env, META_STRIDE, &stride) != napi_ok || napi_create_uint32(env, MAX_BATCH, &batch) != napi_ok) return false;
+  return napi_set_named_property(env, exports, "RECV_META_STRIDE", stride) == napi_ok &&
+         napi_set_named_property(env, exports, "SEND_META_STRIDE", stride) == napi_ok &&
+         napi_set_named_property(env, exports, "MAX_BATCH", batch) == napi_ok;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

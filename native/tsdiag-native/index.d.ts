@@ -35,3 +35,27 @@ export function send(sock: UdpBatchSocket, slab: Buffer, meta: Uint32Array, coun
  * Throws TypeError on bad arguments, Error with code (ENOENT, EINVAL: not a network namespace, EPERM) otherwise.
  */
 export function socketIn(netnsPath: string, kind: 'udp4' | 'udp6' | 'tcp4' | 'tcp6'): number;
+
+/**
+ * Each file read inside the network namespace at netnsPath (/proc/sys/net/..., /proc/thread-self/net/...
+ * show the reader's namespace); null for one that cannot be read. At most 64 paths, 8 MiB each.
+ * Throws TypeError on bad arguments, Error with code (ENOENT, EINVAL, EPERM) when the namespace cannot be entered.
+ */
+export function readIn(netnsPath: string, paths: string[]): (string | null)[];
+
+/**
+ * Starts file (searched on the PATH of env, as execvp does) with args, posix_spawn'd: no copy of this
+ * process's page tables. netnsPath: the child starts inside that network namespace (the calling thread
+ * enters it for the moment of the start). input (≤ 64 KiB) is its stdin, else /dev/null. Signal
+ * dispositions and mask start at their defaults. onExit runs once the child is reaped and its stdout and
+ * stderr are at EOF; exitCode is -1 when a signal ended it. Returns the pid. Throws, having started
+ * nothing, TypeError/RangeError on bad arguments, Error with syscall open/setns (the namespace) or spawn
+ * (ENOENT, EACCES) otherwise.
+ */
+export function spawn(
+  file: string, args: string[], env: string[], netnsPath: string | null, input: Buffer | null,
+  onExit: (exitCode: number, signal: number, stdout: Buffer, stderr: Buffer) => void,
+): number;
+
+/** Sends signal to pid if it is a child of spawn() not yet reaped (a reaped pid may be someone else's); false otherwise. */
+export function kill(pid: number, signal: number): boolean;

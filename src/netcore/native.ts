@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module';
+
+/**
+ * tsdiag's native addon (native/tsdiag-native, N-API), as its callers see it:
+ * batched UDP for the DNS server, work inside another network namespace, and
+ * cheap process starts. Each caller has a fallback for a machine where it did
+ * not build; loadNative() says why it cannot be used.
+ */
+export interface UdpBatchCalls {
+  RECV_META_STRIDE: number;
+  SEND_META_STRIDE: number;
+  MAX_BATCH: number;
+  open(address: string, port: number): object;
+  watch(sock: object, onReadable: () => void): void;
+  unwatch(sock: object): void;
+  close(sock: object): void;
+  recv(sock: object, slab: Buffer, slotSize: number, meta: Uint32Array): number;
+  send(sock: object, slab: Buffer, meta: Uint32Array, count: number): number;
+}
+
+export type SocketKind = 'udp4' | 'udp6' | 'tcp4' | 'tcp6';
+
+export interface NetnsCalls {
+  socketIn(netnsPath: string, kind: SocketKind): number;
+  /** each file read inside the namespace (null: unreadable) */
+  readIn(netnsPath: string, paths: string[]): (string | null)[];
+}
+
+export interface SpawnCalls {
+  /** the child's pid; onExit once it is reaped and its output read (exitCode -1: ended by signal) */
+  spawn(
+    file: string, args: string[], env: string[], netnsPath: string | null, input: Buffer | null,
+    onExit: (exitCode: number, signal: number, stdout: Buffer, stderr: Buffer) => void,
+  ): number;
+  /** false when pid is no running child of the addon's */
+  kill(pid: number, signal: number): boolean;
+}
+
+export type NativeAddon = UdpBatchCalls & NetnsCalls & SpawnCalls;
+
+let loaded: { addon: NativeAddon } | { error: string } | null = null;
+
+/** The addon, or why it cannot be used (its first line: "Cannot find module ..."). */
+export function loadNative(): { addon: NativeAddon } | { error: string } {
+  if (!loaded) {
+    try {
+      loaded = { addon: createRequire(import.meta.url)('tsdiag-native') as NativeAddon };
+    } catch (err) {
+      loaded = { error: (err as Error).message.split('\n')[0]! };
+    }
+  }
+  return loaded;
+}
+
+/** The addon, or null when it cannot be used. */
+export function nativeAddon(): NativeAddon | null {
+  const load = loadNative();
+  return 'addon' in load ? load.addon : null;
+}
