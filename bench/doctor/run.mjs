@@ -18,7 +18,7 @@ import { promisify, parseArgs } from 'node:util';
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const RUNS = Number(values.runs);
-const CLI = new URL('../../dist/bundle/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/bundle/main.cjs', import.meta.url).pathname;
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-bench-doctor-'));
 const lab = `benchdoc${process.pid}`;
 const env = { ...process.env, TSDIAG_STATE_DIR: stateDir };

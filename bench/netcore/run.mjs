@@ -21,7 +21,7 @@ const run = promisify(execFile);
 const { values } = parseArgs({ options: { count: { type: 'string', default: '50' }, 'cli-count': { type: 'string', default: '20' } } });
 const N = Number(values.count);
 const NCLI = Number(values['cli-count']);
-const CLI = new URL('../../dist/bundle/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/bundle/main.cjs', import.meta.url).pathname;
 
 async function timed(fn) {
   const t0 = process.hrtime.bigint();

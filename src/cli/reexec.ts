@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { netnsPathOf } from '../netcore/exec.js';
 import type { CliContext } from './command.js';
 
@@ -12,6 +11,8 @@ export async function reexecInHostNetns(ctx: CliContext, argv: string[]): Promis
   const ns = ctx.host.netns;
   if (!ns || ctx.env.TSDIAG_INSIDE_NETNS === ns) return null;
   const script = process.argv[1] ?? '';
+  // loaded here: execa is an ES module, costly to load, and only these commands need it
+  const { execa } = await import('execa');
   const child = execa('nsenter', [`--net=${netnsPathOf(ns)}`, '--', process.execPath, script, ...argv], {
     stdio: 'inherit',
     reject: false,

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { readNow } from '../netcore/read-now.js';
 import { Memo } from './memo.js';
 import type { NamespaceProber } from '../netcore/agent/prober.js';
 import {
@@ -48,7 +48,7 @@ export class HostProbes {
 
   /** a file as the host sees it (resolver files of containers live on the host's filesystem) */
   readFile(path: string): Promise<string | null> {
-    return this.once(`file-${path}`, () => fs.readFile(path, 'utf8').catch(() => null));
+    return this.once(`file-${path}`, async () => readNow(path));
   }
 
   links() {

@@ -16,7 +16,8 @@ export class OperationError extends Error {
   }
 }
 
+/** By name too: the TUI runs from tsc's modules, the CLI from its bundle (a class of each). */
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof UsageError) return 2;
+  if (err instanceof UsageError || (err instanceof Error && err.name === 'UsageError')) return 2;
   return 1;
 }

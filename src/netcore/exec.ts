@@ -83,6 +83,7 @@ function spawnNative(native: SpawnCalls, cmd: string, args: string[], opts: RunO
     let timedOut = false;
     let timer: NodeJS.Timeout | null = null;
     let pid: number;
+    const t0 = tracing ? performance.now() : 0;
     try {
       pid = native.spawn(file, argv, env, nsPath, opts.input ? Buffer.from(opts.input) : null, (code, _signal, stdout, stderr) => {
         if (timer) clearTimeout(timer);
@@ -100,6 +101,7 @@ function spawnNative(native: SpawnCalls, cmd: string, args: string[], opts: RunO
       else throw err;
       return;
     }
+    if (tracing) trace(`started ${file} (${(performance.now() - t0).toFixed(2)} ms in spawn)`);
     if (opts.timeoutMs) timer = setTimeout(() => { timedOut = native.kill(pid, 9); }, opts.timeoutMs);
   });
 }

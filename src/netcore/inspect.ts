@@ -1,4 +1,5 @@
-import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
+import { readNow } from './read-now.js';
 import path from 'node:path';
 import { netnsPathOf, run } from './exec.js';
 import { nativeAddon } from './native.js';
@@ -72,7 +73,7 @@ export async function readIptables(netns: string | null, backend: 'nft' | 'legac
 export async function readSysctl(netns: string | null, key: string): Promise<string | null> {
   // sysctl's own rule: dots separate, unless the key is written with slashes (eth0.100 in net/ipv4/conf/eth0.100/...)
   const file = `/proc/sys/${key.includes('/') ? key : key.replaceAll('.', '/')}`;
-  if (!netns) return fs.readFile(file, 'utf8').then((t) => t.trim(), () => null);
+  if (!netns) return readNow(file)?.trim() ?? null;
   const native = nativeAddon();
   if (native) {
     try {
@@ -86,9 +87,8 @@ export async function readSysctl(netns: string | null, key: string): Promise<str
 }
 
 export async function kernelModuleLoaded(name: string): Promise<boolean> {
-  const text = await fs.readFile('/proc/modules', 'utf8').catch(() => '');
-  if (text.split('\n').some((l) => l.startsWith(`${name} `))) return true;
-  return fs.access(`/sys/module/${name}`).then(() => true, () => false);
+  const text = readNow('/proc/modules') ?? '';
+  return text.split('\n').some((l) => l.startsWith(`${name} `)) || fsSync.existsSync(`/sys/module/${name}`);
 }
 
 export interface HostSocket {
@@ -142,17 +142,23 @@ export type IptablesBackend = 'nft' | 'legacy';
  * ("(nf_tables)" or "(legacy)"); null when absent.
  */
 export async function iptablesBackendInUse(netns: string | null): Promise<IptablesBackend | null> {
-  const linked = await iptablesMultiBinary();
+  const linked = iptablesMultiBinary();
   if (linked) return linked;
   const res = await run('iptables', ['-V'], { netns, reject: false });
   if (res.exitCode !== 0) return null;
   return /nf_tables/.test(res.stdout) ? 'nft' : 'legacy';
 }
 
-async function iptablesMultiBinary(): Promise<IptablesBackend | null> {
+/** Synchronous: a few lstat calls, where the thread pool may be busy with the run's file reads for milliseconds. */
+function iptablesMultiBinary(): IptablesBackend | null {
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const real = await fs.realpath(path.join(dir || '.', 'iptables')).catch(() => null);
-    if (real) return ({ 'xtables-nft-multi': 'nft', 'xtables-legacy-multi': 'legacy' } as const)[path.basename(real)] ?? null;
+    let real: string;
+    try {
+      real = fsSync.realpathSync(path.join(dir || '.', 'iptables'));
+    } catch {
+      continue;
+    }
+    return ({ 'xtables-nft-multi': 'nft', 'xtables-legacy-multi': 'legacy' } as const)[path.basename(real)] ?? null;
   }
   return null;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 
-export const CLI = path.resolve(import.meta.dirname, '../../dist/bundle/main.js');
+export const CLI = path.resolve(import.meta.dirname, '../../dist/bundle/main.cjs');
 
 export interface CliResult {
   stdout: string;

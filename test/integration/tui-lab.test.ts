@@ -12,7 +12,7 @@ import { TestLab } from '../helpers/lab.js';
  * and q leaves the terminal as it was.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const MAIN = path.join(ROOT, 'dist/bundle/main.js');
+const MAIN = path.join(ROOT, 'dist/bundle/main.cjs');
 const lab = new TestLab();
 const socket = `tsdiag-tui-${process.pid}`;
 const session = 'tui';

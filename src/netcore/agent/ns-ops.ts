@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { readNow } from '../read-now.js';
 import { OperationError } from '../errors.js';
 import { NOT_ENTERED, run, type RunResult } from '../exec.js';
 import type { LinkInfo, ListeningSocket, NeighEntry, RouteGetResult } from './protocol.js';
@@ -33,8 +33,7 @@ type SocketTable = (typeof SOCKET_TABLES)[number];
  * namespace), or from /proc/<pid>/net (the namespace of that process).
  */
 export async function listening(procNet = '/proc/net'): Promise<ListeningSocket[]> {
-  const texts = await Promise.all(SOCKET_TABLES.map((proto) => fs.readFile(`${procNet}/${proto}`, 'utf8').catch(() => '')));
-  return listeningIn(new Map(SOCKET_TABLES.map((proto, i) => [proto, texts[i]!])));
+  return listeningIn(new Map(SOCKET_TABLES.map((proto) => [proto, readNow(`${procNet}/${proto}`) ?? ''])));
 }
 
 /**
@@ -116,5 +115,5 @@ export async function neigh(at: Where = {}): Promise<NeighEntry[]> {
 }
 
 export async function readFile(a: { path: string }): Promise<string | null> {
-  return fs.readFile(a.path, 'utf8').catch(() => null);
+  return readNow(a.path);
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { readNow } from '../read-now.js';
 import { run } from '../exec.js';
 import { parseResolvConf } from '../resolvconf.js';
 import { decodeReply, encodeQuery, QTYPE } from './dns-wire.js';
@@ -22,7 +22,7 @@ export async function resolve(a: ResolveArgs, sockets: SocketMaker = socketsHere
   const t0 = performance.now();
   let server = a.server ?? null;
   if (!server && a.resolvConf) {
-    const text = await fs.readFile(a.resolvConf, 'utf8').catch(() => null);
+    const text = readNow(a.resolvConf);
     server = text === null ? null : (parseResolvConf(text).nameservers[0] ?? null);
   }
   if (!server) return { server: null, rcode: null, addresses: [], ms: 0, error: 'no nameserver in the resolver file' };
