@@ -2,7 +2,7 @@ import { readNow } from '../netcore/read-now.js';
 import { Memo } from './memo.js';
 import type { NamespaceProber } from '../netcore/agent/prober.js';
 import {
-  ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, readIptables, readSysctl, type IptablesState,
+  ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, readSysctl,
 } from '../netcore/inspect.js';
 
 /** The host side of a doctor run: memoized readings of the namespace that plays the host. */
@@ -18,15 +18,6 @@ export class HostProbes {
 
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.memo.once(key, fn);
-  }
-
-  /** A fresh reading each call: counters are compared before and after a probe. */
-  iptablesNow(backend: 'nft' | 'legacy' = 'nft'): Promise<IptablesState | null> {
-    return readIptables(this.netns, backend);
-  }
-
-  iptables(backend: 'nft' | 'legacy' = 'nft') {
-    return this.once(`ipt-${backend}`, () => readIptables(this.netns, backend));
   }
 
   sysctl(key: string) {

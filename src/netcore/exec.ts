@@ -52,6 +52,11 @@ const toolEnv = () => ({ PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bi
 export const NOT_ENTERED = 'cannot enter network namespace';
 const MAX_NATIVE_INPUT = 64 * 1024;
 
+/** A killed-on-timeout child reads as `timeout` would report it: exit code 124 and a last stderr line. */
+function resultOf(stdout: string, stderr: string, exitCode: number, timedOut: boolean, opts: RunOptions): RunResult {
+  return timedOut ? { stdout, stderr: `${stderr}timed out after ${opts.timeoutMs} ms\n`, exitCode: 124 } : { stdout, stderr, exitCode };
+}
+
 function spawnNode(file: string, argv: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(file, argv, { env: toolEnv(), shell: false });
@@ -64,11 +69,7 @@ function spawnNode(file: string, argv: string[], opts: RunOptions): Promise<RunR
     child.on('error', (e) => err.push(Buffer.from(`${e.message}\n`)));
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
-      resolve({
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString() + (timedOut ? `timed out after ${opts.timeoutMs} ms\n` : ''),
-        exitCode: timedOut ? 124 : (code ?? 1),
-      });
+      resolve(resultOf(Buffer.concat(out).toString(), Buffer.concat(err).toString(), code ?? 1, timedOut, opts));
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
@@ -87,11 +88,7 @@ function spawnNative(native: SpawnCalls, cmd: string, args: string[], opts: RunO
     try {
       pid = native.spawn(file, argv, env, nsPath, opts.input ? Buffer.from(opts.input) : null, (code, _signal, stdout, stderr) => {
         if (timer) clearTimeout(timer);
-        resolve({
-          stdout: stdout.toString(),
-          stderr: stderr.toString() + (timedOut ? `timed out after ${opts.timeoutMs} ms\n` : ''),
-          exitCode: timedOut ? 124 : code === -1 ? 1 : code,
-        });
+        resolve(resultOf(stdout.toString(), stderr.toString(), code === -1 ? 1 : code, timedOut, opts));
       });
     } catch (err) {
       // the results node:child_process and nsenter give for the same failures

@@ -57,13 +57,6 @@ export function parseIptablesCounters(text: string): IptablesState {
   return { rules, chains };
 }
 
-export async function readIptables(netns: string | null, backend: 'nft' | 'legacy' = 'nft'): Promise<IptablesState | null> {
-  const cmd = backend === 'nft' ? 'iptables-save' : 'iptables-legacy-save';
-  const res = await run(cmd, ['-c'], { netns, reject: false });
-  if (res.exitCode !== 0) return null;
-  return parseIptablesCounters(res.stdout);
-}
-
 /**
  * A sysctl's value as `sysctl -n` prints it (null: absent), read from the
  * namespace's /proc/sys/net (which shows the reader's namespace): directly

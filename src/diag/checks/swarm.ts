@@ -3,6 +3,7 @@ import { permanentNeighbours, tunnelFdb, vxlanLinks } from '../../netcore/inspec
 import { fail, pass, skip, warn, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { onHost, type FixTarget } from '../fixes.js';
+import { currentRules } from './fw-probe.js';
 import { decide, type FirewallDecision, type SwarmPacket } from './swarm-firewall.js';
 import { swarmNodes, swarmNodesOfEngine, type SwarmNode } from './swarm-peers.js';
 
@@ -79,7 +80,7 @@ export const swarmPorts: Check<SwarmFacts> = {
     return 'not in a swarm: no VXLAN link to another node in the host namespace (--swarm runs it anyway)';
   },
   async gather(ctx) {
-    const [peers, ipt] = await Promise.all([peersOf(ctx), ctx.host.iptables()]);
+    const [peers, ipt] = await Promise.all([peersOf(ctx), currentRules(ctx)]);
     const nodes = await Promise.all(peers.map(async (n): Promise<NodeFacts> => {
       const [tcp, overlay] = await Promise.all([
         Promise.all(controlPorts(n).map(async (port) => {
