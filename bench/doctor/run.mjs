@@ -5,9 +5,11 @@
 // DNS lookup with dig; where a Docker engine runs (TSDIAG_DOCKER_HOST and
 // TSDIAG_DOCKER_NETNS), `docker inspect web db`, `docker exec web nslookup db`,
 // `docker exec web ping -c1 db` against `tsdiag doctor --backend docker`.
+// The doctor runs as users run it, through the `tsdiag` command (bin/tsdiag).
 // The two take turns run by run, so load from elsewhere slows both alike. A
-// third turn runs the doctor with its probes left to agents (TSDIAG_PROBE=agent,
-// as before probes ran from the CLI's own process), for the difference.
+// third turn starts the bundle with `node` directly in this process's own
+// environment, for the difference the command's launcher makes (it drops
+// NODE_EXTRA_CA_CERTS, which costs Node ~65 ms of start here when set).
 // Usage: node bench/doctor/run.mjs [--runs 7]
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +20,7 @@ import { promisify, parseArgs } from 'node:util';
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const RUNS = Number(values.runs);
+const BIN = new URL('../../bin/tsdiag', import.meta.url).pathname;
 const CLI = new URL('../../dist/bundle/main.cjs', import.meta.url).pathname;
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-bench-doctor-'));
 const lab = `benchdoc${process.pid}`;
@@ -37,8 +40,8 @@ async function medians(contenders) {
   }
   return Object.fromEntries(Object.entries(times).map(([name, t]) => [`${name}Ms`, middle(t)]));
 }
-const tsdiag = (args, extraEnv = {}) => run(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
-const WITH_AGENTS = { TSDIAG_PROBE: 'agent' };
+const tsdiag = (args, extraEnv = {}) => run(BIN, args, { env: { ...env, ...extraEnv } });
+const nodeDirect = (args, extraEnv = {}) => run(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
 
 const out = {};
 await tsdiag(['lab', 'up', '--name', lab]);
@@ -46,15 +49,15 @@ try {
   const report = JSON.parse((await tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json'])).stdout);
   out.native = { checks: report.checks.length, failed: report.counts.fail };
   const dbIp = JSON.parse((await tsdiag(['--host-netns', lab, 'inspect', 'db'])).stdout)[0].NetworkSettings.Networks.app.IPAddress;
-  const doctor = (extraEnv) => tsdiag(['--host-netns', lab, 'doctor', 'web', 'db', '--json'], extraEnv);
+  const doctorArgs = ['--host-netns', lab, 'doctor', 'web', 'db', '--json'];
   Object.assign(out.native, await medians({
-    doctor: () => doctor(),
+    doctor: () => tsdiag(doctorArgs),
     threeCommands: async () => {
       await tsdiag(['--host-netns', lab, 'inspect', 'web', 'db']);
       await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'dig', '+time=1', '+tries=1', 'db']).catch(() => undefined);
       await tsdiag(['--host-netns', lab, 'exec', 'web', '--', 'ping', '-c1', dbIp]);
     },
-    doctorWithAgents: () => doctor(WITH_AGENTS),
+    doctorByNode: () => nodeDirect(doctorArgs),
   }));
 } finally {
   await tsdiag(['lab', 'down', '--name', lab]).catch(() => undefined);
@@ -74,15 +77,15 @@ if (dockerHost && dockerNetns) {
     const denv = { DOCKER_HOST: dockerHost };
     const report = JSON.parse((await tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch((e) => e)).stdout);
     out.docker = { checks: report.checks.length, failed: report.counts.fail };
-    const doctor = (extraEnv = {}) => tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], { ...denv, ...extraEnv }).catch(() => undefined);
+    const doctorArgs = ['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'];
     Object.assign(out.docker, await medians({
-      doctor: () => doctor(),
+      doctor: () => tsdiag(doctorArgs, denv).catch(() => undefined),
       threeCommands: async () => {
         await docker(['inspect', web, db]);
         await docker(['exec', web, 'nslookup', db]).catch(() => undefined);
         await docker(['exec', web, 'ping', '-c1', db]);
       },
-      doctorWithAgents: () => doctor(WITH_AGENTS),
+      doctorByNode: () => nodeDirect(doctorArgs, denv).catch(() => undefined),
     }));
   } finally {
     await docker(['rm', '-f', web, db]).catch(() => undefined);
@@ -92,7 +95,8 @@ if (dockerHost && dockerNetns) {
 fs.rmSync(stateDir, { recursive: true, force: true });
 
 for (const [k, v] of Object.entries(out)) {
-  console.log(`${k.padEnd(7)} doctor ${v.doctorMs.toFixed(0)} ms (${v.checks} checks, ${v.failed} failed) vs three commands ${v.threeCommandsMs.toFixed(0)} ms: ratio ${(v.doctorMs / v.threeCommandsMs).toFixed(2)} (aim <= 1; doctor aim < 1000 ms); with probe agents ${v.doctorWithAgentsMs.toFixed(0)} ms (ratio ${(v.doctorWithAgentsMs / v.threeCommandsMs).toFixed(2)})`);
+  console.log(`${k.padEnd(7)} doctor ${v.doctorMs.toFixed(0)} ms (${v.checks} checks, ${v.failed} failed) vs three commands ${v.threeCommandsMs.toFixed(0)} ms: ratio ${(v.doctorMs / v.threeCommandsMs).toFixed(2)} (aim <= 1; doctor aim < 1000 ms); started by node directly ${v.doctorByNodeMs.toFixed(0)} ms (ratio ${(v.doctorByNodeMs / v.threeCommandsMs).toFixed(2)})`);
 }
+console.log(`NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? `is set (${process.env.NODE_EXTRA_CA_CERTS}): the direct start pays for it` : 'is not set: the two starts differ only by the launcher'}`);
 if (!out.docker) console.log('no Docker engine (TSDIAG_DOCKER_HOST / TSDIAG_DOCKER_NETNS): docker comparison not run');
 console.log(JSON.stringify(out));

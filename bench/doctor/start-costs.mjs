@@ -5,8 +5,9 @@
 //    node:child_process.spawn (fork), main-thread time per start of `true`,
 //    in this process and after it grew to ~100 MB (fork copies page tables);
 //  - loading the CLI: `doctor --help` (loads the command, the checks and the
-//    report) from the bundle with its code cache, from the bundle without the
-//    cache, and from tsc's modules, against a bare `node -e 0`.
+//    report) through the tsdiag command (bin/tsdiag), from the bundle with its
+//    code cache, from the bundle without the cache, and from tsc's modules,
+//    against a bare `node -e 0`, with and without NODE_EXTRA_CA_CERTS.
 // Usage: node bench/doctor/start-costs.mjs [--runs 21]   (after `npm run build`)
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -43,23 +44,32 @@ for (const [label, r] of [['spawn, small process', small], ['spawn, grown proces
   console.log(`${label} (${r.rssMB} MB): addon ${r.nativeMs.toFixed(2)} ms vs node:child_process ${r.childProcessMs.toFixed(2)} ms per start: ratio ${(r.nativeMs / r.childProcessMs).toFixed(2)}`);
 }
 
+// each as [file, args]: Node's own start, then the CLI started four ways; the
+// environment is this process's (NODE_EXTRA_CA_CERTS included when set)
+const node = process.execPath;
+const noExtraCa = { ...process.env };
+delete noExtraCa.NODE_EXTRA_CA_CERTS;
 const loads = {
-  'node -e 0': ['-e', '0'],
-  'bundle + code cache': [`${root}dist/bundle/main.cjs`, 'doctor', '--help'],
-  'bundle, no cache': [`${root}dist/bundle/cli.cjs`, 'doctor', '--help'],
-  'tsc modules': [`${root}dist/cli/main.js`, 'doctor', '--help'],
+  'node -e 0': [node, ['-e', '0']],
+  'node -e 0, no extra CA': [node, ['-e', '0'], noExtraCa],
+  'bin/tsdiag (launcher)': [`${root}bin/tsdiag`, ['doctor', '--help']],
+  'bundle + code cache': [node, [`${root}dist/bundle/main.cjs`, 'doctor', '--help']],
+  'bundle, no cache': [node, [`${root}dist/bundle/cli.cjs`, 'doctor', '--help']],
+  'tsc modules': [node, [`${root}dist/cli/main.js`, 'doctor', '--help']],
 };
 const times = Object.fromEntries(Object.keys(loads).map((k) => [k, []]));
 for (let i = 0; i < RUNS; i++) {
-  for (const [label, args] of Object.entries(loads)) {
+  for (const [label, [file, args, env]] of Object.entries(loads)) {
     const t = performance.now();
-    execFileSync(process.execPath, args, { stdio: 'ignore' });
+    execFileSync(file, args, { stdio: 'ignore', env: env ?? process.env });
     times[label].push(performance.now() - t);
   }
 }
+console.log(`NODE_EXTRA_CA_CERTS: ${process.env.NODE_EXTRA_CA_CERTS ?? '(not set)'}; the launcher drops it`);
 const base = median(times['node -e 0']);
 for (const [label, t] of Object.entries(times)) {
   const m = median(t);
-  console.log(`load ${label.padEnd(20)} ${m.toFixed(0).padStart(4)} ms${label === 'node -e 0' ? '' : ` (+${(m - base).toFixed(0)} ms over node)`}`);
+  const delta = m - base;
+  console.log(`load ${label.padEnd(24)} ${m.toFixed(0).padStart(4)} ms${label === 'node -e 0' ? '' : ` (${delta < 0 ? '' : '+'}${delta.toFixed(0)} ms against node -e 0)`}`);
 }
 console.log(JSON.stringify({ spawn: { small, big }, loadMs: Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)])) }));
