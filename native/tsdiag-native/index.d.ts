@@ -59,3 +59,14 @@ export function spawn(
 
 /** Sends signal to pid if it is a child of spawn() not yet reaped (a reaped pid may be someone else's); false otherwise. */
 export function kill(pid: number, signal: number): boolean;
+
+/**
+ * One exchange with routing netlink (NETLINK_ROUTE) from a socket made inside the network namespace at
+ * netnsPath (null: the caller's own): sends request (one netlink message; its sequence number is set
+ * here) and returns the answer messages, back to back: for a dump (NLM_F_DUMP) every part before
+ * NLMSG_DONE, else the one answer (nothing for a bare acknowledgement). Synchronous. Throws TypeError on
+ * bad arguments, Error with code and syscall otherwise: "rtnetlink" for the kernel's own error answer
+ * (ENETUNREACH, ENODEV, ...; message "rtnetlink CODE <strerror text>"), open/setns for the namespace,
+ * socket/send/recv.
+ */
+export function rtnl(netnsPath: string | null, request: Buffer): Buffer;

@@ -39,9 +39,14 @@ export function netnsPathOf(netns: string): string {
   return `/run/netns/${netns}`;
 }
 
+/** The namespace file of a named namespace or a path (null: this process's own). */
+export function netnsPathFor(where: { netns?: string | null; netnsPath?: string | null }): string | null {
+  return where.netnsPath ?? (where.netns ? netnsPathOf(where.netns) : null);
+}
+
 export function wrapInNetns(cmd: string, args: string[], opts: RunOptions): [string, string[]] {
   if (opts.netns && opts.withEtc) return ['ip', ['netns', 'exec', opts.netns, cmd, ...args]];
-  const nsPath = opts.netnsPath ?? (opts.netns ? netnsPathOf(opts.netns) : null);
+  const nsPath = netnsPathFor(opts);
   if (nsPath) return ['nsenter', [`--net=${nsPath}`, '--', cmd, ...args]];
   return [cmd, args];
 }
@@ -78,7 +83,7 @@ function spawnNode(file: string, argv: string[], opts: RunOptions): Promise<RunR
 
 function spawnNative(native: SpawnCalls, cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
   const [file, argv] = opts.netns && opts.withEtc ? wrapInNetns(cmd, args, opts) : [cmd, args];
-  const nsPath = opts.withEtc ? null : (opts.netnsPath ?? (opts.netns ? netnsPathOf(opts.netns) : null));
+  const nsPath = opts.withEtc ? null : netnsPathFor(opts);
   const env = Object.entries(toolEnv()).map(([k, v]) => `${k}=${v}`);
   return new Promise((resolve) => {
     let timedOut = false;

@@ -3,6 +3,7 @@ import { readNow } from './read-now.js';
 import path from 'node:path';
 import { netnsPathOf, run } from './exec.js';
 import { nativeAddon } from './native.js';
+import * as netlink from './rtnl/read.js';
 
 /**
  * Read-only views of a host namespace's kernel state, for the doctor. Every
@@ -113,7 +114,17 @@ export async function listeningSockets(netns: string | null, withOwners = true):
 
 export interface RouteEntry { dst: string; dev: string | null; gateway: string | null; protocol: string | null }
 
+/** A host reading over netlink; [] where the namespace cannot be read, as the `ip` it stands for gives. */
+function fromNetlink<T>(netns: string | null, read: (nsPath: string | null) => T[]): T[] {
+  try {
+    return read(netns ? netnsPathOf(netns) : null);
+  } catch {
+    return [];
+  }
+}
+
 export async function ipv4Routes(netns: string | null): Promise<RouteEntry[]> {
+  if (netlink.rtnlAvailable()) return fromNetlink(netns, netlink.readIpv4Routes);
   const res = await run('ip', ['-j', '-4', 'route', 'show', 'table', 'main'], { netns, reject: false });
   return (JSON.parse(res.stdout || '[]') as Array<Record<string, string>>).map((r) => ({
     dst: r.dst!, dev: r.dev ?? null, gateway: r.gateway ?? null, protocol: r.protocol ?? null,
@@ -121,6 +132,7 @@ export async function ipv4Routes(netns: string | null): Promise<RouteEntry[]> {
 }
 
 export async function linkDetails(netns: string | null): Promise<Array<{ ifname: string; mtu: number; master: string | null; kind: string | null }>> {
+  if (netlink.rtnlAvailable()) return fromNetlink(netns, netlink.readLinks).map(({ ifname, mtu, master, kind }) => ({ ifname, mtu, master, kind }));
   const res = await run('ip', ['-d', '-j', 'link', 'show'], { netns, reject: false });
   return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((l) => ({
     ifname: l.ifname, mtu: l.mtu, master: l.master ?? null, kind: l.linkinfo?.info_kind ?? null,
@@ -167,6 +179,7 @@ export interface AddressEntry { ifname: string; address: string; prefixLen: numb
 
 /** IPv4 addresses of every interface of a host namespace (loopback included: callers filter). */
 export async function ipv4Addresses(netns: string | null): Promise<AddressEntry[]> {
+  if (netlink.rtnlAvailable()) return fromNetlink(netns, netlink.readIpv4Addresses);
   const res = await run('ip', ['-j', '-4', 'addr', 'show'], { netns, reject: false });
   const links = JSON.parse(res.stdout || '[]') as Array<{ ifname: string; addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
   return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ({ ifname: l.ifname, address: a.local, prefixLen: a.prefixlen })));

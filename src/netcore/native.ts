@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 
 /**
  * tsdiag's native addon (native/tsdiag-native, N-API), as its callers see it:
- * batched UDP for the DNS server, work inside another network namespace, and
- * cheap process starts. Each caller has a fallback for a machine where it did
+ * batched UDP for the DNS server, work inside another network namespace,
+ * cheap process starts and routing netlink reads. Each caller has a fallback for a machine where it did
  * not build; loadNative() says why it cannot be used.
  */
 export interface UdpBatchCalls {
@@ -36,7 +36,12 @@ export interface SpawnCalls {
   kill(pid: number, signal: number): boolean;
 }
 
-export type NativeAddon = UdpBatchCalls & NetnsCalls & SpawnCalls;
+export interface RtnlCalls {
+  /** one routing netlink exchange in the namespace at netnsPath (null: this process's): the answer's messages back to back (rtnl.c) */
+  rtnl(netnsPath: string | null, request: Buffer): Buffer;
+}
+
+export type NativeAddon = UdpBatchCalls & NetnsCalls & SpawnCalls & RtnlCalls;
 
 let loaded: { addon: NativeAddon } | { error: string } | null = null;
 

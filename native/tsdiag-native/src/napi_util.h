@@ -33,5 +33,6 @@ bool get_abs_path(napi_env env, napi_value v, char *buf, size_t size, const char
 bool register_udp_batch(napi_env env, napi_value exports);
 bool register_netns(napi_env env, napi_value exports);
 bool register_spawn(napi_env env, napi_value exports);
+bool register_rtnl(napi_env env, napi_value exports);
 
 #endif

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import { readNow } from '../read-now.js';
 import { OperationError } from '../errors.js';
-import { NOT_ENTERED, run, type RunResult } from '../exec.js';
+import { isIPv4 } from 'node:net';
+import { NOT_ENTERED, netnsPathFor, run, type RunResult } from '../exec.js';
+import * as netlink from '../rtnl/read.js';
 import type { LinkInfo, ListeningSocket, NeighEntry, RouteGetResult } from './protocol.js';
 
 /**
@@ -98,6 +100,9 @@ function decodeProcAddr(hex: string): string {
 }
 
 export async function links(at: Where = {}): Promise<LinkInfo[]> {
+  if (netlink.rtnlAvailable()) {
+    return netlink.readLinks(netnsPathFor(at)).map(({ ifname, mtu, operstate, kind, ifindex, linkIndex }) => ({ ifname, mtu, operstate, kind, ifindex, linkIndex }));
+  }
   const res = await run('ip', ['-d', '-j', 'link', 'show'], at);
   return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((l) => ({
     ifname: l.ifname, mtu: l.mtu, operstate: l.operstate, kind: l.linkinfo?.info_kind ?? null, ifindex: l.ifindex, linkIndex: l.link_index ?? null,
@@ -106,6 +111,7 @@ export async function links(at: Where = {}): Promise<LinkInfo[]> {
 
 /** `ip route get ADDR` */
 export async function routeGet(addr: string, at: Where = {}): Promise<RouteGetResult> {
+  if (netlink.rtnlAvailable() && isIPv4(addr)) return netlink.routeGet(netnsPathFor(at), addr);
   const res = await run('ip', ['-j', 'route', 'get', addr], { ...at, reject: false });
   if (res.exitCode !== 0) return { dev: null, gateway: null, src: null, mtu: null, error: res.stderr.trim() };
   const r = (JSON.parse(res.stdout) as Array<Record<string, any>>)[0] ?? {};
@@ -113,6 +119,7 @@ export async function routeGet(addr: string, at: Where = {}): Promise<RouteGetRe
 }
 
 export async function neigh(at: Where = {}): Promise<NeighEntry[]> {
+  if (netlink.rtnlAvailable()) return netlink.readNeighbours(netnsPathFor(at));
   const res = await run('ip', ['-j', 'neigh', 'show'], { ...at, reject: false });
   return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((n) => ({ dst: n.dst, dev: n.dev, state: n.state ?? [], lladdr: n.lladdr ?? null }));
 }

@@ -1,4 +1,5 @@
-import { run } from '../exec.js';
+import { netnsPathFor, run } from '../exec.js';
+import { readLinks, rtnlAvailable } from '../rtnl/read.js';
 import { OperationError } from '../errors.js';
 
 /** Where to look: a named namespace (null: the machine's own) or a namespace file. */
@@ -28,6 +29,9 @@ interface IpJsonLink {
 const IP_TIMEOUT_MS = 5_000;
 
 export async function listLinks(scope: LinkScope): Promise<LinkSummary[]> {
+  if (rtnlAvailable()) {
+    return readLinks(netnsPathFor(scope)).map((l) => ({ ifindex: l.ifindex, ifname: l.ifname, mac: l.address, peerIfindex: l.linkIndex, master: l.master }));
+  }
   const { stdout } = await run('ip', ['-j', 'link', 'show'], {
     netns: scope.netns ?? null,
     netnsPath: scope.netnsPath ?? null,
