@@ -1,44 +1,38 @@
-import { run } from './exec.js';
+import { netnsPathOf, run } from './exec.js';
+import { ipv4Addresses, ipv4Routes } from './inspect.js';
 import { parseCidr, type Cidr } from './ipv4.js';
+import * as netlink from './rtnl/read.js';
 
-interface IpRoute { dst: string; dev?: string }
-interface IpAddrInfo { family: string; local: string; prefixlen: number }
-interface IpLink { ifname: string; addr_info?: IpAddrInfo[]; master?: string; mtu?: number; link_type?: string }
+interface IpLink { ifname: string }
+
+const pathOf = (netns: string | null) => (netns ? netnsPathOf(netns) : null);
 
 /** IPv4 routes and interface subnets of the host, to keep new subnets clear of them (libnetwork does the same). */
 export async function hostIpv4Ranges(netns: string | null, ignoreDevices: Set<string>): Promise<Cidr[]> {
-  const [routes, addrs] = await Promise.all([
-    run('ip', ['-j', '-4', 'route', 'show'], { netns }),
-    run('ip', ['-j', '-4', 'addr', 'show'], { netns }),
-  ]);
+  const [routes, addresses] = await Promise.all([ipv4Routes(netns), ipv4Addresses(netns)]);
   const out: Cidr[] = [];
-  for (const r of JSON.parse(routes.stdout || '[]') as IpRoute[]) {
+  for (const r of routes) {
     if (r.dst === 'default' || (r.dev && ignoreDevices.has(r.dev))) continue;
     const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
     out.push(parseCidr(dst, { strict: false }));
   }
-  for (const link of JSON.parse(addrs.stdout || '[]') as IpLink[]) {
-    if (ignoreDevices.has(link.ifname)) continue;
-    for (const a of link.addr_info ?? []) {
-      if (a.family === 'inet' && !a.local.startsWith('127.')) out.push(parseCidr(`${a.local}/${a.prefixlen}`, { strict: false }));
-    }
+  for (const a of addresses) {
+    if (!ignoreDevices.has(a.ifname) && !a.address.startsWith('127.')) out.push(parseCidr(`${a.address}/${a.prefixLen}`, { strict: false }));
   }
   return out;
 }
 
-export async function linkNames(netns: string | null): Promise<Set<string>> {
+/** The names of the host's links. */
+export async function linkNames(netns: string | null): Promise<string[]> {
+  if (netlink.rtnlAvailable()) return netlink.readLinks(pathOf(netns)).map((l) => l.ifname);
   const res = await run('ip', ['-j', 'link', 'show'], { netns });
-  return new Set((JSON.parse(res.stdout || '[]') as IpLink[]).map((l) => l.ifname));
+  return (JSON.parse(res.stdout || '[]') as IpLink[]).map((l) => l.ifname);
 }
 
 export async function linkExists(netns: string | null, name: string): Promise<boolean> {
+  if (netlink.rtnlAvailable()) return netlink.readLinks(pathOf(netns)).some((l) => l.ifname === name);
   const res = await run('ip', ['link', 'show', 'dev', name], { netns, reject: false });
   return res.exitCode === 0;
-}
-
-export async function listLinks(netns: string | null): Promise<IpLink[]> {
-  const res = await run('ip', ['-j', 'link', 'show'], { netns });
-  return JSON.parse(res.stdout || '[]') as IpLink[];
 }
 
 export async function namedNetnsList(): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { applySteps } from './executor.js';
-import { listLinks, namedNetnsList } from './hostfacts.js';
+import { linkNames as hostLinkNames, namedNetnsList } from './hostfacts.js';
 import { hostCtx } from './hostctx.js';
 import type { HostRef } from './host.js';
 import { planBridgeCreate, planCommit, planContainerRemove, planNamespaceRemove } from './plan.js';
@@ -25,8 +25,8 @@ export async function reconcile(host: HostRef): Promise<ReconcileReport> {
     const report: ReconcileReport = { orphansRemoved: [], stateRepaired: [] };
     const steps: Step[] = [];
     const namespaces = new Set(await namedNetnsList());
-    const links = await listLinks(ctx.netns);
-    const linkNames = new Set(links.map((l) => l.ifname));
+    const links = await hostLinkNames(ctx.netns);
+    const linkNames = new Set(links);
 
     const next: HostState = { ...state, containers: { ...state.containers }, networks: { ...state.networks } };
     for (const c of Object.values(state.containers)) {
@@ -55,11 +55,11 @@ export async function reconcile(host: HostRef): Promise<ReconcileReport> {
       ...Object.values(next.networks).filter((n) => n.driver === 'bridge').map((n) => n.device ?? ''),
       ...Object.values(next.containers).flatMap((c) => c.endpoints.map((e) => e.hostIf ?? '')),
     ]);
-    for (const l of links) {
-      const ours = ctx.naming.isHostIf(l.ifname) || ctx.naming.isUserBridge(l.ifname) || l.ifname === ctx.naming.defaultBridge || /^mv[0-9a-f]{8}$/.test(l.ifname);
-      if (!ours || knownLinks.has(l.ifname)) continue;
-      steps.push(ipStep(`delete ${l.ifname}`, ctx.netns, ['link', 'del', l.ifname]));
-      report.orphansRemoved.push(`link ${l.ifname}`);
+    for (const link of links) {
+      const ours = ctx.naming.isHostIf(link) || ctx.naming.isUserBridge(link) || link === ctx.naming.defaultBridge || /^mv[0-9a-f]{8}$/.test(link);
+      if (!ours || knownLinks.has(link)) continue;
+      steps.push(ipStep(`delete ${link}`, ctx.netns, ['link', 'del', link]));
+      report.orphansRemoved.push(`link ${link}`);
     }
     await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: true })], { host, bestEffort: true });
     return { state: null, result: report };

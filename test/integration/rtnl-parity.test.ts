@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nsOps from '../../src/netcore/agent/ns-ops.js';
 import { ipv4Addresses, ipv4Routes, linkDetails } from '../../src/netcore/inspect.js';
 import { listLinks } from '../../src/netcore/links/veth-peer.js';
+import { hostIpv4Ranges, linkExists, linkNames } from '../../src/netcore/hostfacts.js';
+import { formatCidr } from '../../src/netcore/ipv4.js';
 import { rtnlAvailable } from '../../src/netcore/rtnl/read.js';
 import { thrown } from '../helpers/addon-hidden.js';
 
@@ -107,6 +109,17 @@ describe('netlink readers against ip -j', () => {
       { dst: '10.77.0.0/24', dev: 'br0', gateway: null, protocol: 'kernel' },
     ]));
     expect(routes.netlink.some((r) => r.dst.startsWith('198.18.6.'))).toBe(false);
+    const ranges = await both(async () => (await hostIpv4Ranges(A, new Set(['br0']))).map(formatCidr), (c) => c);
+    expect(ranges.netlink).toEqual(ranges.ip);
+    expect(ranges.netlink).toEqual(expect.arrayContaining(['192.0.2.0/24', '203.0.113.0/24']));
+  });
+
+  it('the link names network create and reconcile read', async () => {
+    const names = await both(() => linkNames(A), (n) => n);
+    expect(names.netlink).toEqual(names.ip);
+    const exists = await both(async () => [await linkExists(A, 'vx0'), await linkExists(A, 'nope0')], () => '');
+    expect(exists.netlink).toEqual([true, false]);
+    expect(exists.ip).toEqual([true, false]);
   });
 
   it('route lookups: through a gateway, on a link, with a route MTU, local, blackholed, unreachable', async () => {
