@@ -1,7 +1,7 @@
 import fsSync from 'node:fs';
 import { readNow } from './read-now.js';
 import path from 'node:path';
-import { netnsPathOf, run } from './exec.js';
+import { netnsPathFor, netnsPathOf, run } from './exec.js';
 import { nativeAddon } from './native.js';
 import * as netlink from './rtnl/read.js';
 
@@ -117,7 +117,7 @@ export interface RouteEntry { dst: string; dev: string | null; gateway: string |
 /** A host reading over netlink; [] where the namespace cannot be read, as the `ip` it stands for gives. */
 function fromNetlink<T>(netns: string | null, read: (nsPath: string | null) => T[]): T[] {
   try {
-    return read(netns ? netnsPathOf(netns) : null);
+    return read(netnsPathFor({ netns }));
   } catch {
     return [];
   }
