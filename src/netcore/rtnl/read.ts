@@ -71,9 +71,14 @@ export function readLinks(nsPath: string | null): RtLink[] {
       linkIndex: link && a.has(IFLA.LINK_NETNSID) ? link : null,
     };
   });
-  const names = new Map(raw.map((l) => [l.ifindex, l.ifname]));
+  const names = namesByIndex(raw);
   return raw.map(({ masterIndex, ...l }) => ({ ...l, master: masterIndex ? (names.get(masterIndex) ?? String(masterIndex)) : null }));
 }
+
+const namesByIndex = (links: Array<{ ifindex: number; ifname: string }>) => new Map(links.map((l) => [l.ifindex, l.ifname]));
+
+/** ifindex -> name of the namespace's links: the device of a route or neighbour, as `ip` names it. */
+const linkNamesIn = (nsPath: string | null) => namesByIndex(readLinks(nsPath));
 
 export interface RtAddress { ifname: string; address: string; prefixLen: number }
 
@@ -106,7 +111,7 @@ const RTM_F_CLONED = 0x200;
 
 /** `ip -j -4 route show table main` */
 export function readIpv4Routes(nsPath: string | null): RtRoute[] {
-  const names = new Map(readLinks(nsPath).map((l) => [l.ifindex, l.ifname]));
+  const names = linkNamesIn(nsPath);
   const out: RtRoute[] = [];
   for (const m of dump(nsPath, RTM.GETROUTE, BODY_LEN.route, AF_INET, 'routes')) {
     if (m.type !== RTM.NEWROUTE || m.body[0] !== AF_INET) continue;
@@ -149,7 +154,7 @@ export function routeGet(nsPath: string | null, ipv4: string): RtRouteGet {
   const oif = u32(a.get(RTA.OIF));
   const metrics = a.get(RTA.METRICS);
   return {
-    dev: oif ? (readLinks(nsPath).find((l) => l.ifindex === oif)?.ifname ?? null) : null,
+    dev: oif ? (linkNamesIn(nsPath).get(oif) ?? null) : null,
     gateway: a.has(RTA.GATEWAY) ? ipv4Text(a.get(RTA.GATEWAY)!) : null,
     src: a.has(RTA.PREFSRC) ? ipv4Text(a.get(RTA.PREFSRC)!) : null,
     mtu: metrics ? u32(attributes(metrics).get(RTAX_MTU)) : null,
@@ -166,7 +171,7 @@ const NTF_EXT_LEARNED = 0x10;
 
 /** `ip -j neigh show`: IPv4 and IPv6 entries but those in no state or NOARP, as `ip` filters by default. */
 export function readNeighbours(nsPath: string | null): RtNeighbour[] {
-  const names = new Map(readLinks(nsPath).map((l) => [l.ifindex, l.ifname]));
+  const names = linkNamesIn(nsPath);
   const out: RtNeighbour[] = [];
   for (const m of dump(nsPath, RTM.GETNEIGH, BODY_LEN.neigh, AF_UNSPEC, 'neighbours')) {
     if (m.type !== RTM.NEWNEIGH) continue;
