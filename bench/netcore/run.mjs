@@ -13,9 +13,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const dist = new URL('../../dist/', import.meta.url);
-const { createSandbox, removeSandbox, sandboxHost } = await import(new URL('netcore/sandbox.js', dist));
-const { createNetwork } = await import(new URL('netcore/networks.js', dist));
-const { createContainer, removeContainer } = await import(new URL('netcore/containers.js', dist));
+const { createSandbox, removeSandbox, sandboxHost } = await import(new URL('netcore/bridge/sandbox.js', dist));
+const { createNetwork } = await import(new URL('netcore/bridge/networks.js', dist));
+const { createContainer, removeContainer } = await import(new URL('netcore/bridge/containers.js', dist));
 const run = promisify(execFile);
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '50' }, 'cli-count': { type: 'string', default: '20' } } });

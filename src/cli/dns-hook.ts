@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { servesEmbeddedDns } from '../netcore/containers.js';
+import { servesEmbeddedDns } from '../netcore/bridge/containers.js';
 import type { HostRef } from '../netcore/host.js';
-import { readState } from '../netcore/state/store.js';
-import { startDnsServerInBackground } from './dns-background.js';
+import { readState } from '../netcore/bridge/state/store.js';
+import { startDnsServerInBackground } from '../dns/daemon.js';
 import { waitForDnsSync } from '../dns/sync.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('./main.js', import.meta.url));

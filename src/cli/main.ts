@@ -2,7 +2,7 @@
 import { exitCodeOf } from '../netcore/errors.js';
 import { hostFromEnv } from '../netcore/host.js';
 import { validateName } from '../netcore/validate.js';
-import { trace } from '../netcore/trace.js';
+import { trace } from '../netcore/kernel/trace.js';
 import type { CliContext, Command } from './command.js';
 
 /** Commands are loaded on use: a CLI call pays only for the modules it needs. */

@@ -1,4 +1,4 @@
-import { netnsPathOf } from '../netcore/exec.js';
+import { netnsPathOf } from '../netcore/kernel/exec.js';
 import type { CliContext } from './command.js';
 
 /**

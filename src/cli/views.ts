@@ -1,5 +1,5 @@
-import type { ContainerRecord, HostState, NetworkRecord, PortMapping } from '../netcore/state/types.js';
-import { isRunning } from '../netcore/containers.js';
+import type { ContainerRecord, HostState, NetworkRecord, PortMapping } from '../netcore/bridge/state/types.js';
+import { isRunning } from '../netcore/bridge/containers.js';
 import type { BackendName, InvContainer, InvNetwork } from '../diag/inventory/types.js';
 
 /** Shapes for output: tables and JSON that look like Docker's. No logic beyond formatting. */

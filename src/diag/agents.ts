@@ -1,7 +1,7 @@
-import type { ProbeAgent } from '../netcore/agent/client.js';
-import { NamespaceProber } from '../netcore/agent/prober.js';
+import type { ProbeAgent } from './probe/client.js';
+import { NamespaceProber } from './probe/prober.js';
 import type { InventoryProvider } from './inventory/types.js';
-import { trace, tracing } from '../netcore/trace.js';
+import { trace, tracing } from '../netcore/kernel/trace.js';
 
 /**
  * The probes of one doctor run, one prober per namespace, kept until

@@ -1,6 +1,6 @@
-import type { NamespaceProber } from '../netcore/agent/prober.js';
+import type { NamespaceProber } from './probe/prober.js';
 import { OperationError } from '../netcore/errors.js';
-import { netnsPathOf } from '../netcore/exec.js';
+import { netnsPathOf } from '../netcore/kernel/exec.js';
 import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './inventory/types.js';
 import { HostProbes } from './host-probes.js';
 import { Memo } from './memo.js';

@@ -4,7 +4,7 @@ import type { AgentPool } from './agents.js';
 import { DoctorContext, type DoctorTarget } from './context.js';
 import type { InventoryProvider } from './inventory/types.js';
 import { loadTarget } from './target.js';
-import { trace } from '../netcore/trace.js';
+import { trace } from '../netcore/kernel/trace.js';
 
 export interface DoctorOptions {
   inventory: InventoryProvider;

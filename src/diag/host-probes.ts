@@ -1,9 +1,9 @@
-import { readNow } from '../netcore/read-now.js';
+import { readNow } from '../netcore/kernel/read-now.js';
 import { Memo } from './memo.js';
-import type { NamespaceProber } from '../netcore/agent/prober.js';
+import type { NamespaceProber } from './probe/prober.js';
 import {
   ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, readSysctl,
-} from '../netcore/inspect.js';
+} from '../netcore/kernel/inspect.js';
 
 /** The host side of a doctor run: memoized readings of the namespace that plays the host. */
 export class HostProbes {

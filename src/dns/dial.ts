@@ -1,4 +1,4 @@
-import { socketsHere, type SocketMaker } from '../netcore/agent/netns-socket.js';
+import { socketsHere, type SocketMaker } from '../netcore/kernel/netns-socket.js';
 import { HEADER_SIZE } from './wire.js';
 import type { Upstream } from './upstreams.js';
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readState, statePath } from '../netcore/state/store.js';
+import { readState, statePath } from '../netcore/bridge/state/store.js';
 import type { HostRef } from '../netcore/host.js';
-import type { HostState } from '../netcore/state/types.js';
+import type { HostState } from '../netcore/bridge/state/types.js';
 
 /**
  * Follows a host's state file. The store replaces the file by rename, so the

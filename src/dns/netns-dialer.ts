@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { canMakeSocketsIn, socketsIn } from '../netcore/agent/netns-socket.js';
+import { canMakeSocketsIn, socketsIn } from '../netcore/kernel/netns-socket.js';
 import { exchange, type Exchange, type Transport } from './dial.js';
 import type { Upstream } from './upstreams.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
-import { isAlive } from '../netcore/processes.js';
+import { isAlive } from '../netcore/kernel/processes.js';
 
 /**
  * The pid file of a long-running server: created with O_EXCL so that two

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { HostState, NetworkRecord } from '../netcore/state/types.js';
+import type { HostState, NetworkRecord } from '../netcore/bridge/state/types.js';
 import { CLASS_IN, QTYPE, type AnswerRecord } from './wire.js';
 
 /**

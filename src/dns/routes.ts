@@ -1,6 +1,6 @@
-import { netnsPathOf } from '../netcore/exec.js';
-import { isLoopbackAddress } from '../netcore/resolvconf.js';
-import type { ContainerRecord, HostState } from '../netcore/state/types.js';
+import { netnsPathOf } from '../netcore/kernel/exec.js';
+import { isLoopbackAddress } from '../netcore/bridge/resolvconf.js';
+import type { ContainerRecord, HostState } from '../netcore/bridge/state/types.js';
 import { servesNames } from './records.js';
 import { parseUpstream, type Upstream } from './upstreams.js';
 

@@ -7,7 +7,7 @@ import { RecordTable } from './records.js';
 import { listenUdp, type UdpListener } from './udp-batch.js';
 import { ForwardRoutes } from './routes.js';
 import type { Upstream } from './upstreams.js';
-import type { HostState } from '../netcore/state/types.js';
+import type { HostState } from '../netcore/bridge/state/types.js';
 
 /**
  * The sockets: UDP and TCP on each listen address. Addresses come and go with

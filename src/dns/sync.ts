@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { hostStateDir, type HostRef } from '../netcore/host.js';
-import { statePath } from '../netcore/state/store.js';
+import { statePath } from '../netcore/bridge/state/store.js';
 
 /**
  * Docker updates its resolver's records while a container starts, so a name

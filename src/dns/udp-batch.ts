@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { loadNative, type UdpBatchCalls } from '../netcore/native.js';
+import { loadNative, type UdpBatchCalls } from '../netcore/kernel/native.js';
 
 /**
  * The DNS server's UDP side. Node's dgram costs a libuv read into a fresh 64 KiB

@@ -1,11 +1,11 @@
 import net from 'node:net';
 import type { HostRef } from '../netcore/host.js';
-import { readHostResolvConf, upstreamsOf } from '../netcore/resolvconf.js';
+import { readHostResolvConf, upstreamsOf } from '../netcore/bridge/resolvconf.js';
 import { UsageError } from '../netcore/errors.js';
 
 /**
  * Where forwarded queries go. The host's resolver file gives them (at most 3,
- * read and rendered by netcore/resolvconf.ts, the one place that knows the
+ * read and rendered by netcore/bridge/resolvconf.ts, the one place that knows the
  * file's format); an entry may carry a port ("127.0.0.9:5353", "[::1]:5353")
  * so that tests can run their own upstream on loopback.
  */

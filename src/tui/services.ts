@@ -4,8 +4,8 @@ import { NativeInventory } from '../diag/inventory/native.js';
 import { dockerInventory, type BackendChoice } from '../diag/inventory/select.js';
 import type { InventoryProvider } from '../diag/inventory/types.js';
 import { followQueryLog, queryLogFile } from '../dns/log-follow.js';
-import { filterError } from '../netcore/capture/filter-check.js';
-import { startLineCapture, writeCapturedPackets } from '../netcore/capture/line-capture.js';
+import { filterError } from '../capture/live/filter-check.js';
+import { startLineCapture, writeCapturedPackets } from '../capture/live/line-capture.js';
 import type { HostRef } from '../netcore/host.js';
 import type { TuiServices } from './model/tui-model.js';
 

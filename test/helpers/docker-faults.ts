@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { run, type RunOptions, type RunResult } from '../../src/netcore/exec.js';
+import { run, type RunOptions, type RunResult } from '../../src/netcore/kernel/exec.js';
 import type { DockerEngine } from './docker.js';
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DockerApi } from '../../src/diag/inventory/docker-api.js';
-import { run } from '../../src/netcore/exec.js';
+import { run } from '../../src/netcore/kernel/exec.js';
 import { TEST_IMAGE, docker, type DockerEngine } from './docker.js';
 import { Cleanup } from './docker-faults.js';
 

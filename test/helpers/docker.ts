@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { run, type RunOptions, type RunResult } from '../../src/netcore/exec.js';
+import { run, type RunOptions, type RunResult } from '../../src/netcore/kernel/exec.js';
 import { DockerApi } from '../../src/diag/inventory/docker-api.js';
 
 /**

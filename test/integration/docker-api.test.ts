@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DockerApi, DockerApiError, socketPathOf } from '../../src/diag/inventory/docker-api.js';
 import { DockerInventory, bridgeDeviceOf, publishedPorts } from '../../src/diag/inventory/docker.js';
-import { hostEndsByMac, type LinkSummary } from '../../src/netcore/links/veth-peer.js';
+import { hostEndsByMac, type LinkSummary } from '../../src/netcore/kernel/veth-peer.js';
 
 // No engine needed: an absent socket, and the pure halves of the Docker backend.
 

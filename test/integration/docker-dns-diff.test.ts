@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { run } from '../../src/netcore/exec.js';
+import { run } from '../../src/netcore/kernel/exec.js';
 import { TestSandbox } from '../helpers/sandbox.js';
 import { describeWithEngine, docker, removeRunObjects, TEST_IMAGE, TEST_RUN_LABEL, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DockerInventory } from '../../src/diag/inventory/docker.js';
 import type { InvContainer, InvNetwork } from '../../src/diag/inventory/types.js';
-import { run } from '../../src/netcore/exec.js';
+import { run } from '../../src/netcore/kernel/exec.js';
 import {
   TEST_IMAGE,
   TEST_RUN_LABEL,

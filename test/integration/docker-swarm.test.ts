@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { run } from '../../src/netcore/exec.js';
+import { run } from '../../src/netcore/kernel/exec.js';
 import { describeWithEngine, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 import { EngineCli, checkIn } from '../helpers/docker-cli.js';
 import { buildSwarm, recreateOverlay, type SwarmLab } from '../helpers/docker-swarm.js';

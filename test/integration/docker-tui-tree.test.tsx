@@ -2,7 +2,7 @@ import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DockerInventory } from '../../src/diag/inventory/docker.js';
 import { NativeInventory } from '../../src/diag/inventory/native.js';
-import { run } from '../../src/netcore/exec.js';
+import { run } from '../../src/netcore/kernel/exec.js';
 import { inventoriesFor } from '../../src/tui/services.js';
 import { captureInterfaces, rowLabel, type TreeRow } from '../../src/tui/model/tree.js';
 import { TuiModel } from '../../src/tui/model/tui-model.js';

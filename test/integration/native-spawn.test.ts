@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/netcore/exec.js';
-import type { NetnsCalls, SpawnCalls } from '../../src/netcore/native.js';
+import { run } from '../../src/netcore/kernel/exec.js';
+import type { NetnsCalls, SpawnCalls } from '../../src/netcore/kernel/native.js';
 import { thrown } from '../helpers/addon-hidden.js';
 
 // The tsdiag-native addon's spawn (posix_spawn, optionally inside a network

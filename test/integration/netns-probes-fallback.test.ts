@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { NamespaceProber } from '../../src/netcore/agent/prober.js';
+import type { NamespaceProber } from '../../src/diag/probe/prober.js';
 // the agent is a built file (dist/): a prober from there can start one
-import { NamespaceProber as BuiltProber } from '../../dist/netcore/agent/prober.js';
+import { NamespaceProber as BuiltProber } from '../../dist/diag/probe/prober.js';
 import { AgentPool } from '../../dist/diag/agents.js';
 
 // A machine where the tsdiag-native addon did not build: resolve and

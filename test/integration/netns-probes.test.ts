@@ -5,9 +5,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NamespaceProber, type ProberOptions } from '../../src/netcore/agent/prober.js';
+import { NamespaceProber, type ProberOptions } from '../../src/diag/probe/prober.js';
 // the agent is a built file (dist/): a prober from there can start one
-import { NamespaceProber as BuiltProber } from '../../dist/netcore/agent/prober.js';
+import { NamespaceProber as BuiltProber } from '../../dist/diag/probe/prober.js';
 import { AgentPool } from '../../dist/diag/agents.js';
 import { thrown } from '../helpers/addon-hidden.js';
 

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as nsOps from '../../src/netcore/agent/ns-ops.js';
-import { ipv4Addresses, ipv4Routes, linkDetails } from '../../src/netcore/inspect.js';
-import { listLinks } from '../../src/netcore/links/veth-peer.js';
-import { hostIpv4Ranges, linkExists, linkNames } from '../../src/netcore/hostfacts.js';
+import * as nsOps from '../../src/diag/probe/ns-ops.js';
+import { ipv4Addresses, ipv4Routes, linkDetails } from '../../src/netcore/kernel/inspect.js';
+import { listLinks } from '../../src/netcore/kernel/veth-peer.js';
+import { hostIpv4Ranges, linkExists, linkNames } from '../../src/netcore/kernel/hostfacts.js';
 import { formatCidr } from '../../src/netcore/ipv4.js';
-import { rtnlAvailable } from '../../src/netcore/rtnl/read.js';
+import { rtnlAvailable } from '../../src/netcore/kernel/rtnl/read.js';
 import { thrown } from '../helpers/addon-hidden.js';
 
 // The netlink readers (tsdiag-native's rtnl() and src/netcore/rtnl) against

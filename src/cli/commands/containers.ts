@@ -1,13 +1,13 @@
 import { parse, table } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
-import { requireCapabilities } from '../../netcore/capabilities.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import {
   commandInContainer, containerByNameOrId, createContainer, removeContainer, startDetached,
-} from '../../netcore/containers.js';
-import { networkByNameOrId } from '../../netcore/networks.js';
-import { stepHooksFromEnv } from '../../netcore/executor.js';
-import { readState } from '../../netcore/state/store.js';
+} from '../../netcore/bridge/containers.js';
+import { networkByNameOrId } from '../../netcore/bridge/networks.js';
+import { stepHooksFromEnv } from '../../netcore/bridge/executor.js';
+import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow } from '../views.js';
 import { ensureDnsServer } from '../dns-hook.js';
 

@@ -1,18 +1,18 @@
 import { parse, table } from '../args.js';
 import type { CliContext, Command } from '../command.js';
-import { requireCapabilities } from '../../netcore/capabilities.js';
-import { connectNetwork, containerByNameOrId, createContainer } from '../../netcore/containers.js';
-import { run } from '../../netcore/exec.js';
-import { createNetwork } from '../../netcore/networks.js';
-import { createSandbox, removeSandbox, sandboxHost } from '../../netcore/sandbox.js';
-import { readState } from '../../netcore/state/store.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
+import { connectNetwork, containerByNameOrId, createContainer } from '../../netcore/bridge/containers.js';
+import { run } from '../../netcore/kernel/exec.js';
+import { createNetwork } from '../../netcore/bridge/networks.js';
+import { createSandbox, removeSandbox, sandboxHost } from '../../netcore/bridge/sandbox.js';
+import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectNetworkJson } from '../views.js';
 import { ensureDnsServer } from '../dns-hook.js';
 import { ALL_CHECKS } from '../../diag/checks/index.js';
 import { runDoctor } from '../../diag/doctor.js';
 import { NativeInventory } from '../../diag/inventory/native.js';
 import { renderText } from '../../diag/report.js';
-import { findFault, labDown, labUp } from '../../netcore/lab/lab.js';
+import { findFault, labDown, labUp } from '../../lab/lab.js';
 import { faultLab, healLab } from './lab.js';
 
 const USAGE = `Usage: tsdiag demo [--keep] [--name SANDBOX] [--fault ID]

@@ -2,13 +2,13 @@ import fs from 'node:fs/promises';
 import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
-import { requireCapabilities } from '../../netcore/capabilities.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { validateName, parseIntStrict } from '../../netcore/validate.js';
 import { AgentPool, startAgentsEarly } from '../../diag/agents.js';
 import type { Check } from '../../diag/check.js';
 import { dockerInventory, parseBackend, pickInventory } from '../../diag/inventory/select.js';
 import { loadTarget } from '../../diag/target.js';
-import { trace } from '../../netcore/trace.js';
+import { trace } from '../../netcore/kernel/trace.js';
 
 /** The checks, the run and the report: loaded while the probe agents start (their start is most of a run). */
 const loadDoctor = async () => {

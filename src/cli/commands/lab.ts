@@ -1,11 +1,11 @@
 import { parse, table } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
-import { requireCapabilities } from '../../netcore/capabilities.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { validateName } from '../../netcore/validate.js';
-import { FAULTS } from '../../netcore/lab/faults/index.js';
+import { FAULTS } from '../../lab/faults/index.js';
 import { ensureDnsServer } from '../dns-hook.js';
-import { DEFAULT_LAB, labDown, labFault, labHeal, labUp, openLab } from '../../netcore/lab/lab.js';
+import { DEFAULT_LAB, labDown, labFault, labHeal, labUp, openLab } from '../../lab/lab.js';
 
 const USAGE = `Usage: tsdiag lab COMMAND [--name LAB]
 

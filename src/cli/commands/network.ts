@@ -1,12 +1,12 @@
 import { keyValues, onePositional, parse, table } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
-import { requireCapabilities } from '../../netcore/capabilities.js';
-import { connectNetwork, disconnectNetwork } from '../../netcore/containers.js';
-import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '../../netcore/networks.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
+import { connectNetwork, disconnectNetwork } from '../../netcore/bridge/containers.js';
+import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '../../netcore/bridge/networks.js';
 import { inspectNetworkJson, inventoryNetworkRow, listNetworkRows } from '../views.js';
-import { readState } from '../../netcore/state/store.js';
-import { stepHooksFromEnv } from '../../netcore/executor.js';
+import { readState } from '../../netcore/bridge/state/store.js';
+import { stepHooksFromEnv } from '../../netcore/bridge/executor.js';
 import { ensureDnsServer } from '../dns-hook.js';
 
 const USAGE = `Usage: tsdiag network COMMAND

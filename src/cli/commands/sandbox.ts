@@ -1,8 +1,8 @@
 import { onePositional, parse, table } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
-import { requireCapabilities } from '../../netcore/capabilities.js';
-import { createSandbox, listSandboxes, removeSandbox } from '../../netcore/sandbox.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
+import { createSandbox, listSandboxes, removeSandbox } from '../../netcore/bridge/sandbox.js';
 
 const USAGE = `Usage: tsdiag sandbox create|rm|ls [NAME]
 

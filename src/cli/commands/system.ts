@@ -1,8 +1,8 @@
 import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
-import { requireCapabilities } from '../../netcore/capabilities.js';
-import { reconcile } from '../../netcore/reconcile.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
+import { reconcile } from '../../netcore/bridge/reconcile.js';
 
 const USAGE = `Usage: tsdiag system reconcile [--json]
 

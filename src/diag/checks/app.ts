@@ -1,5 +1,5 @@
-import type { ListeningSocket } from '../../netcore/agent/protocol.js';
-import { isLoopbackAddress } from '../../netcore/resolvconf.js';
+import type { ListeningSocket } from '../probe/protocol.js';
+import { isLoopbackAddress } from '../../netcore/bridge/resolvconf.js';
 import { fail, pass, skip, type Check } from '../check.js';
 
 export interface ListenFacts {

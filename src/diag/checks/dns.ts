@@ -1,5 +1,5 @@
-import type { ResolveResult } from '../../netcore/agent/protocol.js';
-import { isLoopbackAddress, parseResolvConf } from '../../netcore/resolvconf.js';
+import type { ResolveResult } from '../probe/protocol.js';
+import { isLoopbackAddress, parseResolvConf } from '../../netcore/bridge/resolvconf.js';
 import { fail, pass, skip, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { cli, type FixTarget } from '../fixes.js';

@@ -1,5 +1,5 @@
-import { desiredRules, JUMPS } from '../../netcore/firewall/rules.js';
-import type { ContainerRecord, HostState, NetworkRecord } from '../../netcore/state/types.js';
+import { desiredRules, JUMPS } from '../../netcore/bridge/firewall/rules.js';
+import type { ContainerRecord, HostState, NetworkRecord } from '../../netcore/bridge/state/types.js';
 import type { InvContainer, InvNetwork } from '../inventory/types.js';
 
 /**

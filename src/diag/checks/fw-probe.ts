@@ -1,5 +1,5 @@
-import type { ConnectResult } from '../../netcore/agent/protocol.js';
-import { iptablesBackendInUse, readIptablesOf, type IptablesBackend, type IptablesState } from '../../netcore/inspect.js';
+import type { ConnectResult } from '../probe/protocol.js';
+import { iptablesBackendInUse, readIptablesOf, type IptablesBackend, type IptablesState } from '../../netcore/kernel/inspect.js';
 import type { DoctorContext } from '../context.js';
 import type { FixTarget } from '../fixes.js';
 import { movedPolicies, movedRules, type CounterMove, type PolicyMove } from './fw-rules.js';

@@ -1,7 +1,7 @@
-import { pickSubnet } from '../../netcore/ipam.js';
+import { pickSubnet } from '../../netcore/bridge/ipam.js';
 import { contains, formatCidr, overlaps, parseCidr, parseIpv4, type Cidr } from '../../netcore/ipv4.js';
-import { ipv4Addresses, type AddressEntry, type RouteEntry } from '../../netcore/inspect.js';
-import { readHostResolvConf } from '../../netcore/resolvconf.js';
+import { ipv4Addresses, type AddressEntry, type RouteEntry } from '../../netcore/kernel/inspect.js';
+import { readHostResolvConf } from '../../netcore/bridge/resolvconf.js';
 import { fail, pass, skip, type Check } from '../check.js';
 import { cli, onHost, type FixTarget } from '../fixes.js';
 

@@ -11,7 +11,7 @@ import { IP_ICMP_HEADERS, largestPassing, type DfProbe } from './mtu-search.js';
  * `com.docker.network.driver.mtu` option (default 1500) minus those 50 bytes.
  */
 export const VXLAN_OVERHEAD = 50;
-/** Docker's network option for the MTU (netcore/networks.ts has it too, at the cost of importing its whole network code) */
+/** Docker's network option for the MTU (netcore/bridge/networks.ts has it too, at the cost of importing its whole network code) */
 export const OPT_DRIVER_MTU = 'com.docker.network.driver.mtu';
 
 export interface OverlayFacts {

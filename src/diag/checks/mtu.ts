@@ -1,4 +1,4 @@
-import type { LinkInfo } from '../../netcore/agent/protocol.js';
+import type { LinkInfo } from '../probe/protocol.js';
 import { fail, pass, skip, warn, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { cli, type FixTarget } from '../fixes.js';

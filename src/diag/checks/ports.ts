@@ -1,5 +1,5 @@
-import type { HostSocket } from '../../netcore/inspect.js';
-import type { PortMapping } from '../../netcore/state/types.js';
+import type { HostSocket } from '../../netcore/kernel/inspect.js';
+import type { PortMapping } from '../../netcore/bridge/state/types.js';
 import { fail, pass, type Check } from '../check.js';
 import { cli, type FixTarget } from '../fixes.js';
 

@@ -1,4 +1,4 @@
-import type { ConnectResult, NeighEntry, PingResult } from '../../netcore/agent/protocol.js';
+import type { ConnectResult, NeighEntry, PingResult } from '../probe/protocol.js';
 import { fail, pass, skip, warn, type Check } from '../check.js';
 
 export interface IcmpFacts {

@@ -1,5 +1,5 @@
-import type { ConnectResult } from '../../netcore/agent/protocol.js';
-import { permanentNeighbours, tunnelFdb, vxlanLinks } from '../../netcore/inspect.js';
+import type { ConnectResult } from '../probe/protocol.js';
+import { permanentNeighbours, tunnelFdb, vxlanLinks } from '../../netcore/kernel/inspect.js';
 import { fail, pass, skip, warn, type Check } from '../check.js';
 import type { DoctorContext } from '../context.js';
 import { onHost, type FixTarget } from '../fixes.js';

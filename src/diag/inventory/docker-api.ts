@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { trace, tracing } from '../../netcore/trace.js';
+import { trace, tracing } from '../../netcore/kernel/trace.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { PortMapping } from '../../netcore/state/types.js';
-import { hostEndsByMac, listLinks, type LinkSummary } from '../../netcore/links/veth-peer.js';
+import type { PortMapping } from '../../netcore/bridge/state/types.js';
+import { hostEndsByMac, listLinks, type LinkSummary } from '../../netcore/kernel/veth-peer.js';
 import {
   DockerApi,
   type DockerContainerInspect,

@@ -1,8 +1,8 @@
-import { isRunning } from '../../netcore/containers.js';
-import { netnsPathOf } from '../../netcore/exec.js';
+import { isRunning } from '../../netcore/bridge/containers.js';
+import { netnsPathOf } from '../../netcore/kernel/exec.js';
 import type { HostRef } from '../../netcore/host.js';
-import { readState } from '../../netcore/state/store.js';
-import type { ContainerRecord, HostState, NetworkRecord } from '../../netcore/state/types.js';
+import { readState } from '../../netcore/bridge/state/store.js';
+import type { ContainerRecord, HostState, NetworkRecord } from '../../netcore/bridge/state/types.js';
 import type { InvContainer, InvNetwork, InventoryProvider } from './types.js';
 
 /** tsdiag's own containers and networks, from the state store of one host. */

@@ -1,4 +1,4 @@
-import type { PortMapping } from '../../netcore/state/types.js';
+import type { PortMapping } from '../../netcore/bridge/state/types.js';
 
 /**
  * One view over "what containers and networks exist", whatever made them:

@@ -1,6 +1,6 @@
-import type { CaptureStats } from '../../netcore/capture/live.js';
-import type { CaptureInterface } from '../../netcore/capture/live-run.js';
-import type { CapturedPacket, LineCapture, LineCaptureOptions } from '../../netcore/capture/line-capture.js';
+import type { CaptureStats } from '../../capture/live/live.js';
+import type { CaptureInterface } from '../../capture/live/live-run.js';
+import type { CapturedPacket, LineCapture, LineCaptureOptions } from '../../capture/live/line-capture.js';
 import { RingBuffer } from './ring-buffer.js';
 import { Store } from './store.js';
 import { throttle } from './throttle.js';

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCaptureArgs } from '../../../src/cli/commands/capture.js';
-import { PcapReader, PcapWriter } from '../../../src/netcore/capture/pcap-file.js';
-import { PcapngWriter } from '../../../src/netcore/capture/pcapng-writer.js';
-import { ipv6String } from '../../../src/netcore/capture/decode/addr.js';
+import { PcapReader, PcapWriter } from '../../../src/capture/file/pcap-file.js';
+import { PcapngWriter } from '../../../src/capture/file/pcapng-writer.js';
+import { ipv6String } from '../../../src/capture/decode/addr.js';
 import { tcpdumpLines, tsdiagLines } from './oracle.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../../fixtures/pcap/basic.pcap');

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { printPcapFile } from '../../../src/netcore/capture/read-file.js';
-import { TextOut } from '../../../src/netcore/capture/text-out.js';
-import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../../src/netcore/capture/timestamp.js';
+import { printPcapFile } from '../../../src/capture/file/read-file.js';
+import { TextOut } from '../../../src/capture/text-out.js';
+import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../../src/capture/timestamp.js';
 
 /** The local tcpdump's lines for a file (TZ=UTC): the expected output of every fidelity test. */
 export function tcpdumpLines(file: string, flags: string[]): string[] {

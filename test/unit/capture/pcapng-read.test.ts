@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PcapReader } from '../../../src/netcore/capture/pcap-file.js';
-import { PcapngWriter } from '../../../src/netcore/capture/pcapng-writer.js';
+import { PcapReader } from '../../../src/capture/file/pcap-file.js';
+import { PcapngWriter } from '../../../src/capture/file/pcapng-writer.js';
 import { tcpdumpLines, tsdiagLines } from './oracle.js';
 import { block, enhancedPacket, interfaceDescription, sectionHeader, simplePacket, type Endian } from './pcapng-build.js';
 

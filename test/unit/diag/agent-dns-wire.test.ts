@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { decodeReply, encodeQuery, QTYPE } from '../../../src/netcore/agent/dns-wire.js';
+import { decodeReply, encodeQuery, QTYPE } from '../../../src/diag/probe/dns-wire.js';
 
 /** The probe agent's own DNS messages, checked against the dns2 library (which the agent no longer loads). */
 const { Packet } = createRequire(import.meta.url)('dns2') as {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deleteRulesCommands, matchPassage, movedPolicies, movedRules, walkForward } from '../../../src/diag/checks/fw-rules.js';
 import { expectedRules, missingRules } from '../../../src/diag/checks/fw-expected.js';
-import { parseIptablesCounters } from '../../../src/netcore/inspect.js';
+import { parseIptablesCounters } from '../../../src/netcore/kernel/inspect.js';
 import type { InvContainer, InvNetwork } from '../../../src/diag/inventory/types.js';
 
 const BR = 'br-0123456789ab';

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NamespaceProber, type ProberOptions } from '../../../src/netcore/agent/prober.js';
+import { NamespaceProber, type ProberOptions } from '../../../src/diag/probe/prober.js';
 // the agent is a built file (dist/): a prober from there can start one
-import { NamespaceProber as BuiltProber } from '../../../dist/netcore/agent/prober.js';
+import { NamespaceProber as BuiltProber } from '../../../dist/diag/probe/prober.js';
 
 /**
  * Which probes start an agent: read-only ones run from outside at once, and

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { swarmPorts, type NodeFacts, type SwarmFacts } from '../../../src/diag/checks/swarm.js';
 import { decide } from '../../../src/diag/checks/swarm-firewall.js';
 import { swarmNodes } from '../../../src/diag/checks/swarm-peers.js';
-import { parseIptablesCounters } from '../../../src/netcore/inspect.js';
+import { parseIptablesCounters } from '../../../src/netcore/kernel/inspect.js';
 
 const node = (over: Partial<NodeFacts> = {}): NodeFacts => ({
   address: '198.18.1.2', links: ['vxlan4096 (VNI 4096, udp 4789)'], dataPort: 4789,

@@ -1,4 +1,4 @@
-import type { ContainerRecord, HostState, NetworkRecord } from '../../../src/netcore/state/types.js';
+import type { ContainerRecord, HostState, NetworkRecord } from '../../../src/netcore/bridge/state/types.js';
 
 /**
  * A host state for the DNS tests. Container addresses are on 127/8 so that

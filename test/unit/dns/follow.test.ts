@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followState, type StateFollower } from '../../../src/dns/follow.js';
-import { writeState } from '../../../src/netcore/state/store.js';
-import type { HostState } from '../../../src/netcore/state/types.js';
+import { writeState } from '../../../src/netcore/bridge/state/store.js';
+import type { HostState } from '../../../src/netcore/bridge/state/types.js';
 import { container, network, state } from './fixture.js';
 
 const dirs: string[] = [];

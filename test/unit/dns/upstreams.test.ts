@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatUpstream, parseUpstream } from '../../../src/dns/upstreams.js';
 import { UsageError } from '../../../src/netcore/errors.js';
-import { extServersOf, parseExtServers, parseResolvConf, renderEmbeddedResolvConf, upstreamsOf } from '../../../src/netcore/resolvconf.js';
+import { extServersOf, parseExtServers, parseResolvConf, renderEmbeddedResolvConf, upstreamsOf } from '../../../src/netcore/bridge/resolvconf.js';
 
 describe('upstreams', () => {
   it('parses addresses with and without a port', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { desiredRules, parseIptablesSave, restoreScript } from '../../../src/netcore/firewall/rules.js';
-import { emptyState, type HostState, type NetworkRecord } from '../../../src/netcore/state/types.js';
+import { desiredRules, parseIptablesSave, restoreScript } from '../../../src/netcore/bridge/firewall/rules.js';
+import { emptyState, type HostState, type NetworkRecord } from '../../../src/netcore/bridge/state/types.js';
 
 const net = (name: string, device: string, subnet: string, internal = false): NetworkRecord => ({
   id: name.padEnd(64, 'a'), name, driver: 'bridge', isDefault: false, subnet, gateway: subnet.replace('0/16', '1'), ipRange: null,

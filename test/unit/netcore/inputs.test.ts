@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { assignHostPorts, parsePublish } from '../../../src/netcore/ports.js';
+import { assignHostPorts, parsePublish } from '../../../src/netcore/bridge/ports.js';
 import { validateName } from '../../../src/netcore/validate.js';
-import { parseExtServers, parseResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf } from '../../../src/netcore/resolvconf.js';
-import { emptyState } from '../../../src/netcore/state/types.js';
-import { planEndpointAdd, planNamespaceCreate } from '../../../src/netcore/plan.js';
+import { parseExtServers, parseResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf } from '../../../src/netcore/bridge/resolvconf.js';
+import { emptyState } from '../../../src/netcore/bridge/state/types.js';
+import { planEndpointAdd, planNamespaceCreate } from '../../../src/netcore/bridge/plan.js';
 
 describe('names', () => {
   it('accepts Docker names and refuses the rest', () => {
@@ -62,7 +62,7 @@ describe('plans', () => {
 
 describe('bridge MAC', () => {
   it('is fixed, locally administered and unicast, so it does not follow the ports', async () => {
-    const { bridgeMac, planBridgeCreate } = await import('../../../src/netcore/plan.js');
+    const { bridgeMac, planBridgeCreate } = await import('../../../src/netcore/bridge/plan.js');
     expect(bridgeMac('0123456789abcdef')).toBe('0e:01:23:45:67:89');
     const net = { id: 'ab'.repeat(32), name: 'n', driver: 'bridge' as const, isDefault: false, subnet: '10.1.0.0/24', gateway: '10.1.0.1',
       ipRange: null, internal: false, mtu: 1500, device: 'br-x', options: {}, labels: {}, created: '' };

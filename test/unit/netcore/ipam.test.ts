@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocateAddress, macForAddress, pickSubnet, planSubnet } from '../../../src/netcore/ipam.js';
+import { allocateAddress, macForAddress, pickSubnet, planSubnet } from '../../../src/netcore/bridge/ipam.js';
 import { formatCidr, overlaps, parseCidr } from '../../../src/netcore/ipv4.js';
 import { UsageError } from '../../../src/netcore/errors.js';
 

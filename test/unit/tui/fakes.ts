@@ -5,10 +5,10 @@ import type { DoctorReport } from '../../../src/diag/doctor.js';
 import type { InvContainer, InvNetwork, InventoryProvider } from '../../../src/diag/inventory/types.js';
 import type { QueryLogRecord } from '../../../src/dns/log-follow.js';
 import { parseQueryLogLine } from '../../../src/dns/log-follow.js';
-import { filterError } from '../../../src/netcore/capture/filter-check.js';
-import type { CapturedPacket, LineCaptureOptions } from '../../../src/netcore/capture/line-capture.js';
-import { PcapReader } from '../../../src/netcore/capture/pcap-file.js';
-import { LinePrinter } from '../../../src/netcore/capture/print.js';
+import { filterError } from '../../../src/capture/live/filter-check.js';
+import type { CapturedPacket, LineCaptureOptions } from '../../../src/capture/live/line-capture.js';
+import { PcapReader } from '../../../src/capture/file/pcap-file.js';
+import { LinePrinter } from '../../../src/capture/print.js';
 import type { TuiServices } from '../../../src/tui/model/tui-model.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseQueryLogLine, queryOutcome } from '../../../src/dns/log-follow.js';
-import { filterError } from '../../../src/netcore/capture/filter-check.js';
+import { filterError } from '../../../src/capture/live/filter-check.js';
 import { CaptureModel } from '../../../src/tui/model/capture-model.js';
 import { DoctorModel } from '../../../src/tui/model/doctor-model.js';
 import { InventoryModel } from '../../../src/tui/model/inventory-model.js';

@@ -1,0 +1,48 @@
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LINKTYPE_ETHERNET } from '../print.js';
+import { PcapWriter } from '../file/pcap-file.js';
+
+const require = createRequire(import.meta.url);
+
+interface OfflineSession {
+  on(event: 'complete', fn: () => void): void;
+  close(): void;
+}
+
+/** one empty capture file per link type and process: libpcap compiles a filter against a file's link type */
+const emptyFiles = new Map<number, string>();
+
+function emptyCaptureFile(linkType: number): string {
+  let file = emptyFiles.get(linkType);
+  if (!file || !fs.existsSync(file)) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-filter-'));
+    file = path.join(dir, `empty-${linkType}.pcap`);
+    new PcapWriter(file, linkType).close();
+    emptyFiles.set(linkType, file);
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return file;
+}
+
+/**
+ * Compiles a BPF filter the way a capture would (libpcap, for this link type)
+ * without opening a device: null when it compiles, else libpcap's message
+ * ("can't parse filter expression: syntax error"). Cheap enough to run on
+ * every keystroke of a filter box.
+ */
+export function filterError(filter: string, linkType = LINKTYPE_ETHERNET): string | null {
+  if (!filter.trim()) return null;
+  const pcap = require('pcap') as { createOfflineSession(p: string, o: { filter: string }): OfflineSession; warningHandler: (t: string) => void };
+  pcap.warningHandler = () => undefined;
+  let session: OfflineSession;
+  try {
+    session = pcap.createOfflineSession(emptyCaptureFile(linkType), { filter });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  session.on('complete', () => session.close());
+  return null;
+}

@@ -1,0 +1,221 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { UsageError } from '../errors.js';
+import { applySteps, type ApplyOptions } from './executor.js';
+import { hostCtx, type HostCtx } from './hostctx.js';
+import { hostStateDir, type HostRef } from '../host.js';
+import { allocateAddress, macForAddress } from './ipam.js';
+import { isIpv4 } from '../ipv4.js';
+import { newId } from './naming.js';
+import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
+import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planNamespaceCreate, providesDefaultRoute } from './plan.js';
+import { assignHostPorts, parsePublish } from './ports.js';
+import { isAlive } from '../kernel/processes.js';
+import {
+  extServersOf, readHostResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf,
+} from './resolvconf.js';
+import type { Step } from './steps.js';
+import { readState, withState } from './state/store.js';
+import { byNameOrIdPrefix } from './state/lookup.js';
+import type { ContainerRecord, EndpointRecord, HostState, NetworkRecord } from './state/types.js';
+import { validateName } from '../validate.js';
+
+export interface RunContainerOptions {
+  name: string;
+  network?: string | null; // default: the default bridge
+  ip?: string | null;
+  aliases?: string[];
+  publish?: string[];
+  dns?: string[];
+  cmd?: string[];
+}
+
+/** Which networks get tsdiag's embedded DNS: user-defined bridges, as in Docker. */
+export function servesEmbeddedDns(net: NetworkRecord): boolean {
+  return net.driver === 'bridge' && !net.isDefault;
+}
+
+export function containerByNameOrId(state: HostState, ref: string): ContainerRecord | null {
+  return byNameOrIdPrefix(state.containers, ref);
+}
+
+function mustFindContainer(state: HostState, ref: string): ContainerRecord {
+  const c = containerByNameOrId(state, ref);
+  if (!c) throw new UsageError(`No such container: ${ref}`);
+  return c;
+}
+
+function usedAddresses(state: HostState, network: string): string[] {
+  return Object.values(state.containers).flatMap((c) => c.endpoints.filter((e) => e.network === network).map((e) => e.ipv4));
+}
+
+function withLastAllocated(state: HostState, network: string, ipv4: string): HostState {
+  const net = state.networks[network]!;
+  return { ...state, networks: { ...state.networks, [network]: { ...net, lastAllocated: ipv4 } } };
+}
+
+function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: NetworkRecord, ip: string | null, aliases: string[]): EndpointRecord {
+  if (ip && !isIpv4(ip)) throw new UsageError(`invalid IPv4 address "${ip}"`);
+  if (ip && !net.subnet) throw new UsageError(`network ${net.name} has no subnet for --ip`);
+  const ipv4 = allocateAddress({
+    subnet: net.subnet!, gateway: net.gateway!, ipRange: ip ? null : net.ipRange, used: usedAddresses(state, net.name), requested: ip, last: net.lastAllocated,
+  });
+  return {
+    network: net.name,
+    networkId: net.id,
+    ifname: `eth${c.endpoints.length}`,
+    hostIf: net.driver === 'macvlan' ? `mv${newId().slice(0, 8)}` : ctx.naming.newHostIf(),
+    ipv4,
+    prefixLen: Number(net.subnet!.split('/')[1]),
+    ipv6: null,
+    mac: macForAddress(ipv4),
+    aliases: aliases.map((a) => validateName('alias', a)),
+  };
+}
+
+async function etcFiles(host: HostRef, c: ContainerRecord, first: NetworkRecord | null): Promise<Record<string, string>> {
+  const hostConf = await readHostResolvConf(host);
+  const resolv = first && servesEmbeddedDns(first)
+    ? renderEmbeddedResolvConf(first.gateway!, extServersOf(c.dns, hostConf), hostConf.search)
+    : renderDefaultBridgeResolvConf(hostConf, c.dns);
+  const ep = c.endpoints[0];
+  const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+  if (ep) hosts.push(`${ep.ipv4}\t${c.id.slice(0, 12)} ${c.name}`);
+  return { 'resolv.conf': resolv, hosts: hosts.join('\n') + '\n' };
+}
+
+export async function createContainer(host: HostRef, opts: RunContainerOptions, apply: Omit<ApplyOptions, 'host'> = {}): Promise<ContainerRecord> {
+  const name = validateName('container', opts.name);
+  for (const d of opts.dns ?? []) if (!isIpv4(d)) throw new UsageError(`invalid --dns address "${d}"`);
+  const wantedPorts = (opts.publish ?? []).map(parsePublish);
+  return withState(host, async (state) => {
+    if (state.containers[name]) throw new UsageError(`Conflict. The container name "${name}" is already in use`);
+    const ctx = hostCtx(host, state);
+    const mode = opts.network === 'host' ? 'host' : opts.network === 'none' ? 'none' : 'bridge';
+    const c: ContainerRecord = {
+      id: newId(), name, netns: mode === 'host' ? null : ctx.naming.containerNetns(name), networkMode: mode,
+      endpoints: [], ports: [], dns: opts.dns ?? [], cmd: opts.cmd ?? [], pid: null, created: new Date().toISOString(),
+    };
+    let next: HostState = state;
+    const steps: Step[] = [];
+    let net: NetworkRecord | null = null;
+    let createdDefaultBridge = false;
+    if (mode === 'bridge') {
+      const netName = opts.network ?? 'bridge';
+      net = networkByNameOrId(state, netName);
+      if (!net && netName === 'bridge') {
+        createdDefaultBridge = true;
+        const made = await prepareNetworkCreate(ctx, state, { name: 'bridge' }, true);
+        net = made.net;
+        steps.push(...made.steps);
+        next = { ...next, networks: { ...next.networks, bridge: net } };
+      }
+      if (!net) throw new UsageError(`network ${netName} not found`);
+      if (net.isDefault && (opts.aliases ?? []).length) throw new UsageError('network-scoped aliases are only supported for user-defined networks');
+      c.endpoints.push(newEndpoint(ctx, next, c, net, opts.ip ?? null, opts.aliases ?? []));
+      c.ports = net.internal ? [] : assignHostPorts(next, wantedPorts);
+    } else if (opts.ip || (opts.aliases ?? []).length) {
+      throw new UsageError(`--ip and --network-alias need a user-defined network, not --network ${mode}`);
+    }
+    next = { ...next, containers: { ...next.containers, [name]: c } };
+    if (net && c.endpoints[0]) next = withLastAllocated(next, net.name, c.endpoints[0].ipv4);
+    if (c.netns) {
+      steps.push(...planNamespaceCreate(c, await etcFiles(host, c, net)));
+      if (net) steps.push(...planEndpointAdd(ctx, c, c.endpoints[0]!, net, true));
+    }
+    // the firewall depends on the networks and the published ports only
+    const firewall = createdDefaultBridge || c.ports.length > 0;
+    await applySteps([...steps, ...planCommit(ctx, state, next, { firewall })], { ...apply, host });
+    return { state: null, result: c };
+  });
+}
+
+export function containerLogPath(host: HostRef, name: string): string {
+  return path.join(hostStateDir(host), 'logs', `${name}.log`);
+}
+
+/** Starts CMD inside the container (detached, output to its log) and records its pid. */
+export async function startDetached(host: HostRef, name: string, cmd: string[]): Promise<number> {
+  const state = await readState(host);
+  const c = mustFindContainer(state, name);
+  const log = containerLogPath(host, c.name);
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  const fd = fs.openSync(log, 'a');
+  const [file, args] = c.netns ? ['ip', ['netns', 'exec', c.netns, ...cmd]] : [cmd[0]!, cmd.slice(1)];
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once('error', (err) => reject(new UsageError(`cannot start ${cmd[0]}: ${err.message}`)));
+    child.once('spawn', () => resolve(child.pid!));
+  });
+  child.unref();
+  await withState(host, async (s) => {
+    const cur = s.containers[c.name];
+    if (!cur) return { state: null, result: undefined };
+    return { state: { ...s, containers: { ...s.containers, [c.name]: { ...cur, pid, cmd } } }, result: undefined };
+  });
+  return pid;
+}
+
+export function commandInContainer(c: ContainerRecord, cmd: string[]): [string, string[]] {
+  return c.netns ? ['ip', ['netns', 'exec', c.netns, ...cmd]] : [cmd[0]!, cmd.slice(1)];
+}
+
+export function isRunning(c: ContainerRecord): boolean {
+  return c.pid !== null && isAlive(c.pid);
+}
+
+export async function removeContainer(host: HostRef, ref: string, opts: { force?: boolean } = {}): Promise<ContainerRecord> {
+  return withState(host, async (state) => {
+    const c = mustFindContainer(state, ref);
+    if (isRunning(c) && !opts.force) {
+      throw new UsageError(`cannot remove container "${c.name}": container is running: stop the container before removing or force remove (-f)`);
+    }
+    const ctx = hostCtx(host, state);
+    const containers = { ...state.containers };
+    delete containers[c.name];
+    const next: HostState = { ...state, containers };
+    await applySteps([...planContainerRemove(ctx, c), ...planCommit(ctx, state, next, { firewall: c.ports.length > 0 })], { host, bestEffort: true });
+    fs.rmSync(containerLogPath(host, c.name), { force: true });
+    return { state: null, result: c };
+  });
+}
+
+export async function connectNetwork(host: HostRef, netRef: string, ref: string, opts: { ip?: string | null; aliases?: string[] } = {},
+  apply: Omit<ApplyOptions, 'host'> = {}): Promise<EndpointRecord> {
+  return withState(host, async (state) => {
+    const c = mustFindContainer(state, ref);
+    const net = networkByNameOrId(state, netRef);
+    if (!net) throw new UsageError(`network ${netRef} not found`);
+    if (!c.netns || c.networkMode !== 'bridge') throw new UsageError(`container ${c.name} uses --network ${c.networkMode}: it cannot be connected to other networks`);
+    if (c.endpoints.some((e) => e.network === net.name)) throw new UsageError(`endpoint with name ${c.name} already exists in network ${net.name}`);
+    const ctx = hostCtx(host, state);
+    const ep = newEndpoint(ctx, state, c, net, opts.ip ?? null, opts.aliases ?? []);
+    const updated = { ...c, endpoints: [...c.endpoints, ep] };
+    const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep.ipv4);
+    // as Docker moves its gateway: a container with no way out yet (only --internal networks) gets one through this network
+    const hasWayOut = c.endpoints.some((e) => providesDefaultRoute(state.networks[e.network]));
+    const steps = planEndpointAdd(ctx, updated, ep, net, !hasWayOut && providesDefaultRoute(net));
+    await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: false })], { ...apply, host });
+    return { state: null, result: ep };
+  });
+}
+
+export async function disconnectNetwork(host: HostRef, netRef: string, ref: string): Promise<void> {
+  await withState(host, async (state) => {
+    const c = mustFindContainer(state, ref);
+    const net = networkByNameOrId(state, netRef);
+    if (!net) throw new UsageError(`network ${netRef} not found`);
+    const ep = c.endpoints.find((e) => e.network === net.name);
+    if (!ep) throw new UsageError(`container ${c.name} is not connected to network ${net.name}`);
+    const ctx = hostCtx(host, state);
+    const updated = { ...c, endpoints: c.endpoints.filter((e) => e !== ep), ports: c.endpoints[0] === ep ? [] : c.ports };
+    const next: HostState = { ...state, containers: { ...state.containers, [c.name]: updated } };
+    const steps = [...planEndpointRemove(ctx, c, ep), ...planGatewayHandover(c, ep, state.networks)];
+    await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: c.ports.length > 0 })], { host, bestEffort: true });
+    return { state: null, result: undefined };
+  });
+}
+
+export { BUILTIN_NETWORKS };

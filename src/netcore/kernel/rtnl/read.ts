@@ -1,0 +1,193 @@
+import { OperationError } from '../../errors.js';
+import { NOT_ENTERED } from '../exec.js';
+import { nativeAddon } from '../native.js';
+import { trace, tracing } from '../trace.js';
+import { addressText, ipv4Text, linkAddressText, nudStateNames, operstateName, protocolName } from './names.js';
+import {
+  AF_INET, AF_UNSPEC, BODY_LEN, RTM, attributes, cString, dumpRequest, messages, routeGetRequest, u32, u8, type Message,
+} from './wire.js';
+
+/**
+ * A namespace's links, IPv4 addresses and routes, neighbours and route
+ * lookups read over routing netlink with the addon's rtnl(), in the words and
+ * with the filters of `ip -j` (each reader names the command it stands for).
+ * rtnlAvailable() is false without the addon or with TSDIAG_NETLINK=ip;
+ * callers then run `ip`.
+ */
+
+export function rtnlAvailable(): boolean {
+  return process.env.TSDIAG_NETLINK !== 'ip' && typeof nativeAddon()?.rtnl === 'function';
+}
+
+/** One exchange in the namespace at nsPath (null: this process's); a namespace that cannot be entered throws as a probe there does. */
+function exchange(nsPath: string | null, request: Buffer, what: string): Buffer {
+  const t0 = tracing ? performance.now() : 0;
+  try {
+    return nativeAddon()!.rtnl(nsPath, request);
+  } catch (err) {
+    const e = err as Error & { code?: string; syscall?: string };
+    if (e.syscall === 'open' || e.syscall === 'setns') throw new OperationError(`${NOT_ENTERED} ${nsPath}: ${e.code}`, { cause: err });
+    throw err;
+  } finally {
+    if (tracing) trace(`netlink ${what} (${(performance.now() - t0).toFixed(2)} ms)`);
+  }
+}
+
+const dump = (nsPath: string | null, type: number, bodyLen: number, family: number, what: string): Message[] =>
+  [...messages(exchange(nsPath, dumpRequest(type, bodyLen, family), what))].filter((m) => m.body.length >= bodyLen);
+
+export interface RtLink {
+  ifindex: number;
+  ifname: string;
+  mtu: number;
+  operstate: string;
+  /** IFLA_INFO_KIND: veth, bridge, vxlan, ... (null for a plain device) */
+  kind: string | null;
+  /** the hardware address, lowercase (null: the device has none) */
+  address: string | null;
+  /** the bridge (or bond) this link is a port of */
+  master: string | null;
+  /** the ifindex of the link's peer in another namespace (a veth's other end): `link_index` of `ip -j`, which names a peer in the same namespace instead */
+  linkIndex: number | null;
+}
+
+const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16, LINKINFO: 18, LINK_NETNSID: 37 } as const;
+const IFLA_INFO_KIND = 1;
+
+/** `ip -d -j link show` */
+export function readLinks(nsPath: string | null): RtLink[] {
+  const raw = dump(nsPath, RTM.GETLINK, BODY_LEN.link, AF_UNSPEC, 'links').filter((m) => m.type === RTM.NEWLINK).map((m) => {
+    const a = attributes(m.body.subarray(BODY_LEN.link));
+    const link = u32(a.get(IFLA.LINK));
+    const info = a.get(IFLA.LINKINFO);
+    return {
+      ifindex: m.body.readInt32LE(4),
+      ifname: cString(a.get(IFLA.IFNAME)) ?? '',
+      mtu: u32(a.get(IFLA.MTU)) ?? 0,
+      operstate: operstateName(u8(a.get(IFLA.OPERSTATE)) ?? 0),
+      kind: info ? cString(attributes(info).get(IFLA_INFO_KIND)) : null,
+      address: a.has(IFLA.ADDRESS) ? linkAddressText(a.get(IFLA.ADDRESS)!) : null,
+      masterIndex: u32(a.get(IFLA.MASTER)),
+      linkIndex: link && a.has(IFLA.LINK_NETNSID) ? link : null,
+    };
+  });
+  const names = namesByIndex(raw);
+  return raw.map(({ masterIndex, ...l }) => ({ ...l, master: masterIndex ? (names.get(masterIndex) ?? String(masterIndex)) : null }));
+}
+
+const namesByIndex = (links: Array<{ ifindex: number; ifname: string }>) => new Map(links.map((l) => [l.ifindex, l.ifname]));
+
+/** ifindex -> name of the namespace's links: the device of a route or neighbour, as `ip` names it. */
+const linkNamesIn = (nsPath: string | null) => namesByIndex(readLinks(nsPath));
+
+export interface RtAddress { ifname: string; address: string; prefixLen: number }
+
+const IFA = { ADDRESS: 1, LOCAL: 2 } as const;
+
+/** `ip -j -4 addr show`, flattened: each IPv4 address with its link, in link order. */
+export function readIpv4Addresses(nsPath: string | null): RtAddress[] {
+  const links = readLinks(nsPath);
+  const byIndex = new Map<number, RtAddress[]>();
+  for (const m of dump(nsPath, RTM.GETADDR, BODY_LEN.addr, AF_INET, 'addresses')) {
+    if (m.type !== RTM.NEWADDR || m.body[0] !== AF_INET) continue;
+    const a = attributes(m.body.subarray(BODY_LEN.addr));
+    const local = a.get(IFA.LOCAL) ?? a.get(IFA.ADDRESS);
+    if (!local || local.length !== 4) continue;
+    const index = m.body.readUInt32LE(4);
+    const list = byIndex.get(index) ?? [];
+    list.push({ ifname: '', address: ipv4Text(local), prefixLen: m.body[1]! });
+    byIndex.set(index, list);
+  }
+  return links.flatMap((l) => (byIndex.get(l.ifindex) ?? []).map((a) => ({ ...a, ifname: l.ifname })));
+}
+
+export interface RtRoute { dst: string; dev: string | null; gateway: string | null; protocol: string | null }
+
+const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PREFSRC: 7, METRICS: 8, TABLE: 15 } as const;
+const RTAX_MTU = 2;
+const RT_TABLE_MAIN = 254;
+const RTPROT_BOOT = 3;
+const RTM_F_CLONED = 0x200;
+
+/** `ip -j -4 route show table main` */
+export function readIpv4Routes(nsPath: string | null): RtRoute[] {
+  const names = linkNamesIn(nsPath);
+  const out: RtRoute[] = [];
+  for (const m of dump(nsPath, RTM.GETROUTE, BODY_LEN.route, AF_INET, 'routes')) {
+    if (m.type !== RTM.NEWROUTE || m.body[0] !== AF_INET) continue;
+    const a = attributes(m.body.subarray(BODY_LEN.route));
+    const table = u32(a.get(RTA.TABLE)) ?? m.body[4]!;
+    if (table !== RT_TABLE_MAIN || m.body.readUInt32LE(8) & RTM_F_CLONED) continue;
+    const dstLen = m.body[1]!;
+    const dst = a.get(RTA.DST);
+    const oif = u32(a.get(RTA.OIF));
+    const gateway = a.get(RTA.GATEWAY);
+    const protocol = m.body[5]!;
+    out.push({
+      dst: dst ? (dstLen === 32 ? ipv4Text(dst) : `${ipv4Text(dst)}/${dstLen}`) : dstLen ? `0/${dstLen}` : 'default',
+      dev: oif ? (names.get(oif) ?? null) : null,
+      gateway: gateway ? ipv4Text(gateway) : null,
+      // `ip` leaves out the default protocol, boot
+      protocol: protocol === RTPROT_BOOT ? null : protocolName(protocol),
+    });
+  }
+  return out;
+}
+
+export interface RtRouteGet { dev: string | null; gateway: string | null; src: string | null; mtu: number | null; error: string | null }
+
+/** `ip -j route get ADDR` (IPv4); error: what `ip` prints when the kernel has no route. */
+export function routeGet(nsPath: string | null, ipv4: string): RtRouteGet {
+  const bytes = Buffer.from(ipv4.split('.').map(Number));
+  let answer: Buffer;
+  try {
+    answer = exchange(nsPath, routeGetRequest(bytes), `route get ${ipv4}`);
+  } catch (err) {
+    const e = err as Error & { syscall?: string };
+    if (e.syscall !== 'rtnetlink') throw err;
+    // the addon's message ends with strerror's text, which `ip` prints after this prefix
+    return { dev: null, gateway: null, src: null, mtu: null, error: `RTNETLINK answers: ${e.message.replace(/^rtnetlink \S+ /, '')}` };
+  }
+  const m = [...messages(answer)].find((x) => x.type === RTM.NEWROUTE && x.body.length >= BODY_LEN.route);
+  if (!m) return { dev: null, gateway: null, src: null, mtu: null, error: 'no route in the answer' };
+  const a = attributes(m.body.subarray(BODY_LEN.route));
+  const oif = u32(a.get(RTA.OIF));
+  const metrics = a.get(RTA.METRICS);
+  return {
+    dev: oif ? (linkNamesIn(nsPath).get(oif) ?? null) : null,
+    gateway: a.has(RTA.GATEWAY) ? ipv4Text(a.get(RTA.GATEWAY)!) : null,
+    src: a.has(RTA.PREFSRC) ? ipv4Text(a.get(RTA.PREFSRC)!) : null,
+    mtu: metrics ? u32(attributes(metrics).get(RTAX_MTU)) : null,
+    error: null,
+  };
+}
+
+export interface RtNeighbour { dst: string; dev: string; state: string[]; lladdr: string | null }
+
+const NDA = { DST: 1, LLADDR: 2 } as const;
+const NUD_NOARP = 0x40;
+const NTF_PROXY = 0x08;
+const NTF_EXT_LEARNED = 0x10;
+
+/** `ip -j neigh show`: IPv4 and IPv6 entries but those in no state or NOARP, as `ip` filters by default. */
+export function readNeighbours(nsPath: string | null): RtNeighbour[] {
+  const names = linkNamesIn(nsPath);
+  const out: RtNeighbour[] = [];
+  for (const m of dump(nsPath, RTM.GETNEIGH, BODY_LEN.neigh, AF_UNSPEC, 'neighbours')) {
+    if (m.type !== RTM.NEWNEIGH) continue;
+    const state = m.body.readUInt16LE(8);
+    const flags = m.body[10]!;
+    if (!(state & 0xff & ~NUD_NOARP) && !(flags & (NTF_PROXY | NTF_EXT_LEARNED))) continue;
+    const a = attributes(m.body.subarray(BODY_LEN.neigh));
+    const dst = a.get(NDA.DST);
+    if (!dst) continue;
+    const lladdr = a.get(NDA.LLADDR);
+    out.push({
+      dst: addressText(dst),
+      dev: names.get(m.body.readInt32LE(4)) ?? String(m.body.readInt32LE(4)),
+      state: nudStateNames(state),
+      lladdr: lladdr ? linkAddressText(lladdr) : null,
+    });
+  }
+  return out;
+}
