@@ -31,19 +31,19 @@ const RELEASES = [
 ] as const;
 export type DockerRelease = (typeof RELEASES)[number]['release'];
 
-interface Found { release: DockerRelease; engine: DockerEngine | null; why: string }
+interface Found { release: DockerRelease; up: string; engine: DockerEngine | null; why: string }
 
 async function findEngine({ release, prefix, up }: (typeof RELEASES)[number]): Promise<Found> {
   const host = process.env[`${prefix}_HOST`];
   const netns = process.env[`${prefix}_NETNS`];
   if (!host || !netns) {
-    return { release, engine: null, why: `${prefix}_HOST/${prefix}_NETNS are not set (run \`${up} up\` and export what \`${up} env\` prints)` };
+    return { release, up, engine: null, why: `${prefix}_HOST/${prefix}_NETNS are not set (run \`${up} up\` and export what \`${up} env\` prints)` };
   }
   const api = new DockerApi({ dockerHost: host });
-  if (!(await api.ping())) return { release, engine: null, why: `no Docker engine answers on ${host} (${up} status)` };
+  if (!(await api.ping())) return { release, up, engine: null, why: `no Docker engine answers on ${host} (${up} status)` };
   const { Version } = await api.getJson<{ Version: string }>('/version');
-  if (!Version.startsWith(`${release}.`)) return { release, engine: null, why: `${host} runs Docker ${Version}, not ${release} (${prefix}_HOST)` };
-  return { release, engine: { release, host, netns }, why: '' };
+  if (!Version.startsWith(`${release}.`)) return { release, up, engine: null, why: `${host} runs Docker ${Version}, not ${release} (${prefix}_HOST)` };
+  return { release, up, engine: { release, host, netns }, why: '' };
 }
 
 const found: Found[] = await Promise.all(RELEASES.map(findEngine));
@@ -61,7 +61,7 @@ export function describeWithEngine(name: string, body: (engine: DockerEngine) =>
       describe(title, () => body(e));
     } else if (process.env.CI === 'true') {
       describe(title, () => {
-        it('needs a running Docker engine (CI brings it up with scripts/docker-engine up)', () => {
+        it(`needs a running Docker ${f.release} engine (CI brings it up with ${f.up} up)`, () => {
           throw new Error(f.why);
         });
       });
