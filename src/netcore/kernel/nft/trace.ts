@@ -133,7 +133,7 @@ export async function withNftTrace<T>(netns: string | null, match: ProbeMatch, f
     await run('nft', ['-f', '-'], { netns, input: script });
     // the monitor subscribes once it has read the ruleset: when our table came first, a chain added later shows it listening
     const deadline = performance.now() + (opts.readyTimeoutMs ?? 3000);
-    for (let k = 0; !(await waitFor(() => listening, 250)); k++) {
+    for (let k = 0; !(await waitFor(() => listening, 100)); k++) {
       if (performance.now() > deadline) throw new OperationError(`nft monitor did not start listening: ${monitor.stderr().trim() || 'no output'}`);
       await run('nft', ['add', 'chain', 'inet', table, `ready${k}`], { netns });
     }
