@@ -9,7 +9,7 @@ import { networkByNameOrId } from '../../netcore/bridge/networks.js';
 import { stepHooksFromEnv } from '../../netcore/bridge/executor.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow } from '../views.js';
-import { ensureDnsServer } from '../dns-hook.js';
+import { ensureDnsServer } from '../../dns/daemon.js';
 
 const RUN_USAGE = `Usage: tsdiag run [OPTIONS] [-- CMD ARGS...]
 

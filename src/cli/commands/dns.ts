@@ -5,13 +5,12 @@ import { reexecInHostNetns } from '../reexec.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
 import { hostStateDir } from '../../netcore/host.js';
 import { readState } from '../../netcore/bridge/state/store.js';
-import { claimPidFile, releasePidFile, runningPid } from '../../dns/pidfile.js';
 import { isAlive } from '../../netcore/kernel/processes.js';
 import { gatewayAddresses } from '../../dns/records.js';
 import { startDnsService } from '../../dns/service.js';
 import { streamLogger } from '../../dns/log.js';
 import { fileTail } from '../../dns/log-follow.js';
-import { logFileOf, pidFileOf } from '../../dns/daemon.js';
+import { claimPidFile, logFileOf, pidFileOf, releasePidFile, runningPid } from '../../dns/daemon.js';
 import { DNS_PORT, formatUpstream, parseUpstream } from '../../dns/upstreams.js';
 
 const USAGE = `Usage: tsdiag dns COMMAND

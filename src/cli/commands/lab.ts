@@ -4,8 +4,7 @@ import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { validateName } from '../../netcore/validate.js';
 import { FAULTS } from '../../lab/faults/index.js';
-import { ensureDnsServer } from '../dns-hook.js';
-import { DEFAULT_LAB, labDown, labFault, labHeal, labUp, openLab } from '../../lab/lab.js';
+import { DEFAULT_LAB, faultLab, healLab, labDown, labUp } from '../../lab/lab.js';
 
 const USAGE = `Usage: tsdiag lab COMMAND [--name LAB]
 
@@ -41,8 +40,7 @@ export const command: Command = {
     requireCapabilities(`lab ${sub}`, ['NET_ADMIN', 'SYS_ADMIN']);
     switch (sub) {
       case 'up': {
-        const lab = await labUp(stateDir, { name, fault: values.fault ?? null, services: (l) => ensureDnsServer(l.host) });
-        if (values.fault) await ensureDnsServer(lab.host);
+        const lab = await labUp(stateDir, { name, fault: values.fault ?? null });
         say(`lab ${lab.name} is up: web and db on network app, db serving TCP ${lab.port}${values.fault ? `, fault ${values.fault} built in` : ''}`);
         say(`next: tsdiag --host-netns ${lab.name} doctor web db`);
         return 0;
@@ -71,20 +69,4 @@ export const command: Command = {
 function help(ctx: CliContext): number {
   ctx.stdout.write(USAGE);
   return 0;
-}
-
-/** Builds a fault into a lab; returns once the DNS server knows the containers as they are now. */
-export async function faultLab(stateDir: string, name: string, id: string) {
-  const lab = await openLab(stateDir, name);
-  const f = await labFault(lab, id);
-  await ensureDnsServer(lab.host);
-  return f;
-}
-
-/** Takes a lab's fault out; returns once the DNS server knows the containers as they are now. */
-export async function healLab(stateDir: string, name: string) {
-  const lab = await openLab(stateDir, name);
-  const f = await labHeal(lab);
-  await ensureDnsServer(lab.host);
-  return f;
 }

@@ -7,7 +7,7 @@ import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '
 import { inspectNetworkJson, inventoryNetworkRow, listNetworkRows } from '../views.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { stepHooksFromEnv } from '../../netcore/bridge/executor.js';
-import { ensureDnsServer } from '../dns-hook.js';
+import { ensureDnsServer } from '../../dns/daemon.js';
 
 const USAGE = `Usage: tsdiag network COMMAND
 
