@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { childEnv } from '../config.js';
 import { OperationError } from '../netcore/errors.js';
 import { hostStateDir, type HostRef } from '../netcore/host.js';
 import { runningPid } from './pidfile.js';
@@ -26,8 +27,7 @@ export async function startDnsServerInBackground(host: HostRef, opts: { cliScrip
   const logFd = fs.openSync(logFileOf(host), 'a');
   const script = opts.cliScript ?? process.argv[1] ?? '';
   const argv = [script, ...(host.netns ? ['--host-netns', host.netns] : []), 'dns', 'serve', ...(opts.args ?? [])];
-  const env: NodeJS.ProcessEnv = { ...process.env, TSDIAG_STATE_DIR: host.stateDir };
-  delete env.TSDIAG_INSIDE_NETNS;
+  const env = childEnv({ TSDIAG_STATE_DIR: host.stateDir, TSDIAG_INSIDE_NETNS: undefined });
   let exited: number | null = null;
   try {
     const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', logFd, logFd], env });
