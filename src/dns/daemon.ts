@@ -3,6 +3,7 @@ import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../config.js';
 import { OperationError } from '../netcore/errors.js';
 import { hostStateDir, type HostRef } from '../netcore/host.js';
 import { startDetached } from '../netcore/kernel/detached.js';
@@ -73,8 +74,7 @@ export async function startDnsServerInBackground(host: HostRef, opts: { cliScrip
   await fs.mkdir(hostStateDir(host), { recursive: true });
   const script = opts.cliScript ?? process.argv[1] ?? '';
   const argv = [script, ...(host.netns ? ['--host-netns', host.netns] : []), 'dns', 'serve', ...(opts.args ?? [])];
-  const env: NodeJS.ProcessEnv = { ...process.env, TSDIAG_STATE_DIR: host.stateDir };
-  delete env.TSDIAG_INSIDE_NETNS;
+  const env = childEnv({ TSDIAG_STATE_DIR: host.stateDir, TSDIAG_INSIDE_NETNS: undefined });
   const server = await startDetached(process.execPath, argv, { logFile: logFileOf(host), env });
   const up = await server.waitUntil(async () => (await runningPid(pidFile)) !== null, { timeoutMs: 10_000, pollMs: 50 });
   if (up === 'ready') return;

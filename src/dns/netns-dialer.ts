@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { config } from '../config.js';
 import { JsonLinesChild } from '../netcore/kernel/json-lines-child.js';
 import { canMakeSocketsIn, socketsIn } from '../netcore/kernel/netns-socket.js';
 import { exchange, type Exchange, type Transport } from './dial.js';
@@ -11,7 +12,7 @@ import type { Upstream } from './upstreams.js';
  * namespace; tsdiag's server lives in the host namespace, so for the latter it
  * makes each exchange's socket inside the container's namespace (the native
  * addon's socketIn: no process lives there, nothing keeps the namespace once
- * the exchange is over). Without the addon, or with TSDIAG_NETNS_DIAL=process,
+ * the exchange is over). Without the addon, or with TSDIAG_NATIVE=-dns-dial,
  * it keeps one small dialer process per container namespace instead
  * (dialer-main.ts), started on first use and stopped when idle or when the
  * container is gone.
@@ -89,7 +90,7 @@ class NamespaceDialer implements Dialer {
 
 export class NamespaceDialers {
   private readonly dialers = new Map<string, NamespaceDialer>();
-  private readonly inProcess = process.env.TSDIAG_NETNS_DIAL !== 'process' && canMakeSocketsIn();
+  private readonly inProcess = config().native.dnsDial && canMakeSocketsIn();
 
   constructor(private readonly idleMs = DIALER_IDLE_MS) {}
 

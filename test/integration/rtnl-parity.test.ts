@@ -9,11 +9,12 @@ import { hostIpv4Ranges, linkExists, linkNames } from '../../src/netcore/kernel/
 import { formatCidr } from '../../src/netcore/ipv4.js';
 import { rtnlAvailable } from '../../src/netcore/kernel/rtnl/read.js';
 import { thrown } from '../helpers/addon-hidden.js';
+import { withConfig } from '../helpers/config.js';
 
 // The netlink readers (tsdiag-native's rtnl() and src/netcore/rtnl) against
 // `ip -j` itself, the peer they stand in for: every reader runs twice over
 // the same two test namespaces, once over netlink and once with
-// TSDIAG_NETLINK=ip, and must give the same records. The namespaces hold
+// TSDIAG_NATIVE=-netlink, and must give the same records. The namespaces hold
 // what a doctor meets: a bridge with a port, a veth to another namespace and
 // one inside the namespace, a bridge with no port but two addresses and an MTU, a VXLAN,
 // routes of several protocols, types and tables, neighbours in several states.
@@ -71,13 +72,10 @@ async function both<T>(read: () => Promise<T[]>, key: (x: T) => string): Promise
   const sorted = (xs: T[]) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
   expect(rtnlAvailable()).toBe(true);
   const netlink = sorted(await read());
-  process.env.TSDIAG_NETLINK = 'ip';
-  try {
+  return withConfig({ TSDIAG_NATIVE: '-netlink' }, async () => {
     expect(rtnlAvailable()).toBe(false);
     return { netlink, ip: sorted(await read()) };
-  } finally {
-    delete process.env.TSDIAG_NETLINK;
-  }
+  });
 }
 
 describe('netlink readers against ip -j', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { reexecInHostNetns } from '../reexec.js';
+import { subcommands } from '../subcommands.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
 import { hostStateDir } from '../../netcore/host.js';
 import { readState } from '../../netcore/bridge/state/store.js';
@@ -149,20 +150,9 @@ function help(ctx: CliContext): number {
   return 0;
 }
 
-const SUB: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = { serve, status, stop, log };
-
 export const command: Command = {
   name: 'dns',
   summary: 'the embedded DNS server: serve, status, stop, log',
   usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      help(ctx);
-      return sub ? 0 : 2;
-    }
-    const fn = SUB[sub];
-    if (!fn) throw new UsageError(`unknown dns command "${sub}" (see tsdiag dns --help)`);
-    return fn(rest, ctx);
-  },
+  run: subcommands('dns', USAGE, { serve, status, stop, log }),
 };

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { config } from '../../config.js';
 import { OperationError } from '../errors.js';
 import { nativeAddon, type SpawnCalls } from './native.js';
 import { trace, tracing } from './trace.js';
@@ -13,7 +14,7 @@ import { trace, tracing } from './trace.js';
  * namespace on this thread for the moment of the start): node:child_process
  * forks, which costs this process ~2.5 ms of page-table copying per start,
  * plus an nsenter hop per namespace. Without the addon, for input over 64 KiB
- * and with TSDIAG_SPAWN=node, node:child_process and nsenter do it. Importing
+ * and with TSDIAG_NATIVE=-spawn, node:child_process and nsenter do it. Importing
  * execa here would cost more than a whole `ip` batch (~120 ms at CLI start).
  */
 /** A network namespace: a named one, or any namespace file; neither: this process's own. */
@@ -123,7 +124,7 @@ function spawnNative(native: SpawnCalls, cmd: string, args: string[], opts: RunO
 
 export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const t0 = tracing ? performance.now() : 0;
-  const native = process.env.TSDIAG_SPAWN === 'node' ? null : nativeAddon();
+  const native = config().native.spawn ? nativeAddon() : null;
   const out = native && Buffer.byteLength(opts.input ?? '') <= MAX_NATIVE_INPUT
     ? await spawnNative(native, cmd, args, opts)
     : await spawnNode(...wrapInNetns(cmd, args, opts), opts);

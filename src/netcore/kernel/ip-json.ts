@@ -3,7 +3,7 @@ import { run, runNow, type Where } from './exec.js';
 
 /**
  * What the kernel readers run when netlink cannot be used (no addon, or
- * TSDIAG_NETLINK=ip): an iproute2 tool's JSON output (`ip -j`, `bridge -j`).
+ * TSDIAG_NATIVE=-netlink): an iproute2 tool's JSON output (`ip -j`, `bridge -j`).
  * A tool that fails, or a namespace that cannot be entered, throws, as a
  * netlink reading there does.
  */

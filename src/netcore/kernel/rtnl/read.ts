@@ -1,3 +1,4 @@
+import { config } from '../../../config.js';
 import { OperationError } from '../../errors.js';
 import { NOT_ENTERED } from '../exec.js';
 import { nativeAddon } from '../native.js';
@@ -11,13 +12,13 @@ import {
  * A namespace's links, IPv4 addresses and routes, neighbours and route
  * lookups read over routing netlink with the addon's rtnl(), in the words and
  * with the filters of `ip -j` (each reader names the command it stands for).
- * rtnlAvailable() is false without the addon or with TSDIAG_NETLINK=ip;
+ * rtnlAvailable() is false without the addon or with TSDIAG_NATIVE=-netlink;
  * the readers of netcore/kernel (links.ts, addresses.ts, routes.ts,
  * neighbours.ts) then run `ip -j` instead: nothing else calls these.
  */
 
 export function rtnlAvailable(): boolean {
-  return process.env.TSDIAG_NETLINK !== 'ip' && typeof nativeAddon()?.rtnl === 'function';
+  return config().native.netlink && typeof nativeAddon()?.rtnl === 'function';
 }
 
 /** One exchange in the namespace at nsPath (null: this process's); a namespace that cannot be entered throws as a probe there does. */
