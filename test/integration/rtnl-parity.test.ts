@@ -38,7 +38,10 @@ beforeAll(() => {
   ip(A, 'addr', 'add', '192.0.2.1/24', 'dev', 'd0');
   ip(A, 'addr', 'add', '192.0.2.9/24', 'dev', 'd0');
   ip(A, 'link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dev', 'd0', 'local', '192.0.2.1', 'dstport', '4789');
-  for (const dev of ['br0', 'va', 'vs1', 'vs2', 'd0', 'vx0']) ip(A, 'link', 'set', dev, 'up');
+  // a bridge port whose peer is down: up without carrier, port state disabled
+  ip(A, 'link', 'add', 'vd1', 'type', 'veth', 'peer', 'name', 'vd2');
+  ip(A, 'link', 'set', 'vd1', 'master', 'br0');
+  for (const dev of ['br0', 'va', 'vs1', 'vs2', 'd0', 'vx0', 'vd1']) ip(A, 'link', 'set', dev, 'up');
   ip(B, 'addr', 'add', '10.77.0.2/24', 'dev', 'vb');
   ip(B, 'link', 'set', 'vb', 'up');
   ip(A, 'route', 'add', 'default', 'via', '192.0.2.254', 'dev', 'd0');
@@ -95,6 +98,9 @@ describe('netlink readers against ip -j', () => {
     expect(details.netlink.find((l) => l.ifname === 'vx0')?.kind).toBe('vxlan');
     const all = await both(() => readLinks({ netns: A }), (l) => l.ifname);
     expect(all.netlink).toEqual(all.ip);
+    expect(all.netlink.find((l) => l.ifname === 'vd1')).toMatchObject({ up: true, carrier: false, portState: 'disabled', master: 'br0' });
+    expect(all.netlink.find((l) => l.ifname === 'vd2')).toMatchObject({ up: false, carrier: false, portState: null });
+    expect(all.netlink.find((l) => l.ifname === 'va')).toMatchObject({ up: true, carrier: true, portState: 'forwarding' });
   });
 
   it('VXLAN links: VNI, local address, port; no remote when peers come from the forwarding database', async () => {

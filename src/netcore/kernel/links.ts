@@ -31,7 +31,8 @@ interface IpLink {
   address?: string;
   master?: string;
   link_index?: number;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number; remote?: string; local?: string; port?: number } };
+  flags?: string[];
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; remote?: string; local?: string; port?: number }; info_slave_kind?: string; info_slave_data?: { state?: string } };
 }
 
 function fromIp(l: IpLink): Link {
@@ -48,5 +49,8 @@ function fromIp(l: IpLink): Link {
     master: l.master ?? null,
     linkIndex: l.link_index ?? null,
     vxlan: kind === 'vxlan' ? { vni: d.id ?? 0, remote: d.remote ?? null, local: d.local ?? null, dstport: d.port ?? 4789 } : null,
+    up: l.flags?.includes('UP') ?? false,
+    carrier: l.flags?.includes('LOWER_UP') ?? false,
+    portState: l.linkinfo?.info_slave_kind === 'bridge' ? (l.linkinfo.info_slave_data?.state ?? null) : null,
   };
 }

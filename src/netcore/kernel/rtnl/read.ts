@@ -53,6 +53,12 @@ export interface RtLink {
   linkIndex: number | null;
   /** a VXLAN link's own data (IFLA_INFO_DATA), null for other kinds */
   vxlan: RtVxlan | null;
+  /** IFF_UP: set up by an administrator */
+  up: boolean;
+  /** IFF_LOWER_UP: the link has carrier (a veth: its peer is up) */
+  carrier: boolean;
+  /** as a port of a bridge: its STP state (disabled, listening, learning, forwarding, blocking); null when not a bridge port */
+  portState: string | null;
 }
 
 export interface RtVxlan {
@@ -64,7 +70,18 @@ export interface RtVxlan {
 }
 
 const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16, LINKINFO: 18, LINK_NETNSID: 37 } as const;
-const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
+const IFLA_INFO = { KIND: 1, DATA: 2, SLAVE_KIND: 4, SLAVE_DATA: 5 } as const;
+const IFLA_BRPORT_STATE = 1;
+const IFF = { UP: 0x1, LOWER_UP: 0x10000 } as const;
+/** the bridge port states, as `ip -d -j link` names them */
+export const BRIDGE_PORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'] as const;
+
+function portStateOf(info: Map<number, Buffer> | null): string | null {
+  if (!info || cString(info.get(IFLA_INFO.SLAVE_KIND)) !== 'bridge') return null;
+  const data = info.get(IFLA_INFO.SLAVE_DATA);
+  const state = data ? u8(attributes(data).get(IFLA_BRPORT_STATE)) : null;
+  return state === null ? null : (BRIDGE_PORT_STATES[state] ?? String(state));
+}
 const IFLA_VXLAN = { ID: 1, GROUP: 2, LOCAL: 4, PORT: 15 } as const;
 const VXLAN_PORT = 4789;
 
@@ -90,6 +107,7 @@ export function readLinks(nsPath: string | null): RtLink[] {
     const link = u32(a.get(IFLA.LINK));
     const info = a.get(IFLA.LINKINFO) ? attributes(a.get(IFLA.LINKINFO)!) : null;
     const kind = info ? cString(info.get(IFLA_INFO.KIND)) : null;
+    const flags = m.body.readUInt32LE(8);
     return {
       ifindex: m.body.readInt32LE(4),
       ifname: cString(a.get(IFLA.IFNAME)) ?? '',
@@ -100,6 +118,9 @@ export function readLinks(nsPath: string | null): RtLink[] {
       masterIndex: u32(a.get(IFLA.MASTER)),
       linkIndex: link && a.has(IFLA.LINK_NETNSID) ? link : null,
       vxlan: kind === 'vxlan' ? vxlanOf(info!.get(IFLA_INFO.DATA)) : null,
+      up: (flags & IFF.UP) !== 0,
+      carrier: (flags & IFF.LOWER_UP) !== 0,
+      portState: portStateOf(info),
     };
   });
   const names = namesByIndex(raw);
