@@ -1,5 +1,6 @@
 import readline from 'node:readline';
 import * as ops from './ops.js';
+import { closesDone } from './tcp-close.js';
 import type { AgentReply, AgentRequest } from './protocol.js';
 
 /**
@@ -27,4 +28,5 @@ rl.on('line', (line) => {
     (err: unknown) => reply({ id: req.id, error: err instanceof Error ? err.message : String(err) }),
   );
 });
-rl.on('close', () => process.exit(0));
+// the probes' connections close gracefully first: an exit now would close them with what the server sent unread
+rl.on('close', () => void closesDone().then(() => process.exit(0)));

@@ -4,6 +4,7 @@ import { parseResolvConf } from '../../netcore/bridge/resolvconf.js';
 import { decodeReply, encodeQuery, QTYPE } from './dns-wire.js';
 import { socketsHere, type SocketMaker } from '../../netcore/kernel/netns-socket.js';
 import * as inNamespace from './ns-ops.js';
+import { closeGracefully } from './tcp-close.js';
 import type { ConnectArgs, ConnectResult, PingArgs, PingResult, ResolveArgs, ResolveResult } from './protocol.js';
 
 /**
@@ -70,6 +71,11 @@ export async function ping(a: PingArgs, at: inNamespace.Where = {}): Promise<Pin
   return { alive: res.exitCode === 0, ms: time ? Number(time[1]) : null, output };
 }
 
+/**
+ * A TCP connect: the latency is the handshake's. An open connection is then
+ * closed in the background, gracefully (tcp-close.ts), so the result does not
+ * wait for it and the service probed never sees a reset.
+ */
 export async function connect(a: ConnectArgs, sockets: SocketMaker = socketsHere): Promise<ConnectResult> {
   const t0 = performance.now();
   const sock = sockets.tcp(a.addr);
@@ -77,12 +83,14 @@ export async function connect(a: ConnectArgs, sockets: SocketMaker = socketsHere
     sock.connect({ host: a.addr, port: a.port });
     const done = (result: ConnectResult['result'], error: string | null) => {
       clearTimeout(timer);
-      sock.destroy();
+      sock.removeAllListeners('error');
+      if (result === 'open') closeGracefully(sock);
+      else sock.destroy(); // not connected: no connection to reset
       resolveP({ result, ms: performance.now() - t0, error });
     };
     const timer = setTimeout(() => done('timeout', null), a.timeoutMs ?? 2000);
-    sock.on('connect', () => done('open', null));
-    sock.on('error', (err: NodeJS.ErrnoException) => {
+    sock.once('connect', () => done('open', null));
+    sock.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNREFUSED') done('refused', err.message);
       else if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') done('unreachable', err.message);
       else done('error', err.message);

@@ -64,8 +64,11 @@ export function socketsIn(netnsPath: string): SocketMaker | null {
     },
     tcp(to) {
       const fd = fdOf(`tcp${familyOf(to, netnsPath)}`);
-      // not readable until connected: nothing reads from the socket before connect()
-      return wrap(fd, () => new net.Socket({ fd, readable: false, writable: false }));
+      // readable and writable: false would end both sides for good (the probe could neither read what
+      // the server sends nor half-close). manualStart (Node's own, as its child_process uses it): no read
+      // before connect(), which fails with ENOTCONN on a socket not yet connected.
+      const options: net.SocketConstructorOpts & { manualStart: boolean } = { fd, readable: true, writable: true, manualStart: true };
+      return wrap(fd, () => new net.Socket(options));
     },
   };
 }
