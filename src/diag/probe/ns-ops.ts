@@ -3,8 +3,9 @@ import { readNow } from '../../netcore/kernel/read-now.js';
 import { assertEntered, run, type Where } from '../../netcore/kernel/exec.js';
 import { readLinks } from '../../netcore/kernel/links.js';
 import { readNeighbours } from '../../netcore/kernel/neighbours.js';
-import * as routes from '../../netcore/kernel/routes.js';
-import type { LinkInfo, ListeningSocket, NeighEntry, RouteGetResult } from './protocol.js';
+import * as routeTable from '../../netcore/kernel/routes.js';
+import { readIpv4Addresses } from '../../netcore/kernel/addresses.js';
+import type { AddressInfo, LinkInfo, ListeningSocket, NeighEntry, RouteGetResult, RouteInfo } from './protocol.js';
 
 /**
  * The read-only probes of a namespace: each reads it through netcore/kernel's
@@ -87,13 +88,22 @@ function decodeProcAddr(hex: string): string {
 }
 
 export async function links(at: Where = {}): Promise<LinkInfo[]> {
-  return (await readLinks(at)).map(({ ifname, mtu, operstate, kind, ifindex, linkIndex }) => ({ ifname, mtu, operstate, kind, ifindex, linkIndex }));
+  return (await readLinks(at)).map(({ ifname, mtu, operstate, kind, ifindex, linkIndex, up, carrier, address, master, portState }) =>
+    ({ ifname, mtu, operstate, kind, ifindex, linkIndex, up, carrier, mac: address, master, portState }));
 }
 
 /** `ip route get ADDR` */
-export const routeGet = (addr: string, at: Where = {}): Promise<RouteGetResult> => routes.routeGet(addr, at);
+export const routeGet = (addr: string, at: Where = {}): Promise<RouteGetResult> => routeTable.routeGet(addr, at);
 
 export const neigh = (at: Where = {}): Promise<NeighEntry[]> => readNeighbours(at);
+
+/** IPv4 addresses (`ip -4 addr`) */
+export const addresses = (at: Where = {}): Promise<AddressInfo[]> => readIpv4Addresses(at);
+
+/** the main table (`ip -4 route`) */
+export async function routes(at: Where = {}): Promise<RouteInfo[]> {
+  return (await routeTable.readIpv4Routes(at)).map(({ dst, dev, gateway }) => ({ dst, dev, gateway }));
+}
 
 export async function readFile(a: { path: string }): Promise<string | null> {
   return readNow(a.path);

@@ -20,7 +20,19 @@ export interface ConnectResult { result: 'open' | 'refused' | 'timeout' | 'unrea
 
 export interface ListeningSocket { proto: 'tcp' | 'tcp6' | 'udp' | 'udp6'; addr: string; port: number }
 
-export interface LinkInfo { ifname: string; mtu: number; operstate: string; kind: string | null; ifindex: number; linkIndex: number | null }
+export interface LinkInfo {
+  ifname: string; mtu: number; operstate: string; kind: string | null; ifindex: number; linkIndex: number | null;
+  /** administratively up; carrier (a veth: its peer is up) */
+  up: boolean; carrier: boolean;
+  mac: string | null;
+  master: string | null;
+  /** as a bridge port: forwarding, blocking, disabled, ... (null: not a port) */
+  portState: string | null;
+}
+
+export interface AddressInfo { ifname: string; address: string; prefixLen: number }
+
+export interface RouteInfo { dst: string; dev: string | null; gateway: string | null }
 
 export interface RouteGetResult { dev: string | null; gateway: string | null; src: string | null; mtu: number | null; error: string | null }
 
@@ -34,6 +46,8 @@ export interface AgentOps {
   links: [Record<string, never>, LinkInfo[]];
   routeGet: [{ addr: string }, RouteGetResult];
   neigh: [Record<string, never>, NeighEntry[]];
+  addresses: [Record<string, never>, AddressInfo[]];
+  routes: [Record<string, never>, RouteInfo[]];
   readFile: [{ path: string }, string | null];
 }
 
