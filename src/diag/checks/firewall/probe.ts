@@ -1,5 +1,5 @@
 import type { ConnectResult } from '../../probe/protocol.js';
-import { iptablesBackendInUse, readIptablesOf, type IptablesBackend, type IptablesState } from '../../../netcore/kernel/inspect.js';
+import type { IptablesBackend, IptablesState } from '../../host-reader.js';
 import type { DoctorContext } from '../../context.js';
 import type { FixTarget } from '../../fixes.js';
 import { movedPolicies, movedRules, type CounterMove, type PolicyMove } from './rules.js';
@@ -60,13 +60,6 @@ export function sharedBridge(ctx: DoctorContext): string | null {
 
 const other = (b: IptablesBackend): IptablesBackend => (b === 'nft' ? 'legacy' : 'nft');
 
-const backendInUse = (ctx: DoctorContext): Promise<IptablesBackend> =>
-  ctx.once('fw-backend-in-use', async () => (await iptablesBackendInUse(ctx.inventory.hostNetns)) ?? 'nft');
-
-/** A backend's rules before the probe: also what currentRules() gives until the probe has run. */
-const readingBefore = (ctx: DoctorContext, backend: IptablesBackend): Promise<IptablesState | null> =>
-  ctx.once(`fw-before-${backend}`, () => readIptablesOf(ctx.inventory.hostNetns, backend));
-
 /** No table at all (the legacy backend where nothing uses it): no counter of it can move. */
 const holdsNothing = (s: IptablesState | null): boolean => s !== null && s.chains.length === 0 && s.rules.length === 0;
 
@@ -91,12 +84,12 @@ async function sendProbe(ctx: DoctorContext): Promise<ProbeOutcome> {
 
 export function firewallProbe(ctx: DoctorContext): Promise<FirewallProbe> {
   return ctx.once('fw-probe', async () => {
-    const inUse = await backendInUse(ctx);
-    const [beforeUsed, beforeOther] = await Promise.all([readingBefore(ctx, inUse), readingBefore(ctx, other(inUse))]);
+    const inUse = await ctx.host.iptablesBackend();
+    // the first readings are the counters before the probe (and what currentRules() gives until the probe has run)
+    const [beforeUsed, beforeOther] = await Promise.all([ctx.host.iptables(inUse), ctx.host.iptables(other(inUse))]);
     const outcome = await sendProbe(ctx);
-    const netns = ctx.inventory.hostNetns;
     const [afterUsed, afterOther] = await Promise.all([
-      readIptablesOf(netns, inUse), holdsNothing(beforeOther) ? beforeOther : readIptablesOf(netns, other(inUse)),
+      ctx.host.iptablesNow(inUse), holdsNothing(beforeOther) ? beforeOther : ctx.host.iptablesNow(other(inUse)),
     ]);
     // the after reading is the freshest view of the rules: later checks read it instead of iptables-save again
     if (afterUsed) ctx.once('fw-rules-now', async () => afterUsed);
@@ -106,5 +99,5 @@ export function firewallProbe(ctx: DoctorContext): Promise<FirewallProbe> {
 
 /** The rules of the backend in use: the reading right after the probe when it ran, else the one before it. */
 export function currentRules(ctx: DoctorContext): Promise<IptablesState | null> {
-  return ctx.once('fw-rules-now', async () => readingBefore(ctx, await backendInUse(ctx)));
+  return ctx.once('fw-rules-now', async () => ctx.host.iptables(await ctx.host.iptablesBackend()));
 }

@@ -1,4 +1,4 @@
-import type { IptablesState, IptRule } from '../../../netcore/kernel/inspect.js';
+import type { IptablesState, IptRule } from '../../host-reader.js';
 
 /**
  * Pure reading of iptables rules for the firewall checks: which rules a

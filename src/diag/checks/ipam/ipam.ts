@@ -1,7 +1,6 @@
 import { pickSubnet } from '../../../netcore/bridge/ipam.js';
 import { contains, formatCidr, overlaps, parseCidr, parseIpv4, type Cidr } from '../../../netcore/ipv4.js';
-import { ipv4Addresses, type AddressEntry, type RouteEntry } from '../../../netcore/kernel/inspect.js';
-import { readHostResolvConf } from '../../../netcore/bridge/resolvconf.js';
+import type { AddressEntry, RouteEntry } from '../../host-reader.js';
 import { fail, pass, skip, type Check } from '../../check.js';
 import { cli, onHost, type FixTarget } from '../../fixes.js';
 
@@ -75,7 +74,7 @@ export const ipamOverlap: Check<IpamFacts> = {
     const networks = ctx.target.networks.filter((n) => n.subnet).map((n) => ({ name: n.name, subnet: n.subnet!, driver: n.driver, bridge: n.bridge }));
     const netns = ctx.inventory.hostNetns;
     const [routes, addresses, conf] = await Promise.all([
-      ctx.host.routes(), ctx.once('host-addresses', () => ipv4Addresses(netns)), readHostResolvConf({ netns, stateDir: '' }),
+      ctx.host.routes(), ctx.host.addresses(), ctx.host.resolvConf(),
     ]);
     return { backend: ctx.inventory.backend, hostNetns: netns, networks, routes, addresses, nameservers: conf.nameservers };
   },

@@ -1,4 +1,4 @@
-import type { HostSocket } from '../../../netcore/kernel/inspect.js';
+import type { HostSocket } from '../../host-reader.js';
 import type { PortMapping } from '../../../netcore/bridge/state/types.js';
 import { fail, pass, type Check } from '../../check.js';
 import { cli, type FixTarget } from '../../fixes.js';

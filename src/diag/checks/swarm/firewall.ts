@@ -1,4 +1,4 @@
-import type { IptablesState, IptRule } from '../../../netcore/kernel/inspect.js';
+import type { IptablesState, IptRule } from '../../host-reader.js';
 import { contains, parseCidr, parseIpv4 } from '../../../netcore/ipv4.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { FdbEntry, NeighbourEntry, VxlanLink } from '../../../netcore/kernel/inspect.js';
+import type { FdbEntry, NeighbourEntry, VxlanLink } from '../../host-reader.js';
 import type { SwarmView } from '../../inventory/types.js';
 
 /**

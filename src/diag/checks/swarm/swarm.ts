@@ -1,5 +1,4 @@
 import type { ConnectResult } from '../../probe/protocol.js';
-import { permanentNeighbours, tunnelFdb, vxlanLinks } from '../../../netcore/kernel/inspect.js';
 import { fail, pass, skip, warn, type Check } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
 import { onHost, type FixTarget } from '../../fixes.js';
@@ -41,8 +40,7 @@ const engineSwarm = (ctx: DoctorContext) => ctx.once('swarm-view', async () => (
 const peersOf = (ctx: DoctorContext) => ctx.once('swarm-nodes', async () => {
   const view = await engineSwarm(ctx);
   if (view) return swarmNodesOfEngine(view);
-  const netns = ctx.inventory.hostNetns;
-  const [links, fdb, neighbours] = await Promise.all([vxlanLinks(netns), tunnelFdb(netns), permanentNeighbours(netns)]);
+  const [links, fdb, neighbours] = await Promise.all([ctx.host.vxlanLinks(), ctx.host.tunnelFdb(), ctx.host.permanentNeighbours()]);
   return swarmNodes(links, fdb, neighbours);
 });
 
