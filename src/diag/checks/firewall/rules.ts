@@ -1,4 +1,6 @@
 import type { IptablesState, IptRule } from '../../host-reader.js';
+import { matchRule, walkChain, type Packet } from './evaluator.js';
+import { iptablesRule, iptablesTable } from './iptables-rules.js';
 
 /**
  * Pure reading of iptables rules for the firewall checks: which rules a
@@ -14,15 +16,7 @@ export interface Passage {
   out: string;
 }
 
-/** Splits a rule into arguments, keeping quoted strings ("-m comment --comment "a b"") whole. */
-function tokens(text: string): string[] {
-  return text.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
-}
-
-/** `br+` is iptables' prefix wildcard. */
-function ifaceMatches(pattern: string, name: string): boolean {
-  return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
-}
+const passage = (p: Passage): Packet => ({ family: 'ip', in: p.in, out: p.out });
 
 /**
  * Whether a rule matches a passage: 'no' when an interface match excludes it,
@@ -30,23 +24,7 @@ function ifaceMatches(pattern: string, name: string): boolean {
  * when it has other conditions (protocol, port, state, address ...).
  */
 export function matchPassage(rule: IptRule, p: Passage): 'yes' | 'no' | 'maybe' {
-  const args = tokens(rule.text);
-  let other = false;
-  // args[0..1] are "-A CHAIN"; everything after "-j TARGET" are the target's options
-  for (let i = 2; i < args.length; i++) {
-    const negated = args[i] === '!';
-    const flag = negated ? args[i + 1] : args[i];
-    const value = negated ? args[i + 2] : args[i + 1];
-    if (flag === '-j' || flag === '-g') break;
-    if (flag === '-i' || flag === '-o') {
-      const holds = ifaceMatches(value ?? '', flag === '-i' ? p.in : p.out);
-      if (holds === negated) return 'no';
-      i += negated ? 2 : 1;
-    } else if (flag === '-m' && value === 'comment') {
-      i += 3; // -m comment --comment TEXT: not a condition
-    } else if (flag?.startsWith('-')) other = true;
-  }
-  return other ? 'maybe' : 'yes';
+  return matchRule(iptablesRule(rule, new Set()), passage(p));
 }
 
 export interface ForwardWalk {
@@ -64,34 +42,10 @@ export interface ForwardWalk {
  * cannot be counted on, a conditional DROP is listed as a blocker.
  */
 export function walkForward(state: IptablesState, p: Passage): ForwardWalk {
-  const userChains = new Set(state.chains.filter((c) => c.table === 'filter' && c.policy === null).map((c) => c.name));
-  const blockers: IptRule[] = [];
-  type Outcome = { verdict: 'accept' | 'drop' | 'return' | 'end'; rule: IptRule | null };
-
-  const walk = (chain: string, certain: boolean, depth: number): Outcome => {
-    if (depth > 16) return { verdict: 'end', rule: null };
-    for (const rule of state.rules.filter((r) => r.table === 'filter' && r.chain === chain)) {
-      const m = matchPassage(rule, p);
-      if (m === 'no') continue;
-      const sure = certain && m === 'yes';
-      if (isBlocking(rule.target)) {
-        blockers.push(rule);
-        if (sure) return { verdict: 'drop', rule };
-      } else if (rule.target === 'ACCEPT') {
-        if (sure) return { verdict: 'accept', rule };
-      } else if (rule.target === 'RETURN') {
-        if (sure) return { verdict: 'return', rule: null };
-      } else if (rule.target && userChains.has(rule.target)) {
-        const sub = walk(rule.target, sure, depth + 1);
-        if (sure && (sub.verdict === 'accept' || sub.verdict === 'drop')) return sub;
-      }
-    }
-    return { verdict: 'end', rule: null };
-  };
-
-  const end = walk('FORWARD', true, 0);
-  if (end.verdict === 'accept' || end.verdict === 'drop') return { verdict: end.verdict, rule: end.rule, blockers };
-  return { verdict: 'policy', rule: null, blockers };
+  const w = walkChain(iptablesTable(state), 'FORWARD', passage(p));
+  const blockers = w.met.map((r) => r.source);
+  if (w.verdict === 'policy') return { verdict: 'policy', rule: null, blockers };
+  return { verdict: w.verdict === 'accept' ? 'accept' : 'drop', rule: w.rule!.source, blockers };
 }
 
 export interface CounterMove {
