@@ -7,7 +7,7 @@
 // percentiles from a rate-limited run with per-query output (-v).
 // tsdiag runs twice: with its UDP path as configured ("batch": the
 // tsdiag-native addon when it loads) and forced to node:dgram
-// (TSDIAG_DNS_UDP=dgram), the before/after of the addon; --udp batch leaves
+// (TSDIAG_NATIVE=-dns-udp), the before/after of the addon; --udp batch leaves
 // the second out.
 // The querier is a container of the bench state: dnsperf sends from its
 // address with -a.
@@ -25,6 +25,7 @@ if (!fs.existsSync(new URL('dns/server.js', dist))) {
   process.exit(2);
 }
 const { startDnsServer } = await import(new URL('dns/server.js', dist));
+const { configure } = await import(new URL('config.js', dist));
 const run = promisify(execFile);
 
 const { values } = parseArgs({ options: {
@@ -90,9 +91,7 @@ async function startDnsmasq(hostsFile) {
 
 /** A tsdiag server whose UDP side is the addon ('batch') or node:dgram, as the server would pick it. */
 async function startTsdiag(mode, n) {
-  const saved = process.env.TSDIAG_DNS_UDP;
-  if (mode === 'dgram') process.env.TSDIAG_DNS_UDP = 'dgram';
-  else delete process.env.TSDIAG_DNS_UDP;
+  configure({ ...process.env, ...(mode === 'dgram' ? { TSDIAG_NATIVE: '-dns-udp' } : {}) });
   const port = await freePort();
   const notes = [];
   try {
@@ -100,8 +99,7 @@ async function startTsdiag(mode, n) {
     for (const m of notes) console.log(`tsdiag (${mode}): ${m}`);
     return { port, stop: () => srv.close() };
   } finally {
-    if (saved === undefined) delete process.env.TSDIAG_DNS_UDP;
-    else process.env.TSDIAG_DNS_UDP = saved;
+    configure(process.env);
   }
 }
 

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { readLinksNow } from '../netcore/kernel/links.js';
 
 /**
  * if_indextoname for this process's network namespace, as tcpdump uses it to
- * name the interface of a LINUX_SLL2 packet: `ip -o link` read once, and
- * again when an index is not known yet (once per such index).
+ * name the interface of a LINUX_SLL2 packet: the links read once (netcore's
+ * reader), and again when an index is not known yet (once per such index).
  */
 export function systemInterfaceNames(): (index: number) => string | null {
   let names: Map<number, string> | null = null;
@@ -18,16 +18,9 @@ export function systemInterfaceNames(): (index: number) => string | null {
 }
 
 function readInterfaceNames(): Map<number, string> {
-  const names = new Map<number, string>();
-  let text = '';
   try {
-    text = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return new Map(readLinksNow().map((l) => [l.ifindex, l.ifname]));
   } catch {
-    return names; // no ip command: every interface prints as '?'
+    return new Map(); // no netlink and no ip command: every interface prints as '?'
   }
-  for (const line of text.split('\n')) {
-    const m = /^(\d+): ([^:@\s]+)/.exec(line);
-    if (m) names.set(Number(m[1]), m[2]!);
-  }
-  return names;
 }

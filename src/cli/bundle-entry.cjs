@@ -4,7 +4,9 @@
 // V8's code cache of it, so a start does not parse and compile ~450 KB of
 // JavaScript again (~25 ms of a ~60 ms load here). A cache V8 rejects (another
 // Node) only costs that compile; TSDIAG_WRITE_CODE_CACHE=1 writes the cache
-// of what the run compiled when it ends (the build does this once).
+// of what the run compiled when it ends (the build does this once). It is the
+// build's switch, not run-time configuration, and this file runs before the
+// bundle exists: so it is read here, not in src/config.ts.
 //
 // The bundle's import() calls (the TUI, execa) come here as __tsdiag_import:
 // Node 20 loses the dynamic-import callback of a script compiled from a code

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import { configure, environmentHelp } from '../config.js';
 import { exitCodeOf } from '../netcore/errors.js';
-import { hostFromEnv } from '../netcore/host.js';
 import { validateName } from '../netcore/validate.js';
 import { trace } from '../netcore/kernel/trace.js';
 import type { CliContext, Command } from './command.js';
+import { helpOrMissing, unknownCommand } from './subcommands.js';
 
 /** Commands are loaded on use: a CLI call pays only for the modules it needs. */
 interface CommandEntry {
@@ -42,7 +43,9 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width + 2)}${c.summary}`).join('\n')}
 Global options:
   --host-netns NS   run against network namespace NS as the host (env TSDIAG_HOST_NETNS)
   --help            this text; every command has its own --help
-Environment: TSDIAG_STATE_DIR (default /var/lib/tsdiag)
+
+Environment:
+${environmentHelp()}
 Exit codes: 0 done, 1 the operation failed, 2 bad input or environment.
 `;
 }
@@ -71,27 +74,24 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
   try {
     const { hostNetns, rest } = takeGlobal(argv);
     const [name, ...args] = rest;
+    const config = configure(env);
+    const ctx: CliContext = { ...io, env, host: { netns: hostNetns ?? config.hostNetns, stateDir: config.stateDir } };
     if (!name && process.stdin.isTTY && (io.stdout as NodeJS.WriteStream).isTTY) {
       const tui = (await import('./commands/tui.js')).command;
-      return await tui.run([], { ...io, env, host: hostFromEnv(env, hostNetns) });
+      return await tui.run([], ctx);
     }
-    if (!name || name === '--help' || name === '-h' || name === 'help') {
-      io.stdout.write(usage());
-      return name ? 0 : 2;
-    }
+    const done = helpOrMissing(name, usage(), io);
+    if (done !== null) return done;
     if (name === '--version') {
       io.stdout.write('tsdiag 0.1.0\n');
       return 0;
     }
     const entry = COMMANDS.find((c) => c.name === name);
-    if (!entry) {
-      io.stderr.write(`tsdiag: unknown command "${name}" (see tsdiag --help)\n`);
-      return 2;
-    }
+    if (!entry) throw unknownCommand('', name!);
     trace(`cli: main loaded`);
     const cmd = await entry.load();
     trace(`cli: command ${name} loaded`);
-    return await cmd.run(args, { ...io, env, host: hostFromEnv(env, hostNetns) });
+    return await cmd.run(args, ctx);
   } catch (err) {
     io.stderr.write(`tsdiag: ${(err as Error).message}\n`);
     return exitCodeOf(err);

@@ -1,3 +1,4 @@
+import { childEnv, config } from '../config.js';
 import { netnsPathOf } from '../netcore/kernel/exec.js';
 import type { CliContext } from './command.js';
 
@@ -9,14 +10,14 @@ import type { CliContext } from './command.js';
  */
 export async function reexecInHostNetns(ctx: CliContext, argv: string[]): Promise<number | null> {
   const ns = ctx.host.netns;
-  if (!ns || ctx.env.TSDIAG_INSIDE_NETNS === ns) return null;
+  if (!ns || config().insideNetns === ns) return null;
   const script = process.argv[1] ?? '';
   // loaded here: execa is an ES module, costly to load, and only these commands need it
   const { execa } = await import('execa');
   const child = execa('nsenter', [`--net=${netnsPathOf(ns)}`, '--', process.execPath, script, ...argv], {
     stdio: 'inherit',
     reject: false,
-    env: { ...ctx.env, TSDIAG_INSIDE_NETNS: ns, TSDIAG_HOST_NETNS: ns },
+    env: childEnv({ TSDIAG_INSIDE_NETNS: ns, TSDIAG_HOST_NETNS: ns }),
   });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const onInt = forward('SIGINT');

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { config } from '../config.js';
+import { JsonLinesChild } from '../netcore/kernel/json-lines-child.js';
 import { canMakeSocketsIn, socketsIn } from '../netcore/kernel/netns-socket.js';
 import { exchange, type Exchange, type Transport } from './dial.js';
 import type { Upstream } from './upstreams.js';
@@ -13,7 +12,7 @@ import type { Upstream } from './upstreams.js';
  * namespace; tsdiag's server lives in the host namespace, so for the latter it
  * makes each exchange's socket inside the container's namespace (the native
  * addon's socketIn: no process lives there, nothing keeps the namespace once
- * the exchange is over). Without the addon, or with TSDIAG_NETNS_DIAL=process,
+ * the exchange is over). Without the addon, or with TSDIAG_NATIVE=-dns-dial,
  * it keeps one small dialer process per container namespace instead
  * (dialer-main.ts), started on first use and stopped when idle or when the
  * container is gone.
@@ -46,69 +45,44 @@ export const DIALER_IDLE_MS = 30_000;
 const PARENT_GRACE_MS = 500;
 
 class NamespaceDialer implements Dialer {
-  private readonly child: ChildProcessByStdio<Writable, Readable, null>;
-  private readonly pending = new Map<number, (reply: Buffer | null) => void>();
-  private nextId = 1;
+  private readonly child: JsonLinesChild<DialRequest, DialReply>;
   private idleTimer: NodeJS.Timeout | null = null;
-  exited = false;
 
   constructor(readonly netnsPath: string, private readonly idleMs: number, onExit: () => void) {
-    this.child = spawn('nsenter', [`--net=${netnsPath}`, '--', process.execPath, DIALER_MAIN], { stdio: ['pipe', 'pipe', 'ignore'] });
-    this.child.stdin.on('error', () => undefined);
-    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
-      let r: DialReply;
-      try {
-        r = JSON.parse(line) as DialReply;
-      } catch {
-        return;
-      }
-      this.settle(r.id, r.reply === null ? null : Buffer.from(r.reply, 'base64'));
+    this.child = new JsonLinesChild(DIALER_MAIN, netnsPath, {
+      name: 'DNS dialer',
+      onSettled: () => this.armIdle(),
+      onExit: () => {
+        if (this.idleTimer) clearTimeout(this.idleTimer);
+        onExit();
+      },
     });
-    this.child.on('exit', () => {
-      this.exited = true;
-      if (this.idleTimer) clearTimeout(this.idleTimer);
-      for (const id of [...this.pending.keys()]) this.settle(id, null);
-      onExit();
-    });
-    this.child.on('error', () => undefined);
     this.armIdle();
+  }
+
+  get exited(): boolean {
+    return this.child.exited !== null;
   }
 
   exchange(upstream: Upstream, query: Buffer, transport: Transport, timeoutMs: number): Exchange {
-    const id = this.nextId++;
-    const reply = new Promise<Buffer | null>((resolve) => {
-      const timer = setTimeout(() => this.settle(id, null), timeoutMs + PARENT_GRACE_MS);
-      this.pending.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
-    if (this.exited) this.settle(id, null);
-    else {
-      const req: DialRequest = { id, address: upstream.address, port: upstream.port, transport, timeoutMs, query: query.toString('base64') };
-      this.child.stdin.write(JSON.stringify(req) + '\n');
-      this.armIdle();
-    }
-    return { reply, abort: () => this.settle(id, null) };
+    const req = { address: upstream.address, port: upstream.port, transport, timeoutMs, query: query.toString('base64') };
+    const { id, reply } = this.child.request(req, timeoutMs + PARENT_GRACE_MS);
+    this.armIdle();
+    return {
+      // a dialer gone, silent or aborted: no reply, as from a silent upstream
+      reply: reply.then((r) => (r.reply === null ? null : Buffer.from(r.reply, 'base64')), () => null),
+      abort: () => this.child.cancel(id),
+    };
   }
 
   stop(): void {
-    this.child.stdin.end();
-    this.child.kill('SIGTERM');
-  }
-
-  private settle(id: number, reply: Buffer | null): void {
-    const done = this.pending.get(id);
-    if (!done) return;
-    this.pending.delete(id);
-    done(reply);
-    this.armIdle();
+    this.child.stop();
   }
 
   private armIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    if (this.exited || this.pending.size) return;
+    if (this.exited || this.child.pendingCount) return;
     this.idleTimer = setTimeout(() => this.stop(), this.idleMs);
     this.idleTimer.unref();
   }
@@ -116,7 +90,7 @@ class NamespaceDialer implements Dialer {
 
 export class NamespaceDialers {
   private readonly dialers = new Map<string, NamespaceDialer>();
-  private readonly inProcess = process.env.TSDIAG_NETNS_DIAL !== 'process' && canMakeSocketsIn();
+  private readonly inProcess = config().native.dnsDial && canMakeSocketsIn();
 
   constructor(private readonly idleMs = DIALER_IDLE_MS) {}
 

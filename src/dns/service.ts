@@ -2,7 +2,7 @@ import { followState } from './follow.js';
 import type { QueryLogEntry } from './log.js';
 import { gatewayAddresses } from './records.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
-import { markSynced, syncFileOf } from './sync.js';
+import { markSynced, syncFileOf } from './daemon.js';
 import { DNS_PORT, formatUpstream, hostUpstreams, type Upstream } from './upstreams.js';
 import type { HostRef } from '../netcore/host.js';
 

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { config } from '../config.js';
 import { loadNative, type UdpBatchCalls } from '../netcore/kernel/native.js';
 
 /**
@@ -7,7 +8,7 @@ import { loadNative, type UdpBatchCalls } from '../netcore/kernel/native.js';
  * allocation, a JS callback and an rinfo per datagram and a send request per
  * answer; with the tsdiag-native addon a wakeup reads up to 64 datagrams with
  * one recvmmsg and answers them with one sendmmsg. IPv6 addresses, a missing
- * addon and TSDIAG_DNS_UDP=dgram use dgram.
+ * addon and TSDIAG_NATIVE=-dns-udp use dgram.
  */
 export type UdpMessageHandler = (message: Buffer, client: string, reply: (response: Buffer) => void) => void;
 
@@ -37,7 +38,7 @@ export interface ListenUdpOptions {
 
 /** Binds address:port (rejects with the bind error, e.g. EADDRINUSE) and serves it. */
 export async function listenUdp(opts: ListenUdpOptions): Promise<UdpListener> {
-  if (process.env.TSDIAG_DNS_UDP === 'dgram' || net.isIPv6(opts.address)) return listenDgram(opts);
+  if (!config().native.dnsUdp || net.isIPv6(opts.address)) return listenDgram(opts);
   const load = loadNative();
   if ('error' in load) {
     opts.onFallback?.(`batched UDP unavailable (${load.error}): using node:dgram`);

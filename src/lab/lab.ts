@@ -5,6 +5,7 @@ import { hostStateDir } from '../netcore/host.js';
 import { createNetwork } from '../netcore/bridge/networks.js';
 import { createSandbox, removeSandbox, sandboxHost } from '../netcore/bridge/sandbox.js';
 import { readState } from '../netcore/bridge/state/store.js';
+import { ensureDnsServer } from '../dns/daemon.js';
 import { FAULTS } from './faults/index.js';
 import { startLabContainers } from './setup.js';
 import { startUpstreamDns } from './upstream.js';
@@ -26,10 +27,11 @@ export function findFault(id: string): Fault {
 }
 
 /**
- * `services` starts what the lab's host runs besides containers (the embedded
- * DNS server): the caller's, since netcore knows nothing of DNS.
+ * Builds the lab (with its embedded DNS server, as a host with containers on
+ * a user-defined network runs one) and the fault; returns once the DNS server
+ * knows the containers as they are then.
  */
-export async function labUp(stateDir: string, opts: { name?: string; fault?: string | null; services?: (lab: Lab) => Promise<void> } = {}): Promise<Lab> {
+export async function labUp(stateDir: string, opts: { name?: string; fault?: string | null } = {}): Promise<Lab> {
   const lab = labOf(opts.name ?? DEFAULT_LAB, stateDir);
   const fault = opts.fault ? findFault(opts.fault) : null;
   await createSandbox(lab.name, stateDir);
@@ -37,8 +39,11 @@ export async function labUp(stateDir: string, opts: { name?: string; fault?: str
     await startUpstreamDns(lab);
     await createNetwork(lab.host, { name: 'app' });
     await startLabContainers(lab);
-    await opts.services?.(lab);
-    if (fault) await labFault(lab, fault.id);
+    await ensureDnsServer(lab.host);
+    if (fault) {
+      await labFault(lab, fault.id);
+      await ensureDnsServer(lab.host);
+    }
   } catch (err) {
     await removeSandbox(lab.name, stateDir).catch(() => undefined);
     throw err;
@@ -66,6 +71,22 @@ export async function labHeal(lab: Lab): Promise<Fault | null> {
   await fault.heal(lab);
   await fs.rm(faultFile(lab), { force: true });
   return fault;
+}
+
+/** Builds a fault into a lab; returns once the DNS server knows the containers as they are now. */
+export async function faultLab(stateDir: string, name: string, id: string): Promise<Fault> {
+  const lab = await openLab(stateDir, name);
+  const f = await labFault(lab, id);
+  await ensureDnsServer(lab.host);
+  return f;
+}
+
+/** Takes a lab's fault out; returns once the DNS server knows the containers as they are now. */
+export async function healLab(stateDir: string, name: string): Promise<Fault | null> {
+  const lab = await openLab(stateDir, name);
+  const f = await labHeal(lab);
+  await ensureDnsServer(lab.host);
+  return f;
 }
 
 export async function openLab(stateDir: string, name = DEFAULT_LAB): Promise<Lab> {

@@ -10,13 +10,6 @@ export interface HostRef {
   stateDir: string; // the root state dir; this host's files live in hostStateDir()
 }
 
-export const DEFAULT_STATE_DIR = '/var/lib/tsdiag';
-
-export function hostFromEnv(env: NodeJS.ProcessEnv, netnsFlag?: string | null): HostRef {
-  const netns = netnsFlag ?? (env.TSDIAG_HOST_NETNS || null);
-  return { netns: netns || null, stateDir: env.TSDIAG_STATE_DIR || DEFAULT_STATE_DIR };
-}
-
 /** Directory of one host's state: `<stateDir>/netns-<name>` or `<stateDir>/default`. */
 export function hostStateDir(host: HostRef): string {
   return path.join(host.stateDir, host.netns ? `netns-${host.netns}` : 'default');

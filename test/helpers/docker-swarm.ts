@@ -72,7 +72,8 @@ async function startEngine(p: EnginePaths, cleanup: Cleanup): Promise<DockerEngi
   ], { stdio: ['ignore', log, log] });
   fs.closeSync(log);
   cleanup.add(() => stopDaemon(daemon));
-  const engine = { host: `unix://${p.socket}`, netns: p.netns };
+  // dockerd from the PATH: Debian 12's, 20.10
+  const engine = { release: '20.10', host: `unix://${p.socket}`, netns: p.netns };
   await waitForApi(engine.host, daemon, p.log);
   return engine;
 }

@@ -3,55 +3,73 @@ import { run, type RunOptions, type RunResult } from '../../src/netcore/kernel/e
 import { DockerApi } from '../../src/diag/inventory/docker-api.js';
 
 /**
- * The real Docker engine the tests run against: the one `scripts/docker-engine up`
- * starts in its own network namespace, found through the variables
- * `scripts/docker-engine env` prints. Without it the Docker suites are skipped
- * with a notice; under CI (CI=true), which brings the engine up, they fail instead.
+ * The real Docker engines the tests run against: those `scripts/docker-engine
+ * [--engine 26] up` starts, each in a network namespace of its own, found
+ * through the variables `scripts/docker-engine [--engine 26] env` prints. Each
+ * Docker suite runs once per engine, its name saying which (`[docker 26] ...`).
+ * An engine whose variables are unset is skipped with a notice; under CI
+ * (CI=true), which brings both up, it fails instead.
  */
 export interface DockerEngine {
+  /** the engine's major release as the suites name it: 20.10, 26 */
+  release: string;
   /** unix:///path of the engine's socket */
   host: string;
   /** the network namespace dockerd runs in, playing the Docker host */
   netns: string;
 }
 
-/** Debian's client; another `docker` on the PATH may be a different version. */
+/** Debian's client; another `docker` on the PATH may be a different version. It talks to both engines. */
 const DOCKER_CLI = '/usr/bin/docker';
 export const TEST_IMAGE = 'tsdiag-busybox:local';
 export const TEST_RUN_LABEL = 'tsdiag.test-run';
 
-async function findEngine(): Promise<{ engine: DockerEngine | null; why: string }> {
-  const host = process.env.TSDIAG_DOCKER_HOST;
-  const netns = process.env.TSDIAG_DOCKER_NETNS;
+/** Each engine the suites know, and the prefix of its variables (..._HOST, ..._NETNS). */
+const RELEASES = [
+  { release: '20.10', prefix: 'TSDIAG_DOCKER', up: 'bash scripts/docker-engine' },
+  { release: '26', prefix: 'TSDIAG_DOCKER26', up: 'bash scripts/docker-engine --engine 26' },
+] as const;
+export type DockerRelease = (typeof RELEASES)[number]['release'];
+
+interface Found { release: DockerRelease; up: string; engine: DockerEngine | null; why: string }
+
+async function findEngine({ release, prefix, up }: (typeof RELEASES)[number]): Promise<Found> {
+  const host = process.env[`${prefix}_HOST`];
+  const netns = process.env[`${prefix}_NETNS`];
   if (!host || !netns) {
-    return { engine: null, why: 'TSDIAG_DOCKER_HOST/TSDIAG_DOCKER_NETNS are not set (run `bash scripts/docker-engine up` and export what `bash scripts/docker-engine env` prints)' };
+    return { release, up, engine: null, why: `${prefix}_HOST/${prefix}_NETNS are not set (run \`${up} up\` and export what \`${up} env\` prints)` };
   }
-  if (!(await new DockerApi({ dockerHost: host }).ping())) {
-    return { engine: null, why: `no Docker engine answers on ${host} (bash scripts/docker-engine status)` };
-  }
-  return { engine: { host, netns }, why: '' };
+  const api = new DockerApi({ dockerHost: host });
+  if (!(await api.ping())) return { release, up, engine: null, why: `no Docker engine answers on ${host} (${up} status)` };
+  const { Version } = await api.getJson<{ Version: string }>('/version');
+  if (!Version.startsWith(`${release}.`)) return { release, up, engine: null, why: `${host} runs Docker ${Version}, not ${release} (${prefix}_HOST)` };
+  return { release, up, engine: { release, host, netns }, why: '' };
 }
 
-const found = await findEngine();
-export const engine: DockerEngine | null = found.engine;
+const found: Found[] = await Promise.all(RELEASES.map(findEngine));
 
-/** describe() that gets the engine, or skips with a visible notice (fails under CI). */
-export function describeWithEngine(name: string, body: (engine: DockerEngine) => void): void {
-  if (found.engine) {
-    const e = found.engine;
-    describe(name, () => body(e));
-    return;
-  }
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs a running Docker engine (CI brings it up with scripts/docker-engine up)', () => {
-        throw new Error(found.why);
+/**
+ * describe() once per engine, named `[docker <release>] name`: the body gets
+ * the engine, or the suite skips with a visible notice (fails under CI).
+ * `releases` limits the suite to some engines.
+ */
+export function describeWithEngine(name: string, body: (engine: DockerEngine) => void, releases?: DockerRelease[]): void {
+  for (const f of found.filter((x) => !releases || releases.includes(x.release))) {
+    const title = `[docker ${f.release}] ${name}`;
+    if (f.engine) {
+      const e = f.engine;
+      describe(title, () => body(e));
+    } else if (process.env.CI === 'true') {
+      describe(title, () => {
+        it(`needs a running Docker ${f.release} engine (CI brings it up with ${f.up} up)`, () => {
+          throw new Error(f.why);
+        });
       });
-    });
-    return;
+    } else {
+      console.warn(`[docker tests skipped] ${title}: ${f.why}`);
+      describe.skip(title, () => body({ release: f.release, host: '', netns: '' }));
+    }
   }
-  console.warn(`[docker tests skipped] ${name}: ${found.why}`);
-  describe.skip(name, () => body({ host: '', netns: '' }));
 }
 
 /** Runs Debian's docker client against the test engine. */

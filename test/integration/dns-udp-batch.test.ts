@@ -5,9 +5,10 @@ import { listenUdp, type UdpListener } from '../../src/dns/udp-batch.js';
 import { dataOf, dig, freePort } from '../unit/dns/dig.js';
 import { sampleState } from '../unit/dns/fixture.js';
 import { queryBytes } from '../unit/dns/messages.js';
+import { withConfig } from '../helpers/config.js';
 
 // The DNS server's UDP side: the batched path (tsdiag-native), node:dgram
-// when forced with TSDIAG_DNS_UDP=dgram or for IPv6, bursts answered in full,
+// when forced with TSDIAG_NATIVE=-dns-udp or for IPv6, bursts answered in full,
 // and forwarded queries (replies after the batch) answered from the right slot.
 const WEB = '127.0.1.2';
 const API = '127.0.1.3';
@@ -16,16 +17,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function withUdpMode<T>(mode: string | undefined, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.TSDIAG_DNS_UDP;
-  if (mode === undefined) delete process.env.TSDIAG_DNS_UDP;
-  else process.env.TSDIAG_DNS_UDP = mode;
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env.TSDIAG_DNS_UDP;
-    else process.env.TSDIAG_DNS_UDP = saved;
-  }
+/** mode 'dgram': the UDP side forced to node:dgram */
+function withUdpMode<T>(mode: string | undefined, fn: () => Promise<T>): Promise<T> {
+  return withConfig(mode === 'dgram' ? { TSDIAG_NATIVE: '-dns-udp' } : {}, fn);
 }
 
 async function server(opts: Parameters<typeof startDnsServer>[0] = {}, mode?: string): Promise<{ srv: DnsServer; port: number; errors: string[] }> {
@@ -90,7 +84,7 @@ async function echoListener(address: string, mode?: string): Promise<{ listener:
 }
 
 describe('batched UDP for the DNS server', () => {
-  it('picks the addon for IPv4, node:dgram for IPv6 and when TSDIAG_DNS_UDP=dgram; all answer', async () => {
+  it('picks the addon for IPv4, node:dgram for IPv6 and when TSDIAG_NATIVE=-dns-udp; all answer', async () => {
     const cases = [
       { address: '127.0.0.1', mode: undefined, kind: 'batch' },
       { address: '127.0.0.1', mode: 'dgram', kind: 'dgram' },

@@ -12,7 +12,7 @@ import { TestSandbox, waitFor } from '../helpers/sandbox.js';
 /** How the server sends from inside a container: sockets made there by the native addon (the default), or a dialer process living there. */
 const MODES = [
   { mode: 'sockets made inside the container', env: {} as Record<string, string>, dialerProcess: false },
-  { mode: 'a dialer process inside the container', env: { TSDIAG_NETNS_DIAL: 'process' }, dialerProcess: true },
+  { mode: 'a dialer process inside the container', env: { TSDIAG_NATIVE: '-dns-dial' }, dialerProcess: true },
 ];
 
 describe.each(MODES)('dns forwarding: from which namespace ($mode)', ({ env, dialerProcess }) => {

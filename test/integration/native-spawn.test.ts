@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/netcore/kernel/exec.js';
 import type { NetnsCalls, SpawnCalls } from '../../src/netcore/kernel/native.js';
 import { thrown } from '../helpers/addon-hidden.js';
+import { withConfig } from '../helpers/config.js';
 
 // The tsdiag-native addon's spawn (posix_spawn, optionally inside a network
 // namespace) and readIn, with real tools as children: arguments, output,
@@ -152,12 +153,7 @@ describe('readIn (tsdiag-native)', () => {
 describe('run() through the addon and through node:child_process', () => {
   const both = async (cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}) => {
     const native = await run(cmd, args, { ...opts, reject: false });
-    process.env.TSDIAG_SPAWN = 'node';
-    try {
-      return [native, await run(cmd, args, { ...opts, reject: false })];
-    } finally {
-      delete process.env.TSDIAG_SPAWN;
-    }
+    return [native, await withConfig({ TSDIAG_NATIVE: '-spawn' }, () => run(cmd, args, { ...opts, reject: false }))];
   };
   it('give the same results: in a namespace, with input, failing, missing, timed out', async () => {
     const cases: Array<[string, string[], Parameters<typeof run>[2]]> = [

@@ -2,17 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nsOps from '../../src/diag/probe/ns-ops.js';
-import { ipv4Addresses, ipv4Routes, linkDetails } from '../../src/netcore/kernel/inspect.js';
+import { ipv4Addresses, ipv4Routes, linkDetails, permanentNeighbours, vxlanLinks } from '../../src/netcore/kernel/inspect.js';
+import { readLinks } from '../../src/netcore/kernel/links.js';
 import { listLinks } from '../../src/netcore/kernel/veth-peer.js';
 import { hostIpv4Ranges, linkExists, linkNames } from '../../src/netcore/kernel/hostfacts.js';
 import { formatCidr } from '../../src/netcore/ipv4.js';
 import { rtnlAvailable } from '../../src/netcore/kernel/rtnl/read.js';
 import { thrown } from '../helpers/addon-hidden.js';
+import { withConfig } from '../helpers/config.js';
 
 // The netlink readers (tsdiag-native's rtnl() and src/netcore/rtnl) against
 // `ip -j` itself, the peer they stand in for: every reader runs twice over
 // the same two test namespaces, once over netlink and once with
-// TSDIAG_NETLINK=ip, and must give the same records. The namespaces hold
+// TSDIAG_NATIVE=-netlink, and must give the same records. The namespaces hold
 // what a doctor meets: a bridge with a port, a veth to another namespace and
 // one inside the namespace, a bridge with no port but two addresses and an MTU, a VXLAN,
 // routes of several protocols, types and tables, neighbours in several states.
@@ -70,13 +72,10 @@ async function both<T>(read: () => Promise<T[]>, key: (x: T) => string): Promise
   const sorted = (xs: T[]) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
   expect(rtnlAvailable()).toBe(true);
   const netlink = sorted(await read());
-  process.env.TSDIAG_NETLINK = 'ip';
-  try {
+  return withConfig({ TSDIAG_NATIVE: '-netlink' }, async () => {
     expect(rtnlAvailable()).toBe(false);
     return { netlink, ip: sorted(await read()) };
-  } finally {
-    delete process.env.TSDIAG_NETLINK;
-  }
+  });
 }
 
 describe('netlink readers against ip -j', () => {
@@ -94,6 +93,14 @@ describe('netlink readers against ip -j', () => {
     expect(details.netlink).toEqual(details.ip);
     expect(details.netlink.find((l) => l.ifname === 'd0')).toEqual({ ifname: 'd0', mtu: 1400, master: null, kind: 'bridge' });
     expect(details.netlink.find((l) => l.ifname === 'vx0')?.kind).toBe('vxlan');
+    const all = await both(() => readLinks({ netns: A }), (l) => l.ifname);
+    expect(all.netlink).toEqual(all.ip);
+  });
+
+  it('VXLAN links: VNI, local address, port; no remote when peers come from the forwarding database', async () => {
+    const { netlink, ip: viaIp } = await both(() => vxlanLinks(A), (l) => l.ifname);
+    expect(netlink).toEqual(viaIp);
+    expect(netlink).toEqual([{ ifname: 'vx0', vni: 42, remote: null, local: '192.0.2.1', dstport: 4789, master: null }]);
   });
 
   it('IPv4 addresses and the main table, with protocols by name or number and only the main table', async () => {
@@ -145,6 +152,9 @@ describe('netlink readers against ip -j', () => {
       { dst: '10.77.0.2', dev: 'br0', state: expect.any(Array), lladdr: expect.any(String) },
     ]));
     expect(netlink.some((n) => n.dst === '10.77.0.60')).toBe(false);
+    const permanent = await both(() => permanentNeighbours(A), (n) => `${n.dev} ${n.dst}`);
+    expect(permanent.netlink).toEqual(permanent.ip);
+    expect(permanent.netlink).toEqual([{ dst: '10.77.0.50', dev: 'br0', lladdr: '02:00:00:00:00:50' }]);
   });
 });
 

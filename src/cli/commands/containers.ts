@@ -6,10 +6,10 @@ import {
   commandInContainer, containerByNameOrId, createContainer, removeContainer, startDetached,
 } from '../../netcore/bridge/containers.js';
 import { networkByNameOrId } from '../../netcore/bridge/networks.js';
-import { stepHooksFromEnv } from '../../netcore/bridge/executor.js';
+import { config } from '../../config.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow } from '../views.js';
-import { ensureDnsServer } from '../dns-hook.js';
+import { ensureDnsServer } from '../../dns/daemon.js';
 
 const RUN_USAGE = `Usage: tsdiag run [OPTIONS] [-- CMD ARGS...]
 
@@ -38,7 +38,7 @@ async function runCmd(args: string[], ctx: CliContext): Promise<number> {
   const c = await createContainer(ctx.host, {
     name: values.name, network: values.network ?? null, ip: values.ip ?? null, aliases: values['network-alias'] ?? [],
     publish: values.publish ?? [], dns: values.dns ?? [], cmd: positionals,
-  }, stepHooksFromEnv(ctx.env));
+  }, config().steps);
   await ensureDnsServer(ctx.host);
   if (!positionals.length) {
     ctx.stdout.write(`${c.id}\n`);

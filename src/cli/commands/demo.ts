@@ -7,12 +7,10 @@ import { createNetwork } from '../../netcore/bridge/networks.js';
 import { createSandbox, removeSandbox, sandboxHost } from '../../netcore/bridge/sandbox.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectNetworkJson } from '../views.js';
-import { ensureDnsServer } from '../dns-hook.js';
 import { runDoctor } from '../../diag/doctor.js';
 import { NativeInventory } from '../../diag/inventory/native.js';
 import { renderText } from '../../diag/report.js';
-import { findFault, labDown, labUp } from '../../lab/lab.js';
-import { faultLab, healLab } from './lab.js';
+import { faultLab, findFault, healLab, labDown, labUp } from '../../lab/lab.js';
 
 const USAGE = `Usage: tsdiag demo [--keep] [--name SANDBOX] [--fault ID]
 
@@ -99,7 +97,7 @@ async function doctorStory(ctx: CliContext, faultId: string): Promise<number> {
     if (failed !== expectFail || (expectFail && !named)) surprises++;
   };
   say(`\n== the doctor: lab ${name}, web and db on network app, db serving TCP 5432`);
-  await labUp(stateDir, { name, services: (l) => ensureDnsServer(l.host) });
+  await labUp(stateDir, { name });
   try {
     say(`\n$ tsdiag --host-netns ${name} doctor web db`);
     await doctor(false);

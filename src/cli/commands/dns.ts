@@ -2,16 +2,16 @@ import fs from 'node:fs';
 import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { reexecInHostNetns } from '../reexec.js';
+import { subcommands } from '../subcommands.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
 import { hostStateDir } from '../../netcore/host.js';
 import { readState } from '../../netcore/bridge/state/store.js';
-import { claimPidFile, releasePidFile, runningPid } from '../../dns/pidfile.js';
 import { isAlive } from '../../netcore/kernel/processes.js';
 import { gatewayAddresses } from '../../dns/records.js';
 import { startDnsService } from '../../dns/service.js';
 import { streamLogger } from '../../dns/log.js';
 import { fileTail } from '../../dns/log-follow.js';
-import { logFileOf, pidFileOf } from '../../dns/daemon.js';
+import { claimPidFile, logFileOf, pidFileOf, releasePidFile, runningPid } from '../../dns/daemon.js';
 import { DNS_PORT, formatUpstream, parseUpstream } from '../../dns/upstreams.js';
 
 const USAGE = `Usage: tsdiag dns COMMAND
@@ -150,20 +150,9 @@ function help(ctx: CliContext): number {
   return 0;
 }
 
-const SUB: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = { serve, status, stop, log };
-
 export const command: Command = {
   name: 'dns',
   summary: 'the embedded DNS server: serve, status, stop, log',
   usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      help(ctx);
-      return sub ? 0 : 2;
-    }
-    const fn = SUB[sub];
-    if (!fn) throw new UsageError(`unknown dns command "${sub}" (see tsdiag dns --help)`);
-    return fn(rest, ctx);
-  },
+  run: subcommands('dns', USAGE, { serve, status, stop, log }),
 };

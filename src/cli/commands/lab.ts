@@ -4,8 +4,8 @@ import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { validateName } from '../../netcore/validate.js';
 import { FAULTS } from '../../lab/faults/index.js';
-import { ensureDnsServer } from '../dns-hook.js';
-import { DEFAULT_LAB, labDown, labFault, labHeal, labUp, openLab } from '../../lab/lab.js';
+import { subcommands } from '../subcommands.js';
+import { DEFAULT_LAB, faultLab, healLab, labDown, labUp } from '../../lab/lab.js';
 
 const USAGE = `Usage: tsdiag lab COMMAND [--name LAB]
 
@@ -21,70 +21,69 @@ Commands:
   faults [--json]    list the faults the lab can build
 `;
 
-export const command: Command = {
-  name: 'lab',
-  summary: 'a sandbox with web and db, with a fault of your choice built in',
-  usage: USAGE,
-  async run(args, ctx: CliContext) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') return help(ctx);
-    const { values, positionals } = parse(rest, { name: { type: 'string' }, fault: { type: 'string' }, json: { type: 'boolean' } });
-    if (values.help) return help(ctx);
-    const name = validateName('lab', values.name ?? DEFAULT_LAB);
-    const stateDir = ctx.host.stateDir;
-    const say = (s: string) => ctx.stdout.write(s + '\n');
-    if (sub === 'faults') {
-      const rows = FAULTS.map((f) => ({ id: f.id, check: f.check, description: f.description }));
-      ctx.stdout.write(values.json ? JSON.stringify(rows, null, 2) + '\n' : table(['ID', 'CHECK', 'FAULT'], rows.map((r) => [r.id, r.check, r.description])));
-      return 0;
-    }
-    requireCapabilities(`lab ${sub}`, ['NET_ADMIN', 'SYS_ADMIN']);
-    switch (sub) {
-      case 'up': {
-        const lab = await labUp(stateDir, { name, fault: values.fault ?? null, services: (l) => ensureDnsServer(l.host) });
-        if (values.fault) await ensureDnsServer(lab.host);
-        say(`lab ${lab.name} is up: web and db on network app, db serving TCP ${lab.port}${values.fault ? `, fault ${values.fault} built in` : ''}`);
-        say(`next: tsdiag --host-netns ${lab.name} doctor web db`);
-        return 0;
-      }
-      case 'fault': {
-        if (positionals.length !== 1) throw new UsageError('usage: tsdiag lab fault ID');
-        const f = await faultLab(stateDir, name, positionals[0]!);
-        say(`fault ${f.id} built in: ${f.description} (the doctor's ${f.check} should name it)`);
-        return 0;
-      }
-      case 'heal': {
-        const f = await healLab(stateDir, name);
-        say(f ? `fault ${f.id} taken out` : 'no fault was built in');
-        return 0;
-      }
-      case 'down':
-        await labDown(stateDir, name);
-        say(`lab ${name} removed`);
-        return 0;
-      default:
-        throw new UsageError(`unknown command "lab ${sub}" (see tsdiag lab --help)`);
-    }
-  },
-};
+/** The options every lab command takes (as before, each accepts them all). */
+function labArgs(args: string[]) {
+  const { values, positionals } = parse(args, { name: { type: 'string' }, fault: { type: 'string' }, json: { type: 'boolean' } });
+  return { values, positionals, name: validateName('lab', values.name ?? DEFAULT_LAB) };
+}
+
+const say = (ctx: CliContext, s: string) => ctx.stdout.write(s + '\n');
+
+async function up(args: string[], ctx: CliContext): Promise<number> {
+  const { values, name } = labArgs(args);
+  if (values.help) return help(ctx);
+  requireCapabilities('lab up', ['NET_ADMIN', 'SYS_ADMIN']);
+  const lab = await labUp(ctx.host.stateDir, { name, fault: values.fault ?? null });
+  say(ctx, `lab ${lab.name} is up: web and db on network app, db serving TCP ${lab.port}${values.fault ? `, fault ${values.fault} built in` : ''}`);
+  say(ctx, `next: tsdiag --host-netns ${lab.name} doctor web db`);
+  return 0;
+}
+
+async function fault(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals, name } = labArgs(args);
+  if (values.help) return help(ctx);
+  requireCapabilities('lab fault', ['NET_ADMIN', 'SYS_ADMIN']);
+  if (positionals.length !== 1) throw new UsageError('usage: tsdiag lab fault ID');
+  const f = await faultLab(ctx.host.stateDir, name, positionals[0]!);
+  say(ctx, `fault ${f.id} built in: ${f.description} (the doctor's ${f.check} should name it)`);
+  return 0;
+}
+
+async function heal(args: string[], ctx: CliContext): Promise<number> {
+  const { values, name } = labArgs(args);
+  if (values.help) return help(ctx);
+  requireCapabilities('lab heal', ['NET_ADMIN', 'SYS_ADMIN']);
+  const f = await healLab(ctx.host.stateDir, name);
+  say(ctx, f ? `fault ${f.id} taken out` : 'no fault was built in');
+  return 0;
+}
+
+async function down(args: string[], ctx: CliContext): Promise<number> {
+  const { values, name } = labArgs(args);
+  if (values.help) return help(ctx);
+  requireCapabilities('lab down', ['NET_ADMIN', 'SYS_ADMIN']);
+  await labDown(ctx.host.stateDir, name);
+  say(ctx, `lab ${name} removed`);
+  return 0;
+}
+
+async function faults(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = labArgs(args);
+  if (values.help) return help(ctx);
+  const rows = FAULTS.map((f) => ({ id: f.id, check: f.check, description: f.description }));
+  ctx.stdout.write(values.json ? JSON.stringify(rows, null, 2) + '\n' : table(['ID', 'CHECK', 'FAULT'], rows.map((r) => [r.id, r.check, r.description])));
+  return 0;
+}
 
 function help(ctx: CliContext): number {
   ctx.stdout.write(USAGE);
   return 0;
 }
 
-/** Builds a fault into a lab; returns once the DNS server knows the containers as they are now. */
-export async function faultLab(stateDir: string, name: string, id: string) {
-  const lab = await openLab(stateDir, name);
-  const f = await labFault(lab, id);
-  await ensureDnsServer(lab.host);
-  return f;
-}
+export const command: Command = {
+  name: 'lab',
+  summary: 'a sandbox with web and db, with a fault of your choice built in',
+  usage: USAGE,
+  run: subcommands('lab', USAGE, { up, fault, heal, down, faults }),
+};
 
-/** Takes a lab's fault out; returns once the DNS server knows the containers as they are now. */
-export async function healLab(stateDir: string, name: string) {
-  const lab = await openLab(stateDir, name);
-  const f = await labHeal(lab);
-  await ensureDnsServer(lab.host);
-  return f;
-}

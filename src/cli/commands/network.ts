@@ -6,8 +6,9 @@ import { connectNetwork, disconnectNetwork } from '../../netcore/bridge/containe
 import { createNetwork, networkByNameOrId, pruneNetworks, removeNetwork } from '../../netcore/bridge/networks.js';
 import { inspectNetworkJson, inventoryNetworkRow, listNetworkRows } from '../views.js';
 import { readState } from '../../netcore/bridge/state/store.js';
-import { stepHooksFromEnv } from '../../netcore/bridge/executor.js';
-import { ensureDnsServer } from '../dns-hook.js';
+import { config } from '../../config.js';
+import { ensureDnsServer } from '../../dns/daemon.js';
+import { subcommands } from '../subcommands.js';
 
 const USAGE = `Usage: tsdiag network COMMAND
 
@@ -42,7 +43,7 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
     name, driver: values.driver, subnet: values.subnet ?? null, gateway: values.gateway ?? null,
     ipRange: values['ip-range'] ?? null, internal: values.internal ?? false,
     options: keyValues('-o', values.opt), labels: keyValues('--label', values.label),
-  }, stepHooksFromEnv(ctx.env));
+  }, config().steps);
   ctx.stdout.write(`${net.id}\n`);
   return 0;
 }
@@ -126,17 +127,9 @@ function help(ctx: CliContext): number {
   return 0;
 }
 
-const SUB: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect, prune };
-
 export const command: Command = {
   name: 'network',
   summary: 'create, list, inspect and remove networks',
   usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') return help(ctx);
-    const fn = SUB[sub];
-    if (!fn) throw new UsageError(`unknown command "network ${sub}" (see tsdiag network --help)`);
-    return fn(rest, ctx);
-  },
+  run: subcommands('network', USAGE, { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect, prune }),
 };

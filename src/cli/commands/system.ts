@@ -1,8 +1,8 @@
 import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
-import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { reconcile } from '../../netcore/bridge/reconcile.js';
+import { subcommands } from '../subcommands.js';
 
 const USAGE = `Usage: tsdiag system reconcile [--json]
 
@@ -15,26 +15,22 @@ export const command: Command = {
   name: 'system',
   summary: 'reconcile kernel objects with the state store',
   usage: USAGE,
-  async run(args, ctx: CliContext) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      ctx.stdout.write(USAGE);
-      return 0;
-    }
-    if (sub !== 'reconcile') throw new UsageError(`unknown command "system ${sub}" (see tsdiag system --help)`);
-    const { values } = parse(rest, { json: { type: 'boolean' } });
-    if (values.help) {
-      ctx.stdout.write(USAGE);
-      return 0;
-    }
-    requireCapabilities('system reconcile', ['NET_ADMIN', 'SYS_ADMIN']);
-    const report = await reconcile(ctx.host);
-    if (values.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    else {
-      for (const line of report.orphansRemoved) ctx.stdout.write(`removed orphan ${line}\n`);
-      for (const line of report.stateRepaired) ctx.stdout.write(`repaired ${line}\n`);
-      if (!report.orphansRemoved.length && !report.stateRepaired.length) ctx.stdout.write('nothing to repair\n');
-    }
-    return 0;
-  },
+  run: subcommands('system', USAGE, { reconcile: reconcileCommand }),
 };
+
+async function reconcileCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) {
+    ctx.stdout.write(USAGE);
+    return 0;
+  }
+  requireCapabilities('system reconcile', ['NET_ADMIN', 'SYS_ADMIN']);
+  const report = await reconcile(ctx.host);
+  if (values.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else {
+    for (const line of report.orphansRemoved) ctx.stdout.write(`removed orphan ${line}\n`);
+    for (const line of report.stateRepaired) ctx.stdout.write(`repaired ${line}\n`);
+    if (!report.orphansRemoved.length && !report.stateRepaired.length) ctx.stdout.write('nothing to repair\n');
+  }
+  return 0;
+}

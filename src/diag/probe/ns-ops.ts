@@ -1,32 +1,19 @@
 import fs from 'node:fs/promises';
 import { readNow } from '../../netcore/kernel/read-now.js';
-import { OperationError } from '../../netcore/errors.js';
-import { isIPv4 } from 'node:net';
-import { NOT_ENTERED, netnsPathFor, run, type RunResult } from '../../netcore/kernel/exec.js';
-import * as netlink from '../../netcore/kernel/rtnl/read.js';
+import { assertEntered, run, type Where } from '../../netcore/kernel/exec.js';
+import { readLinks } from '../../netcore/kernel/links.js';
+import { readNeighbours } from '../../netcore/kernel/neighbours.js';
+import * as routes from '../../netcore/kernel/routes.js';
 import type { LinkInfo, ListeningSocket, NeighEntry, RouteGetResult } from './protocol.js';
 
 /**
- * The read-only probes of a namespace: each runs a tool in it (`ip`, started
- * in the namespace when it is not the caller's) or reads /proc, so they
- * need no process living inside it. The agent runs them "here"; the doctor
- * runs them from outside (see prober.ts) without waiting for an agent.
+ * The read-only probes of a namespace: each reads it through netcore/kernel's
+ * readers (netlink, or `ip` started there), reads /proc, or starts a tool in
+ * it, so they need no process living inside it. The agent runs them "here";
+ * the doctor runs them from outside (see prober.ts) without waiting for an agent.
  */
-export interface Where {
-  /** a named namespace (/run/netns/NAME) */
-  netns?: string | null;
-  /** any path nsenter --net accepts */
-  netnsPath?: string | null;
-}
-
-/**
- * Throws when the namespace could not be entered (gone, no privilege: the
- * addon's spawn or nsenter says so) rather than the tool failed: a probe
- * there fails, as an agent that cannot start there does.
- */
-export function assertEntered(res: RunResult): void {
-  if (res.exitCode !== 0 && (/^(nsenter: |spawn nsenter )/.test(res.stderr) || res.stderr.startsWith(NOT_ENTERED))) throw new OperationError(res.stderr.trim());
-}
+export type { Where };
+export { assertEntered };
 
 const SOCKET_TABLES = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
 type SocketTable = (typeof SOCKET_TABLES)[number];
@@ -100,29 +87,13 @@ function decodeProcAddr(hex: string): string {
 }
 
 export async function links(at: Where = {}): Promise<LinkInfo[]> {
-  if (netlink.rtnlAvailable()) {
-    return netlink.readLinks(netnsPathFor(at)).map(({ ifname, mtu, operstate, kind, ifindex, linkIndex }) => ({ ifname, mtu, operstate, kind, ifindex, linkIndex }));
-  }
-  const res = await run('ip', ['-d', '-j', 'link', 'show'], at);
-  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((l) => ({
-    ifname: l.ifname, mtu: l.mtu, operstate: l.operstate, kind: l.linkinfo?.info_kind ?? null, ifindex: l.ifindex, linkIndex: l.link_index ?? null,
-  }));
+  return (await readLinks(at)).map(({ ifname, mtu, operstate, kind, ifindex, linkIndex }) => ({ ifname, mtu, operstate, kind, ifindex, linkIndex }));
 }
 
 /** `ip route get ADDR` */
-export async function routeGet(addr: string, at: Where = {}): Promise<RouteGetResult> {
-  if (netlink.rtnlAvailable() && isIPv4(addr)) return netlink.routeGet(netnsPathFor(at), addr);
-  const res = await run('ip', ['-j', 'route', 'get', addr], { ...at, reject: false });
-  if (res.exitCode !== 0) return { dev: null, gateway: null, src: null, mtu: null, error: res.stderr.trim() };
-  const r = (JSON.parse(res.stdout) as Array<Record<string, any>>)[0] ?? {};
-  return { dev: r.dev ?? null, gateway: r.gateway ?? null, src: r.prefsrc ?? null, mtu: r.metrics?.[0]?.mtu ?? null, error: null };
-}
+export const routeGet = (addr: string, at: Where = {}): Promise<RouteGetResult> => routes.routeGet(addr, at);
 
-export async function neigh(at: Where = {}): Promise<NeighEntry[]> {
-  if (netlink.rtnlAvailable()) return netlink.readNeighbours(netnsPathFor(at));
-  const res = await run('ip', ['-j', 'neigh', 'show'], { ...at, reject: false });
-  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((n) => ({ dst: n.dst, dev: n.dev, state: n.state ?? [], lladdr: n.lladdr ?? null }));
-}
+export const neigh = (at: Where = {}): Promise<NeighEntry[]> => readNeighbours(at);
 
 export async function readFile(a: { path: string }): Promise<string | null> {
   return readNow(a.path);

@@ -1,3 +1,4 @@
+import { config } from '../../config.js';
 import { ProbeAgent } from './client.js';
 import { canMakeSocketsIn, NoSocketInNamespace, socketsHere, socketsIn, type SocketMaker } from '../../netcore/kernel/netns-socket.js';
 import * as inNamespace from './ns-ops.js';
@@ -7,7 +8,7 @@ import type { AgentOps, ConnectArgs, OpName, PingArgs, ResolveArgs } from './pro
 export interface ProberOptions {
   /**
    * false: resolve, ping, connect and the listening sockets of a named
-   * namespace go to the agent (as TSDIAG_PROBE=agent makes them); true, the
+   * namespace go to the agent (as TSDIAG_NATIVE=-probe-sockets makes them); true, the
    * default: they run from this process where they can.
    */
   fromHere?: boolean;
@@ -21,7 +22,7 @@ export interface ProberOptions {
  * on a socket made in the namespace (the tsdiag-native addon's socketIn),
  * ping as the system's ping started in it (exec.ts). What cannot (no
  * addon, a socket the kernel refuses there, a host name rather than an
- * address, TSDIAG_PROBE=agent) goes to a probe agent started in the
+ * address, TSDIAG_NATIVE=-probe-sockets) goes to a probe agent started in the
  * namespace on first need, or earlier with startAgent(); it answers in the
  * same shape.
  */
@@ -109,9 +110,9 @@ export class NamespaceProber {
   }
 }
 
-/** TSDIAG_PROBE=agent leaves every probe that needs something inside a namespace to an agent */
+/** TSDIAG_NATIVE=-probe-sockets leaves every probe that needs something inside a namespace to an agent */
 function probesFromHere(): boolean {
-  return process.env.TSDIAG_PROBE !== 'agent';
+  return config().native.probeSockets;
 }
 
 /** /proc/<pid>/net shows the namespace of that process; the caller's own is /proc/self/net */

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { wrapInNetns } from '../../netcore/kernel/exec.js';
+import { startDetached } from '../../netcore/kernel/detached.js';
 import { hostStateDir } from '../../netcore/host.js';
 import { listeningSockets } from '../../netcore/kernel/inspect.js';
 import { isAlive } from '../../netcore/kernel/processes.js';
@@ -21,15 +20,6 @@ async function publishedPort(lab: Lab): Promise<number> {
   return db?.ports.find((p) => p.proto === 'tcp')?.hostPort ?? lab.port;
 }
 
-async function waitForListener(lab: Lab, port: number, pid: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    if ((await listeningSockets(lab.name)).some((s) => s.port === port && s.pid === pid)) return;
-    if (!isAlive(pid)) throw new Error(`the S12 listener on port ${port} exited`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`the S12 listener on port ${port} did not come up`);
-}
 
 export const s12PortTaken: Fault = {
   id: 'S12',
@@ -38,15 +28,11 @@ export const s12PortTaken: Fault = {
   async apply(lab) {
     const port = await publishedPort(lab);
     const [cmd, ...args] = serviceCommand(port);
-    const [file, argv] = wrapInNetns(cmd!, args, { netns: lab.name });
-    const child = spawn(file, argv, { detached: true, stdio: 'ignore' });
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', () => resolve(child.pid!));
-    });
-    child.unref();
-    await fs.writeFile(pidFile(lab), `${pid}\n`);
-    await waitForListener(lab, port, pid);
+    const listener = await startDetached(cmd!, args, { netns: lab.name, pidFile: pidFile(lab) });
+    const listens = async () => (await listeningSockets(lab.name)).some((s) => s.port === port && s.pid === listener.pid);
+    const up = await listener.waitUntil(listens, { timeoutMs: 5000, pollMs: 25 });
+    if (up === 'exited') throw new Error(`the S12 listener on port ${port} exited`);
+    if (up === 'timeout') throw new Error(`the S12 listener on port ${port} did not come up`);
   },
   async heal(lab) {
     const pid = Number.parseInt(await fs.readFile(pidFile(lab), 'utf8').catch(() => ''), 10);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createContainer, removeContainer } from '../../netcore/bridge/containers.js';
-import { run, wrapInNetns } from '../../netcore/kernel/exec.js';
+import { run } from '../../netcore/kernel/exec.js';
+import { startDetached } from '../../netcore/kernel/detached.js';
 import { hostStateDir } from '../../netcore/host.js';
 import { macForAddress } from '../../netcore/bridge/ipam.js';
 import { formatIpv4, lastAddress, parseCidr } from '../../netcore/ipv4.js';
@@ -46,19 +46,10 @@ function listenersCommand(): string[] {
 
 async function startListeners(lab: Lab): Promise<void> {
   const [cmd, ...args] = listenersCommand();
-  const [file, argv] = wrapInNetns(cmd!, args, { netns: swarmNode2(lab) });
-  const child = spawn(file, argv, { detached: true, stdio: 'ignore' });
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('spawn', () => resolve(child.pid!));
-  });
-  child.unref();
-  await fs.writeFile(listenerPidFile(lab), `${pid}\n`);
-  for (let i = 0; i < 200; i++) {
-    const ss = await run('ss', ['-Hltn', 'sport = :7946'], { netns: swarmNode2(lab), reject: false });
-    if (ss.stdout.trim()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const listeners = await startDetached(cmd!, args, { netns: swarmNode2(lab), pidFile: listenerPidFile(lab) });
+  const listens = async () => (await run('ss', ['-Hltn', 'sport = :7946'], { netns: swarmNode2(lab), reject: false })).stdout.trim() !== '';
+  // gone or slow: the doctor then finds node 2's ports closed, which the fault's check reports
+  await listeners.waitUntil(listens, { timeoutMs: 5000, pollMs: 25 });
 }
 
 /** VXLAN link VNI `vni` to `remote`, as a port of `bridge`. */

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { UsageError } from '../errors.js';
 import { applySteps, type ApplyOptions } from './executor.js';
 import { hostCtx, type HostCtx } from './hostctx.js';
@@ -12,6 +11,7 @@ import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './net
 import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planNamespaceCreate, providesDefaultRoute } from './plan.js';
 import { assignHostPorts, parsePublish } from './ports.js';
 import { isAlive } from '../kernel/processes.js';
+import { startDetached as startInBackground } from '../kernel/detached.js';
 import {
   extServersOf, readHostResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf,
 } from './resolvconf.js';
@@ -141,15 +141,10 @@ export async function startDetached(host: HostRef, name: string, cmd: string[]):
   const c = mustFindContainer(state, name);
   const log = containerLogPath(host, c.name);
   fs.mkdirSync(path.dirname(log), { recursive: true });
-  const fd = fs.openSync(log, 'a');
-  const [file, args] = c.netns ? ['ip', ['netns', 'exec', c.netns, ...cmd]] : [cmd[0]!, cmd.slice(1)];
-  const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once('error', (err) => reject(new UsageError(`cannot start ${cmd[0]}: ${err.message}`)));
-    child.once('spawn', () => resolve(child.pid!));
+  const started = await startInBackground(cmd[0]!, cmd.slice(1), { netns: c.netns, withEtc: true, logFile: log }).catch((err: Error) => {
+    throw new UsageError(`cannot start ${cmd[0]}: ${err.message}`);
   });
-  child.unref();
+  const pid = started.pid;
   await withState(host, async (s) => {
     const cur = s.containers[c.name];
     if (!cur) return { state: null, result: undefined };

@@ -131,11 +131,3 @@ async function applyGroup(steps: Step[], g: { start: number; end: number }, host
   }
 }
 
-function stepFromEnv(v: string | undefined): number | null {
-  return v && /^[0-9]+$/.test(v) ? Number(v) : null;
-}
-
-/** Test hooks, read by the CLI: TSDIAG_FAIL_AT_STEP=k fails before step k; TSDIAG_PAUSE_AT_STEP=k waits there. */
-export function stepHooksFromEnv(env: NodeJS.ProcessEnv): Pick<ApplyOptions, 'failAtStep' | 'pauseAtStep'> {
-  return { failAtStep: stepFromEnv(env.TSDIAG_FAIL_AT_STEP), pauseAtStep: stepFromEnv(env.TSDIAG_PAUSE_AT_STEP) };
-}

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { config } from '../../config.js';
 import { OperationError } from '../errors.js';
 import { nativeAddon, type SpawnCalls } from './native.js';
 import { trace, tracing } from './trace.js';
@@ -13,14 +14,18 @@ import { trace, tracing } from './trace.js';
  * namespace on this thread for the moment of the start): node:child_process
  * forks, which costs this process ~2.5 ms of page-table copying per start,
  * plus an nsenter hop per namespace. Without the addon, for input over 64 KiB
- * and with TSDIAG_SPAWN=node, node:child_process and nsenter do it. Importing
+ * and with TSDIAG_NATIVE=-spawn, node:child_process and nsenter do it. Importing
  * execa here would cost more than a whole `ip` batch (~120 ms at CLI start).
  */
-export interface RunOptions {
-  /** run inside this named network namespace (nsenter --net=/run/netns/NAME) */
+/** A network namespace: a named one, or any namespace file; neither: this process's own. */
+export interface Where {
+  /** a named network namespace (/run/netns/NAME) */
   netns?: string | null;
-  /** run inside this namespace file instead (e.g. /proc/<pid>/ns/net of a Docker container) */
+  /** a namespace file instead (e.g. /proc/<pid>/ns/net of a Docker container) */
   netnsPath?: string | null;
+}
+
+export interface RunOptions extends Where {
   /** use `ip netns exec` so /etc/netns/<ns>/* is seen (resolver file) */
   withEtc?: boolean;
   input?: string;
@@ -40,7 +45,7 @@ export function netnsPathOf(netns: string): string {
 }
 
 /** The namespace file of a named namespace or a path (null: this process's own). */
-export function netnsPathFor(where: { netns?: string | null; netnsPath?: string | null }): string | null {
+export function netnsPathFor(where: Where): string | null {
   return where.netnsPath ?? (where.netns ? netnsPathOf(where.netns) : null);
 }
 
@@ -53,8 +58,17 @@ export function wrapInNetns(cmd: string, args: string[], opts: RunOptions): [str
 
 const toolEnv = () => ({ PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' });
 
-/** What a namespace that cannot be entered reads as (assertEntered() in agent/ns-ops.ts looks for it). */
+/** What a namespace that cannot be entered reads as (assertEntered() looks for it). */
 export const NOT_ENTERED = 'cannot enter network namespace';
+
+/**
+ * Throws when the namespace could not be entered (gone, no privilege: the
+ * addon's spawn or nsenter says so) rather than the tool failed: a reading
+ * there fails, as an agent that cannot start there does.
+ */
+export function assertEntered(res: RunResult): void {
+  if (res.exitCode !== 0 && (/^(nsenter: |spawn nsenter )/.test(res.stderr) || res.stderr.startsWith(NOT_ENTERED))) throw new OperationError(res.stderr.trim());
+}
 const MAX_NATIVE_INPUT = 64 * 1024;
 
 /** A killed-on-timeout child reads as `timeout` would report it: exit code 124 and a last stderr line. */
@@ -110,7 +124,7 @@ function spawnNative(native: SpawnCalls, cmd: string, args: string[], opts: RunO
 
 export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const t0 = tracing ? performance.now() : 0;
-  const native = process.env.TSDIAG_SPAWN === 'node' ? null : nativeAddon();
+  const native = config().native.spawn ? nativeAddon() : null;
   const out = native && Buffer.byteLength(opts.input ?? '') <= MAX_NATIVE_INPUT
     ? await spawnNative(native, cmd, args, opts)
     : await spawnNode(...wrapInNetns(cmd, args, opts), opts);
@@ -121,4 +135,19 @@ export async function run(cmd: string, args: string[], opts: RunOptions = {}): P
     throw new OperationError(`${what}: ${why}`);
   }
   return out;
+}
+
+/**
+ * A tool's stdout, synchronously, in this process's own namespace: for a
+ * caller that cannot wait (capture's printer naming an interface mid-packet).
+ * Throws as run() does when the tool fails.
+ */
+export function runNow(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    const why = (e.stderr ?? '').trim().split('\n').slice(-1)[0] || e.message;
+    throw new OperationError(`${[cmd, ...args].join(' ')}: ${why}`, { cause: err });
+  }
 }

@@ -1,9 +1,7 @@
-import { netnsPathFor, run } from './exec.js';
+import { run } from './exec.js';
 import { ipv4Addresses, ipv4Routes } from './inspect.js';
+import { readLinks } from './links.js';
 import { parseCidr, type Cidr } from '../ipv4.js';
-import * as netlink from './rtnl/read.js';
-
-interface IpLink { ifname: string }
 
 /** IPv4 routes and interface subnets of the host, to keep new subnets clear of them (libnetwork does the same). */
 export async function hostIpv4Ranges(netns: string | null, ignoreDevices: Set<string>): Promise<Cidr[]> {
@@ -22,15 +20,11 @@ export async function hostIpv4Ranges(netns: string | null, ignoreDevices: Set<st
 
 /** The names of the host's links. */
 export async function linkNames(netns: string | null): Promise<string[]> {
-  if (netlink.rtnlAvailable()) return netlink.readLinks(netnsPathFor({ netns })).map((l) => l.ifname);
-  const res = await run('ip', ['-j', 'link', 'show'], { netns });
-  return (JSON.parse(res.stdout || '[]') as IpLink[]).map((l) => l.ifname);
+  return (await readLinks({ netns })).map((l) => l.ifname);
 }
 
 export async function linkExists(netns: string | null, name: string): Promise<boolean> {
-  if (netlink.rtnlAvailable()) return netlink.readLinks(netnsPathFor({ netns })).some((l) => l.ifname === name);
-  const res = await run('ip', ['link', 'show', 'dev', name], { netns, reject: false });
-  return res.exitCode === 0;
+  return (await linkNames(netns)).includes(name);
 }
 
 export async function namedNetnsList(): Promise<string[]> {

@@ -1,9 +1,12 @@
 import fsSync from 'node:fs';
 import { readNow } from './read-now.js';
 import path from 'node:path';
-import { netnsPathFor, netnsPathOf, run } from './exec.js';
+import { netnsPathOf, run } from './exec.js';
 import { nativeAddon } from './native.js';
-import * as netlink from './rtnl/read.js';
+import { readIpv4Addresses, type Address } from './addresses.js';
+import { readLinks } from './links.js';
+import { readNeighbours, readTunnelFdb, type FdbEntry } from './neighbours.js';
+import { readIpv4Routes, type Route } from './routes.js';
 
 /**
  * Read-only views of a host namespace's kernel state, for the doctor. Every
@@ -112,31 +115,17 @@ export async function listeningSockets(netns: string | null, withOwners = true):
   return out;
 }
 
-export interface RouteEntry { dst: string; dev: string | null; gateway: string | null; protocol: string | null }
+export type RouteEntry = Route;
 
-/** A host reading over netlink; [] where the namespace cannot be read, as the `ip` it stands for gives. */
-function fromNetlink<T>(netns: string | null, read: (nsPath: string | null) => T[]): T[] {
-  try {
-    return read(netnsPathFor({ netns }));
-  } catch {
-    return [];
-  }
-}
+/** A host reading; [] where the namespace cannot be read, as the `ip` it stands for gives. */
+const orNone = <T>(reading: Promise<T[]>): Promise<T[]> => reading.catch(() => []);
 
 export async function ipv4Routes(netns: string | null): Promise<RouteEntry[]> {
-  if (netlink.rtnlAvailable()) return fromNetlink(netns, netlink.readIpv4Routes);
-  const res = await run('ip', ['-j', '-4', 'route', 'show', 'table', 'main'], { netns, reject: false });
-  return (JSON.parse(res.stdout || '[]') as Array<Record<string, string>>).map((r) => ({
-    dst: r.dst!, dev: r.dev ?? null, gateway: r.gateway ?? null, protocol: r.protocol ?? null,
-  }));
+  return orNone(readIpv4Routes({ netns }));
 }
 
 export async function linkDetails(netns: string | null): Promise<Array<{ ifname: string; mtu: number; master: string | null; kind: string | null }>> {
-  if (netlink.rtnlAvailable()) return fromNetlink(netns, netlink.readLinks).map(({ ifname, mtu, master, kind }) => ({ ifname, mtu, master, kind }));
-  const res = await run('ip', ['-d', '-j', 'link', 'show'], { netns, reject: false });
-  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((l) => ({
-    ifname: l.ifname, mtu: l.mtu, master: l.master ?? null, kind: l.linkinfo?.info_kind ?? null,
-  }));
+  return (await orNone(readLinks({ netns }))).map(({ ifname, mtu, master, kind }) => ({ ifname, mtu, master, kind }));
 }
 
 export type IptablesBackend = 'nft' | 'legacy';
@@ -175,14 +164,11 @@ export async function readIptablesOf(netns: string | null, backend: IptablesBack
   return parseIptablesCounters(res.stdout);
 }
 
-export interface AddressEntry { ifname: string; address: string; prefixLen: number }
+export type AddressEntry = Address;
 
 /** IPv4 addresses of every interface of a host namespace (loopback included: callers filter). */
 export async function ipv4Addresses(netns: string | null): Promise<AddressEntry[]> {
-  if (netlink.rtnlAvailable()) return fromNetlink(netns, netlink.readIpv4Addresses);
-  const res = await run('ip', ['-j', '-4', 'addr', 'show'], { netns, reject: false });
-  const links = JSON.parse(res.stdout || '[]') as Array<{ ifname: string; addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
-  return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ({ ifname: l.ifname, address: a.local, prefixLen: a.prefixlen })));
+  return orNone(readIpv4Addresses({ netns }));
 }
 
 export interface VxlanLink {
@@ -197,27 +183,19 @@ export interface VxlanLink {
 }
 
 export async function vxlanLinks(netns: string | null): Promise<VxlanLink[]> {
-  const res = await run('ip', ['-d', '-j', 'link', 'show', 'type', 'vxlan'], { netns, reject: false });
-  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((l) => {
-    const d = l.linkinfo?.info_data ?? {};
-    return { ifname: l.ifname, vni: d.id, remote: d.remote ?? null, local: d.local ?? null, dstport: d.port ?? 4789, master: l.master ?? null };
-  });
+  return (await orNone(readLinks({ netns }))).flatMap(({ ifname, master, vxlan }) => (vxlan ? [{ ifname, ...vxlan, master }] : []));
 }
 
-export interface FdbEntry { mac: string; dev: string; dst: string | null }
+export type { FdbEntry };
 
 /** Bridge forwarding entries that name a tunnel endpoint (`dst`): where a VXLAN sends a MAC. */
 export async function tunnelFdb(netns: string | null): Promise<FdbEntry[]> {
-  const res = await run('bridge', ['-j', 'fdb', 'show'], { netns, reject: false });
-  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>)
-    .filter((e) => e.dst && e.ifname)
-    .map((e) => ({ mac: e.mac, dev: e.ifname, dst: e.dst }));
+  return orNone(readTunnelFdb({ netns }));
 }
 
 export interface NeighbourEntry { dst: string; dev: string; lladdr: string | null }
 
 /** Permanent neighbour entries: what an overlay's control plane writes for containers on other nodes. */
 export async function permanentNeighbours(netns: string | null): Promise<NeighbourEntry[]> {
-  const res = await run('ip', ['-j', '-4', 'neigh', 'show', 'nud', 'permanent'], { netns, reject: false });
-  return (JSON.parse(res.stdout || '[]') as Array<Record<string, any>>).map((n) => ({ dst: n.dst, dev: n.dev, lladdr: n.lladdr ?? null }));
+  return (await orNone(readNeighbours({ netns }, { ipv4Only: true, permanentOnly: true }))).map(({ dst, dev, lladdr }) => ({ dst, dev, lladdr }));
 }

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
+import { config } from '../../config.js';
 
 /**
  * tsdiag's native addon (native/tsdiag-native, N-API), as its callers see it:
  * batched UDP for the DNS server, work inside another network namespace,
  * cheap process starts and routing netlink reads. Each caller has a fallback for a machine where it did
- * not build; loadNative() says why it cannot be used.
+ * not build (or TSDIAG_NATIVE leaves it out); loadNative() says why it cannot be used.
  */
 export interface UdpBatchCalls {
   RECV_META_STRIDE: number;
@@ -47,6 +48,7 @@ let loaded: { addon: NativeAddon } | { error: string } | null = null;
 
 /** The addon, or why it cannot be used (its first line: "Cannot find module ..."). */
 export function loadNative(): { addon: NativeAddon } | { error: string } {
+  if (!config().addon) return { error: 'left out (TSDIAG_NATIVE=off)' };
   if (!loaded) {
     try {
       loaded = { addon: createRequire(import.meta.url)('tsdiag-native') as NativeAddon };

@@ -1,12 +1,8 @@
-import { netnsPathFor, run } from './exec.js';
-import { readLinks, rtnlAvailable } from './rtnl/read.js';
-import { OperationError } from '../errors.js';
+import type { Where } from './exec.js';
+import { readLinks } from './links.js';
 
 /** Where to look: a named namespace (null: the machine's own) or a namespace file. */
-export interface LinkScope {
-  netns?: string | null;
-  netnsPath?: string | null;
-}
+export type LinkScope = Where;
 
 export interface LinkSummary {
   ifindex: number;
@@ -18,39 +14,8 @@ export interface LinkSummary {
   master: string | null;
 }
 
-interface IpJsonLink {
-  ifindex: number;
-  ifname: string;
-  address?: string;
-  link_index?: number;
-  master?: string;
-}
-
-const IP_TIMEOUT_MS = 5_000;
-
 export async function listLinks(scope: LinkScope): Promise<LinkSummary[]> {
-  if (rtnlAvailable()) {
-    return readLinks(netnsPathFor(scope)).map((l) => ({ ifindex: l.ifindex, ifname: l.ifname, mac: l.address, peerIfindex: l.linkIndex, master: l.master }));
-  }
-  const { stdout } = await run('ip', ['-j', 'link', 'show'], {
-    netns: scope.netns ?? null,
-    netnsPath: scope.netnsPath ?? null,
-    timeoutMs: IP_TIMEOUT_MS,
-  });
-  let links: IpJsonLink[];
-  try {
-    links = JSON.parse(stdout) as IpJsonLink[];
-  } catch (err) {
-    throw new OperationError(`ip -j link show: output is not JSON`, { cause: err });
-  }
-  return links.map((l) => ({
-    ifindex: l.ifindex,
-    // `ip` names a veth `eth0@if7` only in text output; JSON keeps the plain name
-    ifname: l.ifname,
-    mac: l.address?.toLowerCase() ?? null,
-    peerIfindex: l.link_index ?? null,
-    master: l.master ?? null,
-  }));
+  return (await readLinks(scope)).map((l) => ({ ifindex: l.ifindex, ifname: l.ifname, mac: l.address, peerIfindex: l.linkIndex, master: l.master }));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { config } from '../../../config.js';
 import { OperationError } from '../../errors.js';
 import { NOT_ENTERED } from '../exec.js';
 import { nativeAddon } from '../native.js';
@@ -11,12 +12,13 @@ import {
  * A namespace's links, IPv4 addresses and routes, neighbours and route
  * lookups read over routing netlink with the addon's rtnl(), in the words and
  * with the filters of `ip -j` (each reader names the command it stands for).
- * rtnlAvailable() is false without the addon or with TSDIAG_NETLINK=ip;
- * callers then run `ip`.
+ * rtnlAvailable() is false without the addon or with TSDIAG_NATIVE=-netlink;
+ * the readers of netcore/kernel (links.ts, addresses.ts, routes.ts,
+ * neighbours.ts) then run `ip -j` instead: nothing else calls these.
  */
 
 export function rtnlAvailable(): boolean {
-  return process.env.TSDIAG_NETLINK !== 'ip' && typeof nativeAddon()?.rtnl === 'function';
+  return config().native.netlink && typeof nativeAddon()?.rtnl === 'function';
 }
 
 /** One exchange in the namespace at nsPath (null: this process's); a namespace that cannot be entered throws as a probe there does. */
@@ -49,26 +51,55 @@ export interface RtLink {
   master: string | null;
   /** the ifindex of the link's peer in another namespace (a veth's other end): `link_index` of `ip -j`, which names a peer in the same namespace instead */
   linkIndex: number | null;
+  /** a VXLAN link's own data (IFLA_INFO_DATA), null for other kinds */
+  vxlan: RtVxlan | null;
+}
+
+export interface RtVxlan {
+  vni: number;
+  /** the peer VTEP (IPv4 unicast) of a point-to-point link; null: peers come from the forwarding database */
+  remote: string | null;
+  local: string | null;
+  dstport: number;
 }
 
 const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16, LINKINFO: 18, LINK_NETNSID: 37 } as const;
-const IFLA_INFO_KIND = 1;
+const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
+const IFLA_VXLAN = { ID: 1, GROUP: 2, LOCAL: 4, PORT: 15 } as const;
+const VXLAN_PORT = 4789;
+
+/** What `ip -d -j` prints of a VXLAN's data: remote and local only when IPv4 and set, remote only when unicast. */
+function vxlanOf(data: Buffer | undefined): RtVxlan {
+  const a = attributes(data ?? Buffer.alloc(0));
+  const v4 = (b: Buffer | undefined) => (b && b.length === 4 && b.readUInt32BE(0) !== 0 ? b : null);
+  const group = v4(a.get(IFLA_VXLAN.GROUP));
+  const local = v4(a.get(IFLA_VXLAN.LOCAL));
+  const port = a.get(IFLA_VXLAN.PORT);
+  return {
+    vni: u32(a.get(IFLA_VXLAN.ID)) ?? 0,
+    remote: group && (group[0]! & 0xf0) !== 0xe0 ? ipv4Text(group) : null,
+    local: local ? ipv4Text(local) : null,
+    dstport: port && port.length >= 2 ? port.readUInt16BE(0) : VXLAN_PORT,
+  };
+}
 
 /** `ip -d -j link show` */
 export function readLinks(nsPath: string | null): RtLink[] {
   const raw = dump(nsPath, RTM.GETLINK, BODY_LEN.link, AF_UNSPEC, 'links').filter((m) => m.type === RTM.NEWLINK).map((m) => {
     const a = attributes(m.body.subarray(BODY_LEN.link));
     const link = u32(a.get(IFLA.LINK));
-    const info = a.get(IFLA.LINKINFO);
+    const info = a.get(IFLA.LINKINFO) ? attributes(a.get(IFLA.LINKINFO)!) : null;
+    const kind = info ? cString(info.get(IFLA_INFO.KIND)) : null;
     return {
       ifindex: m.body.readInt32LE(4),
       ifname: cString(a.get(IFLA.IFNAME)) ?? '',
       mtu: u32(a.get(IFLA.MTU)) ?? 0,
       operstate: operstateName(u8(a.get(IFLA.OPERSTATE)) ?? 0),
-      kind: info ? cString(attributes(info).get(IFLA_INFO_KIND)) : null,
+      kind,
       address: a.has(IFLA.ADDRESS) ? linkAddressText(a.get(IFLA.ADDRESS)!) : null,
       masterIndex: u32(a.get(IFLA.MASTER)),
       linkIndex: link && a.has(IFLA.LINK_NETNSID) ? link : null,
+      vxlan: kind === 'vxlan' ? vxlanOf(info!.get(IFLA_INFO.DATA)) : null,
     };
   });
   const names = namesByIndex(raw);
@@ -166,18 +197,27 @@ export interface RtNeighbour { dst: string; dev: string; state: string[]; lladdr
 
 const NDA = { DST: 1, LLADDR: 2 } as const;
 const NUD_NOARP = 0x40;
+const NUD_PERMANENT = 0x80;
 const NTF_PROXY = 0x08;
 const NTF_EXT_LEARNED = 0x10;
 
-/** `ip -j neigh show`: IPv4 and IPv6 entries but those in no state or NOARP, as `ip` filters by default. */
-export function readNeighbours(nsPath: string | null): RtNeighbour[] {
+/** The filters of `ip neigh show` tsdiag uses: `-4`, `nud permanent`. */
+export interface NeighbourFilter { ipv4Only?: boolean; permanentOnly?: boolean }
+
+/**
+ * `ip -j neigh show`: IPv4 and IPv6 entries but those in no state or NOARP, as
+ * `ip` filters by default; with the filter, `ip -j [-4] neigh show [nud permanent]`.
+ */
+export function readNeighbours(nsPath: string | null, filter: NeighbourFilter = {}): RtNeighbour[] {
   const names = linkNamesIn(nsPath);
   const out: RtNeighbour[] = [];
-  for (const m of dump(nsPath, RTM.GETNEIGH, BODY_LEN.neigh, AF_UNSPEC, 'neighbours')) {
-    if (m.type !== RTM.NEWNEIGH) continue;
+  const states = filter.permanentOnly ? NUD_PERMANENT : 0xff & ~NUD_NOARP;
+  for (const m of dump(nsPath, RTM.GETNEIGH, BODY_LEN.neigh, filter.ipv4Only ? AF_INET : AF_UNSPEC, 'neighbours')) {
+    if (m.type !== RTM.NEWNEIGH || (filter.ipv4Only && m.body[0] !== AF_INET)) continue;
     const state = m.body.readUInt16LE(8);
     const flags = m.body[10]!;
-    if (!(state & 0xff & ~NUD_NOARP) && !(flags & (NTF_PROXY | NTF_EXT_LEARNED))) continue;
+    // as ip: proxy and externally learned entries pass any state filter
+    if (!(state & states) && !(flags & (NTF_PROXY | NTF_EXT_LEARNED))) continue;
     const a = attributes(m.body.subarray(BODY_LEN.neigh));
     const dst = a.get(NDA.DST);
     if (!dst) continue;

@@ -7,7 +7,7 @@ import { NamespaceProber as BuiltProber } from '../../../../dist/diag/probe/prob
 /**
  * Which probes start an agent: read-only ones run from outside at once, and
  * so do resolve, ping and connect unless the prober is told to leave them to
- * the agent (TSDIAG_PROBE=agent), which then answers them in the same shape.
+ * the agent (TSDIAG_NATIVE=-probe-sockets), which then answers them in the same shape.
  * Run in the test's own namespace, reading only, and probing loopback.
  */
 let probers: NamespaceProber[] = [];
