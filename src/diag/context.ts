@@ -2,7 +2,7 @@ import type { NamespaceProber } from './probe/prober.js';
 import { OperationError } from '../netcore/errors.js';
 import { netnsPathOf } from '../netcore/kernel/exec.js';
 import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './inventory/types.js';
-import { HostProbes } from './host-probes.js';
+import { HostReader } from './host-reader.js';
 import { Memo } from './memo.js';
 import { AgentPool } from './agents.js';
 
@@ -20,19 +20,19 @@ export interface DoctorTarget {
 /**
  * What a doctor run knows and can ask: the two containers, the backend's
  * inventory, the probes of each namespace (an agent starts in one only for
- * what needs a socket inside, kept for the run), and the host's facts (memoized: every check that needs the iptables
- * rules gets the same reading).
+ * what needs a socket inside, kept for the run), and the host's facts (ctx.host, read once per run).
  */
 export class DoctorContext {
+  /** the run's one cache: host readings (see HostReader) and probe outcomes alike */
   private readonly memo = new Memo();
   private portAsked = false;
-  readonly host: HostProbes;
+  readonly host: HostReader;
 
   constructor(
     readonly target: DoctorTarget, readonly inventory: InventoryProvider, readonly options: { swarm?: boolean } = {},
     private readonly agents = new AgentPool(),
   ) {
-    this.host = new HostProbes(inventory.hostNetns, () => this.agentFor(inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null));
+    this.host = new HostReader(inventory.hostNetns, this.memo, () => this.agentFor(inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null));
   }
 
   get backend(): string {
@@ -89,7 +89,7 @@ export class DoctorContext {
     return ports[0] ?? null;
   }
 
-  /** Computes a fact once per run. */
+  /** Computes an outcome once per run (a probe's result, the engine's swarm view): host facts are ctx.host's. */
   once<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.memo.once(key, fn);
   }

@@ -1,27 +1,31 @@
 import type { Check, CheckResult, Status } from './check.js';
-import { skip } from './check.js';
-import type { AgentPool } from './agents.js';
-import { DoctorContext, type DoctorTarget } from './context.js';
+import { AgentPool, startAgentsEarly } from './agents.js';
+import { dockerInventory, pickInventory, type BackendChoice } from './inventory/select.js';
 import type { InventoryProvider } from './inventory/types.js';
 import { loadTarget } from './target.js';
+import { UsageError } from '../netcore/errors.js';
+import type { HostRef } from '../netcore/host.js';
 import { trace } from '../netcore/kernel/trace.js';
 
-export interface DoctorOptions {
-  inventory: InventoryProvider;
-  checks: Check<any>[];
+/** Where the two containers are looked up: a backend already at hand, or the one `--backend` picks. */
+export type DoctorSource =
+  | { inventory: InventoryProvider }
+  | { backend: BackendChoice; host: HostRef; env: NodeJS.ProcessEnv };
+
+export type DoctorRequest = DoctorSource & {
   fromName: string;
   toName: string;
   port?: number | null;
+  /** the checks to run (default: every check, in report order) */
+  checks?: Check<any>[];
+  /** `--check REGEX` over them (a leading ! excludes); a pattern that matches none is a UsageError */
+  select?: string;
   swarm?: boolean;
   /** called as each check finishes, for live progress */
   onResult?: (r: CheckResult) => void;
   /** keep each check's facts in the results (for --json and fixtures) */
   keepFacts?: boolean;
-  /** agents already started for this run (see startAgentsEarly); closed with the run */
-  agents?: AgentPool;
-  /** the two containers and the inventory, when the caller started reading them already (see loadTarget) */
-  target?: Promise<DoctorTarget>;
-}
+};
 
 export interface DoctorReport {
   from: string;
@@ -33,51 +37,43 @@ export interface DoctorReport {
   ms: number;
 }
 
-export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
+/**
+ * One doctor run, start to end: the probe agents start while the backend is
+ * picked and its inventory read (an agent's start, when one is needed, is
+ * most of a run), the checks' modules compile while the engine answers (on a
+ * 2-core machine the wait for dockerd is free time), then every check runs
+ * and every probe is closed, also on failure.
+ */
+export async function runDoctor(o: DoctorRequest): Promise<DoctorReport> {
   const t0 = performance.now();
   trace('doctor: start');
-  const ctx = new DoctorContext(await (o.target ?? loadTarget(o)), o.inventory, { swarm: o.swarm }, o.agents);
-  trace('doctor: inventory loaded');
+  const loaded = Promise.all([import('./run-checks.js'), o.checks ? null : import('./checks/index.js')]);
+  loaded.catch(() => undefined);
+  const names: [string, string] = [o.fromName, o.toName];
+  const agents = new AgentPool();
   try {
-    ctx.warmUp();
-    // Every check gathers at once; one waits only for the checks named in its `after`.
-    // Results are reported in list order, so the progress reads the same every run.
-    const pending = new Map<string, Promise<CheckResult>>();
-    for (const check of o.checks) {
-      const done = runOne(check, ctx, pending, o.keepFacts ?? false);
-      done.then((r) => trace(`check ${r.id} ${r.status} (${r.ms.toFixed(0)} ms)`), () => undefined);
-      pending.set(check.id, done);
-    }
-    const results: CheckResult[] = [];
-    for (const check of o.checks) {
-      const r = await pending.get(check.id)!;
-      results.push(r);
-      o.onResult?.(r);
-    }
-    const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
-    for (const r of results) counts[r.status]++;
-    trace('doctor: all checks done');
-    return { from: o.fromName, to: o.toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - t0 };
+    const early = startEarly(o, agents, names);
+    const inventory = 'inventory' in o ? o.inventory : await pickInventory(o.backend, o.host, o.env, names);
+    trace('doctor: backend picked');
+    const target = loadTarget({ inventory, fromName: o.fromName, toName: o.toName, port: o.port });
+    target.catch(() => undefined);
+    const [[{ runChecks }, index]] = await Promise.all([loaded, early]);
+    trace('doctor: checks loaded');
+    const checks = selectChecks(o.checks ?? index!.ALL_CHECKS, o.select);
+    if (!checks.length) throw new UsageError(`--check ${o.select} matches no check`);
+    const report = await runChecks({
+      target: await target, inventory, checks, agents, swarm: o.swarm ?? false, keepFacts: o.keepFacts ?? false, onResult: o.onResult, t0,
+    });
+    return report;
   } finally {
-    ctx.close();
+    agents.close();
   }
 }
 
-async function runOne(check: Check<any>, ctx: DoctorContext, all: Map<string, Promise<CheckResult>>, keepFacts: boolean): Promise<CheckResult> {
-  await null; // every check is in `all` once the caller's loop has run: a dependency may stand later in the list
-  const deps = await Promise.all((check.after ?? []).map((id) => all.get(id)).filter((p): p is Promise<CheckResult> => !!p));
-  const started = performance.now();
-  const base = { id: check.id, title: check.title };
-  const failedDep = deps.find((r) => r.status === 'fail');
-  if (failedDep) return { ...base, ms: 0, ...skip(`skipped: ${failedDep.id} failed`) };
-  try {
-    const notApplicable = check.applies ? await check.applies(ctx) : null;
-    if (notApplicable) return { ...base, ms: performance.now() - started, ...skip(notApplicable) };
-    const facts = await check.gather(ctx);
-    return { ...base, ms: performance.now() - started, ...check.judge(facts), ...(keepFacts ? { facts } : {}) };
-  } catch (err) {
-    return { ...base, ms: performance.now() - started, ...skip(`could not gather facts: ${(err as Error).message}`) };
-  }
+/** Docker can place the two namespaces in one request each: their agents start before the backend is even picked. */
+function startEarly(o: DoctorRequest, agents: AgentPool, names: [string, string]): Promise<void> {
+  if ('inventory' in o) return startAgentsEarly(agents, o.inventory, names);
+  return o.backend === 'native' ? Promise.resolve() : startAgentsEarly(agents, dockerInventory(o.host, o.env), names);
 }
 
 /** `--check REGEX` selects checks by id; a leading `!` excludes them instead. */

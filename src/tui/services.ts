@@ -28,7 +28,7 @@ export function liveServices(choice: BackendChoice, host: HostRef, env: NodeJS.P
       run: ({ backend, from, to, port, onResult }) => {
         const inventory = inventories.find((i) => i.backend === backend);
         if (!inventory) throw new Error(`no ${backend} backend`);
-        return runDoctor({ inventory, checks: ALL_CHECKS, fromName: from, toName: to, port, onResult });
+        return runDoctor({ inventory, fromName: from, toName: to, port, onResult });
       },
     },
     capture: { filterError: (f) => filterError(f), start: startLineCapture, write: writeCapturedPackets },

@@ -7,7 +7,6 @@ import { createNetwork } from '../../netcore/bridge/networks.js';
 import { createSandbox, removeSandbox, sandboxHost } from '../../netcore/bridge/sandbox.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectNetworkJson } from '../views.js';
-import { ALL_CHECKS } from '../../diag/checks/index.js';
 import { runDoctor } from '../../diag/doctor.js';
 import { NativeInventory } from '../../diag/inventory/native.js';
 import { renderText } from '../../diag/report.js';
@@ -91,7 +90,7 @@ async function doctorStory(ctx: CliContext, faultId: string): Promise<number> {
   const fault = findFault(faultId);
   let surprises = 0;
   const doctor = async (expectFail: boolean) => {
-    const report = await runDoctor({ inventory: new NativeInventory(sandboxHost(name, stateDir)), checks: ALL_CHECKS, fromName: 'web', toName: 'db' });
+    const report = await runDoctor({ inventory: new NativeInventory(sandboxHost(name, stateDir)), fromName: 'web', toName: 'db' });
     ctx.stdout.write(renderText(report));
     const failed = report.counts.fail > 0;
     const named = report.checks.some((c) => c.id === fault.check && c.status === 'fail');

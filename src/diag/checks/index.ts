@@ -1,14 +1,14 @@
 import type { Check } from '../check.js';
-import { appListen } from './app.js';
-import { fwBackend, fwChainsIntact, fwForwardPolicy, fwRuleDrop } from './firewall.js';
-import { kernelBrNetfilter, kernelIpForward } from './kernel.js';
-import { ipamOverlap } from './ipam.js';
-import { pathMtu } from './mtu.js';
-import { portsConflict } from './ports.js';
-import { dnsEmbedded, dnsResolvePeer, dnsUpstream } from './dns.js';
-import { reachIcmp, reachTcp } from './reach.js';
-import { swarmPorts } from './swarm.js';
-import { topologyCommonNetwork, topologyExists } from './topology.js';
+import { appListen } from './app/app.js';
+import { fwBackend, fwChainsIntact, fwForwardPolicy, fwRuleDrop } from './firewall/checks.js';
+import { kernelBrNetfilter, kernelIpForward } from './kernel/kernel.js';
+import { ipamOverlap } from './ipam/ipam.js';
+import { pathMtu } from './mtu/mtu.js';
+import { portsConflict } from './ports/ports.js';
+import { dnsEmbedded, dnsResolvePeer, dnsUpstream } from './dns/dns.js';
+import { reachIcmp, reachTcp } from './reach/reach.js';
+import { swarmPorts } from './swarm/swarm.js';
+import { topologyCommonNetwork, topologyExists } from './topology/topology.js';
 
 /** Every check, in the order a report lists them when they agree. */
 export const ALL_CHECKS: Check<any>[] = [

@@ -1,4 +1,4 @@
-import type { IptablesState } from '../../../netcore/kernel/inspect.js';
+import type { IptablesState } from '../../host-reader.js';
 import { normalizeNftRule, parseNftRuleset, type NftTableText } from './nft-ruleset-text.js';
 
 /**

@@ -1,0 +1,227 @@
+import type { ResolveResult } from '../../probe/protocol.js';
+import { isLoopbackAddress, parseResolvConf } from '../../../netcore/bridge/resolvconf.js';
+import { fail, pass, skip, type Check } from '../../check.js';
+import type { DoctorContext } from '../../context.js';
+import { cli, type FixTarget } from '../../fixes.js';
+import { recreateCommand } from '../../recreate.js';
+
+interface NetworkFact { name: string; userDefined: boolean }
+
+export interface EmbeddedFacts extends FixTarget {
+  from: string;
+  to: string;
+  networks: NetworkFact[];
+  toNetworks: string[];
+  resolvConf: string | null;
+}
+
+function networkFacts(ctx: DoctorContext, names: string[]): NetworkFact[] {
+  return names.map((name) => {
+    const n = ctx.networkNamed(name);
+    return { name, userDefined: !!n && !n.isDefault && n.driver !== 'host' && n.driver !== 'null' };
+  });
+}
+
+async function readResolvConf(ctx: DoctorContext): Promise<string | null> {
+  const path = ctx.target.from?.resolvConfPath;
+  return path ? ctx.host.readFile(path) : null;
+}
+
+export const dnsEmbedded: Check<EmbeddedFacts> = {
+  id: 'dns.embedded',
+  title: 'the querier has name resolution for containers',
+  after: ['topology.exists'],
+  async gather(ctx) {
+    const { from, to } = ctx.target;
+    return {
+      backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, to: ctx.target.toName,
+      networks: networkFacts(ctx, from!.endpoints.map((e) => e.network)), toNetworks: to!.endpoints.map((e) => e.network),
+      resolvConf: await readResolvConf(ctx),
+    };
+  },
+  judge(f) {
+    const conf = f.resolvConf ? parseResolvConf(f.resolvConf) : null;
+    const evidence = [`${f.from} is on: ${f.networks.map((n) => `${n.name}${n.userDefined ? '' : ' (default bridge: no embedded DNS)'}`).join(', ') || 'no network'}`];
+    if (conf) evidence.push(`${f.from}'s resolver: ${conf.nameservers.join(', ') || 'no nameserver'}`);
+    if (f.networks.some((n) => n.userDefined)) return pass(`${f.from} is on a user-defined network with embedded DNS`, evidence);
+    if (!f.networks.length) return skip(`${f.from} has no network (host or none): names come from the host's resolver`, evidence);
+    const shared = f.toNetworks.find((n) => f.networks.every((x) => x.name !== n) && n !== 'bridge');
+    const fix = shared
+      ? cli(f, `network connect ${shared} ${f.from}`)
+      : `${cli(f, `network create app`)} && ${cli(f, `network connect app ${f.from}`)} && ${cli(f, `network connect app ${f.to}`)}`;
+    return fail(`${f.from} is only on the default bridge, which resolves no container names`, evidence, fix);
+  },
+};
+
+export interface ResolvePeerFacts extends FixTarget {
+  from: string;
+  to: string;
+  /** the peer's addresses on networks the querier shares with it */
+  sharedAddresses: string[];
+  allAddresses: string[];
+  queries: Array<{ name: string; result: ResolveResult }>;
+}
+
+export const dnsResolvePeer: Check<ResolvePeerFacts> = {
+  id: 'dns.resolve-peer',
+  title: 'the peer\'s name resolves to an address on a shared network',
+  after: ['topology.exists', 'topology.common-network', 'dns.embedded'],
+  async gather(ctx) {
+    const { from, to } = ctx.target;
+    const agent = ctx.agentIn(from!);
+    const shared = ctx.sharedEndpoints();
+    const names = [ctx.target.toName, ...shared.map((s) => `${ctx.target.toName}.${s.network}`)];
+    const queries = await Promise.all(names.map(async (name) => ({
+      name, result: await ctx.once(`resolve:${name}`, () => agent.call('resolve', { name, resolvConf: from!.resolvConfPath, timeoutMs: 4000 })),
+    })));
+    return {
+      backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, to: ctx.target.toName,
+      sharedAddresses: shared.map((s) => s.to.ipv4).filter((a): a is string => !!a),
+      allAddresses: to!.endpoints.map((e) => e.ipv4).filter((a): a is string => !!a), queries,
+    };
+  },
+  judge(f) {
+    const evidence = f.queries.map(({ name, result: r }) =>
+      `${name} @${r.server ?? '?'}: ${r.error ? r.error : `${r.rcode} ${r.addresses.join(' ') || '(no address)'}`} in ${r.ms.toFixed(1)} ms`);
+    const first = f.queries[0];
+    if (!first) return skip('nothing to resolve');
+    const r = first.result;
+    if (r.error === 'timeout') {
+      return fail(`${f.from}'s resolver ${r.server} does not answer`, evidence,
+        f.backend === 'native' ? cli(f, 'dns serve') : `docker restart ${f.from}`);
+    }
+    if (r.error) return fail(`${f.from} cannot resolve ${first.name}: ${r.error}`, evidence, null);
+    const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));
+    if (good.length) return pass(`${first.name} resolves to ${good.join(', ')}`, evidence);
+    if (r.addresses.length) {
+      return fail(`${first.name} resolves to ${r.addresses.join(', ')}, not to an address on a network ${f.from} shares with ${f.to}`, evidence,
+        f.sharedAddresses.length ? null : cli(f, `network connect NETWORK ${f.from}`));
+    }
+    const notShared = f.sharedAddresses.length === 0;
+    return fail(`${first.name} does not resolve from ${f.from} (${r.rcode})`, evidence,
+      notShared ? cli(f, `network connect NETWORK-OF-${f.to} ${f.from}`) : null);
+  },
+};
+
+/** The name each upstream is asked for: resolvers answer it themselves (RFC 6761), so nothing leaves them. */
+export const UPSTREAM_PROBE_NAME = 'localhost';
+
+export interface UpstreamProbe {
+  address: string;
+  /** where queries to it start: the host namespace (embedded server) or the container's own */
+  dialledFrom: 'host' | 'container';
+  result: ResolveResult;
+}
+
+export interface UpstreamFacts extends FixTarget {
+  from: string;
+  /** embedded: the container's DNS server forwards (ExtServers); direct: the container asks the upstreams itself */
+  mode: 'embedded' | 'direct';
+  resolvConfPath: string | null;
+  probes: UpstreamProbe[];
+  /** the container's networks when every one of them is --internal (nothing is forwarded from the host for it), else [] */
+  internalNetworks: string[];
+  /** native: the commands that make the container again without its --dns */
+  recreate: string | null;
+}
+
+/**
+ * The upstreams of a container and where they are dialled from. With an
+ * embedded server they are in the `# ExtServers: [...]` comment; Docker marks
+ * the ones its resolver dials from the host namespace as host(IP), the others
+ * it dials from inside the container (tsdiag's server follows the same rule).
+ * Without an embedded server the container asks its nameservers itself.
+ */
+export function upstreamsOf(resolvConf: string, ownServers: string[] = []): { mode: 'embedded' | 'direct'; upstreams: Array<{ address: string; dialledFrom: 'host' | 'container' }> } {
+  const ext = /^#\s*ExtServers:\s*\[(.*)\]\s*$/m.exec(resolvConf);
+  if (ext) {
+    const entries = ext[1]!.split(/[\s,]+/).filter(Boolean);
+    return {
+      mode: 'embedded',
+      upstreams: entries.map((e) => {
+        const host = /^host\((.*)\)$/.exec(e);
+        return { address: host ? host[1]! : e, dialledFrom: host ? 'host' : 'container' };
+      }),
+    };
+  }
+  const nameservers = parseResolvConf(resolvConf).nameservers;
+  // an embedded resolver that does not list its upstreams (Docker before 25): only the container's own
+  // --dns servers (from the engine) are known, and those it dials from inside the container
+  if (nameservers.length === 1 && nameservers[0] === DOCKER_EMBEDDED_RESOLVER) {
+    return { mode: 'embedded', upstreams: ownServers.map((address) => ({ address, dialledFrom: 'container' as const })) };
+  }
+  return { mode: 'direct', upstreams: nameservers.map((address) => ({ address, dialledFrom: 'container' as const })) };
+}
+
+const DOCKER_EMBEDDED_RESOLVER = '127.0.0.11';
+
+const answered = (r: ResolveResult) => r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN';
+
+function describeProbe(p: UpstreamProbe): string {
+  const where = p.dialledFrom === 'host' ? 'from the host namespace' : 'from inside the container';
+  const what = p.result.error ? (p.result.error === 'timeout' ? `no answer in ${p.result.ms.toFixed(0)} ms` : p.result.error) : `${p.result.rcode} in ${p.result.ms.toFixed(1)} ms`;
+  return `${p.address} (dialled ${where}): ${what}`;
+}
+
+export const dnsUpstream: Check<UpstreamFacts> = {
+  id: 'dns.upstream',
+  title: 'outside names resolve through the upstream servers, without delay',
+  // upstreams dialled from inside the container leave through the host's forwarding: with it off they cannot answer
+  after: ['topology.exists', 'kernel.ip-forward'],
+  async gather(ctx) {
+    const from = ctx.target.from!;
+    const text = from.resolvConfPath ? await ctx.host.readFile(from.resolvConfPath) : null;
+    const { mode, upstreams } = upstreamsOf(text ?? '', from.dnsServers);
+    const probes = await Promise.all(upstreams.map(async (u) => {
+      const agent = u.dialledFrom === 'host' ? ctx.host.agent : ctx.agentIn(from);
+      const result = await agent.call('resolve', { name: UPSTREAM_PROBE_NAME, server: u.address, timeoutMs: 4000 });
+      return { ...u, result };
+    }));
+    const networks = from.endpoints.map((ep) => ctx.networkNamed(ep.network));
+    const internalNetworks = networks.length && networks.every((n) => n?.internal) ? networks.map((n) => n!.name) : [];
+    return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, mode, resolvConfPath: from.resolvConfPath, probes, internalNetworks,
+      recreate: ctx.inventory.backend === 'native' ? recreateCommand({ backend: 'native', hostNetns: ctx.inventory.hostNetns }, from) : null };
+  },
+  judge(f) {
+    const evidence = f.probes.map(describeProbe);
+    if (!f.probes.length && f.mode === 'embedded') {
+      return skip(`${f.from}'s embedded resolver does not list its upstream servers (no ExtServers in ${f.resolvConfPath ?? 'its resolver file'}): nothing to probe`);
+    }
+    if (!f.probes.length) {
+      return fail(`${f.from} has no upstream DNS server: outside names cannot resolve`, [`no upstream in ${f.resolvConfPath ?? 'its resolver file'}`],
+        f.backend === 'docker' ? `docker run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);
+    }
+    if (f.internalNetworks.length) {
+      const internalFail = judgeInternalOnly(f, evidence);
+      if (internalFail) return internalFail;
+    }
+    const firstGood = f.probes.findIndex((p) => answered(p.result));
+    const dead = f.probes.filter((p) => !answered(p.result));
+    if (firstGood === 0) return pass(`${f.probes[0]!.address} answers in ${f.probes[0]!.result.ms.toFixed(1)} ms`, evidence);
+    const loopbackInside = dead.find((p) => p.dialledFrom === 'container' && isLoopbackAddress(p.address));
+    const hostFile = f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf';
+    const fix = loopbackInside
+      ? (f.recreate ?? `docker run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)`)
+      : [`sed -i ${dead.map((p) => `-e '/^nameserver ${p.address.replace(/\./g, '\\.')}$/d'`).join(' ')} ${hostFile}`,
+        ...(f.backend === 'docker' ? [`docker restart ${f.from}`] : [])].join(' && ');
+    if (firstGood < 0) {
+      return fail(`no upstream of ${f.from} answers: outside names do not resolve${loopbackInside ? ` (${loopbackInside.address} is dialled from inside the container, where nothing listens)` : ''}`, evidence, fix);
+    }
+    const delay = dead.filter((p) => p.result.error === 'timeout').length * 4;
+    return fail(`${dead.map((p) => p.address).join(', ')} ${dead.length > 1 ? 'do' : 'does'} not answer: every outside lookup waits ${delay || 'a few'} s before ${f.probes[firstGood]!.address} answers`, evidence, fix);
+  },
+};
+
+/**
+ * A container only on --internal networks: its resolver never forwards from
+ * the host namespace (Docker's rule), so only the upstreams dialled from inside
+ * the container count, and on an internal network those rarely reach anything.
+ */
+function judgeInternalOnly(f: UpstreamFacts, evidence: string[]) {
+  const usable = f.probes.filter((p) => p.dialledFrom === 'container');
+  if (usable.some((p) => answered(p.result))) return null;
+  const nets = f.internalNetworks.join(', ');
+  const unused = f.probes.filter((p) => p.dialledFrom === 'host').map((p) => `${p.address} is not used: ${f.from} is only on --internal networks`);
+  const fix = f.backend === 'docker' ? `docker network connect <a network that is not --internal> ${f.from}` : cli(f, `network connect <a network that is not --internal> ${f.from}`);
+  return fail(`${f.from} is only on --internal network${f.internalNetworks.length > 1 ? 's' : ''} ${nets}: outside names are not forwarded for it and fail with SERVFAIL`, [...evidence, ...unused], fix);
+}

@@ -1,0 +1,103 @@
+import { desiredRules, JUMPS } from '../../../netcore/bridge/firewall/rules.js';
+import type { ContainerRecord, HostState, NetworkRecord } from '../../../netcore/bridge/state/types.js';
+import type { InvContainer, InvNetwork } from '../../inventory/types.js';
+
+/**
+ * The rules a host's networks need, for fw.chains-intact (and fw.forward-policy
+ * to tell whether `system reconcile` restores what is missing). For tsdiag's own
+ * networks they come from netcore's planner, so the check and the firewall
+ * cannot disagree; for Docker's, from what its bridge driver installs.
+ */
+export interface ExpectedRule {
+  table: 'filter' | 'nat';
+  chain: string;
+  /** the rule as shown to the user: "-A CHAIN ..." */
+  rule: string;
+  /** regular expression (source) a present "-A CHAIN ..." line of the table must match */
+  pattern: string;
+  /** why the network needs it */
+  purpose: string;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const exact = (table: 'filter' | 'nat', chain: string, rule: string, purpose: string): ExpectedRule => {
+  const line = `-A ${chain} ${rule}`;
+  return { table, chain, rule: line, pattern: `^${escape(line)}$`, purpose };
+};
+
+/** What a native rule is for, from its text. */
+function purposeOf(chain: string, rule: string): string {
+  const target = / -j (\S+)/.exec(` ${rule}`)?.[1] ?? '';
+  const dport = /--dport (\d+)/.exec(rule)?.[1];
+  if (target === 'MASQUERADE') {
+    return / -d /.test(` ${rule}`) ? `hairpin NAT for published port ${dport}` : `outbound NAT (MASQUERADE) for ${/-s (\S+)/.exec(rule)?.[1]}`;
+  }
+  if (target === 'DNAT') return `published port ${dport} -> ${/--to-destination (\S+)/.exec(rule)?.[1]} (DNAT)`;
+  if (target.startsWith('TSDIAG')) return `jump ${chain} -> ${target}`;
+  if (target === 'ACCEPT') return `accept ${rule.replace(/ -j ACCEPT$/, '')}`;
+  return `${chain} rule`;
+}
+
+/** netcore's planner takes the state store's records: the inventory carries every field it reads. */
+function asHostState(networks: InvNetwork[], containers: InvContainer[]): HostState {
+  const nets = networks.map((n) => ({ name: n.name, driver: n.driver, device: n.bridge, subnet: n.subnet, internal: n.internal }) as NetworkRecord);
+  const ctrs = containers.map((c) => ({ name: c.name, endpoints: c.endpoints.map((e) => ({ network: e.network, ipv4: e.ipv4 })), ports: c.published }) as unknown as ContainerRecord);
+  return { version: 1, sandbox: null, networks: Object.fromEntries(nets.map((n) => [n.name, n])), containers: Object.fromEntries(ctrs.map((c) => [c.name, c])) };
+}
+
+function nativeExpected(networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
+  if (!networks.some((n) => n.driver === 'bridge' && n.bridge && n.subnet)) return [];
+  const out: ExpectedRule[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    for (const j of JUMPS[table]) out.push(exact(table, j.chain, j.rule, purposeOf(j.chain, j.rule)));
+    for (const [chain, rules] of Object.entries(desiredRules(asHostState(networks, containers))[table])) {
+      for (const r of rules) out.push(exact(table, chain, r, purposeOf(chain, r)));
+    }
+  }
+  return out;
+}
+
+function dockerExpected(networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
+  const bridges = networks.filter((n) => n.driver === 'bridge' && n.bridge);
+  if (!bridges.length) return [];
+  const out: ExpectedRule[] = [exact('filter', 'FORWARD', '-j DOCKER-USER', 'jump FORWARD -> DOCKER-USER')];
+  for (const n of bridges) {
+    const br = escape(n.bridge!);
+    // Docker >= 28 jumps to DOCKER-FORWARD once; older engines send each bridge to DOCKER
+    out.push({ table: 'filter', chain: 'FORWARD', rule: `-A FORWARD -j DOCKER-FORWARD (or -A FORWARD -o ${n.bridge} -j DOCKER)`,
+      pattern: `^-A FORWARD (-j DOCKER-FORWARD|-o ${br} -j DOCKER)$`, purpose: `FORWARD reaches Docker's rules for ${n.name} (${n.bridge})` });
+    if (!n.internal && n.subnet) {
+      out.push({ table: 'nat', chain: 'POSTROUTING', rule: `-A POSTROUTING -s ${n.subnet} ! -o ${n.bridge} -j MASQUERADE`,
+        pattern: `^-A POSTROUTING -s ${escape(n.subnet)} ! -o ${br} -j MASQUERADE$`, purpose: `outbound NAT (MASQUERADE) for ${n.name} ${n.subnet}` });
+    }
+  }
+  const published = containers.filter((c) => c.running && c.published.length);
+  if (published.length) out.push(exact('nat', 'PREROUTING', '-m addrtype --dst-type LOCAL -j DOCKER', 'jump PREROUTING -> DOCKER (published ports)'));
+  for (const c of published) {
+    const ip = c.endpoints.find((e) => bridges.some((n) => n.name === e.network) && e.ipv4)?.ipv4;
+    if (!ip) continue;
+    for (const p of c.published) {
+      const to = `${ip}:${p.containerPort}`;
+      out.push({ table: 'nat', chain: 'DOCKER', rule: `-A DOCKER ... -p ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${to}`,
+        pattern: `^-A DOCKER .*-p ${p.proto} .*--dport ${p.hostPort} -j DNAT --to-destination ${escape(to)}$`, purpose: `published port ${p.hostPort}/${p.proto} -> ${c.name} ${to} (DNAT)` });
+    }
+  }
+  return out;
+}
+
+export function expectedRules(backend: 'native' | 'docker', networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
+  return backend === 'native' ? nativeExpected(networks, containers) : dockerExpected(networks, containers);
+}
+
+/** Present rules as "table -A CHAIN ..." lines. */
+export type PresentRules = Array<{ table: string; text: string }>;
+
+export function missingRules(expected: ExpectedRule[], present: PresentRules): ExpectedRule[] {
+  return expected.filter((e) => {
+    const re = new RegExp(e.pattern);
+    return !present.some((p) => p.table === e.table && re.test(p.text));
+  });
+}
+
+/** Whether a rule is a jump from a built-in chain into the backend's own chains. */
+export const isJump = (e: ExpectedRule): boolean => /^[A-Z]+$/.test(e.chain) && /-j (TSDIAG|DOCKER)/.test(e.rule);

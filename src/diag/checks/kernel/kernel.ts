@@ -1,0 +1,140 @@
+import { fail, pass, skip, warn, type Check } from '../../check.js';
+import type { DoctorContext } from '../../context.js';
+import { onHost, type FixTarget } from '../../fixes.js';
+import { acceptBridgeFix } from '../firewall/checks.js';
+import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, type ProbeOutcome } from '../firewall/probe.js';
+import { describeRule, walkForward } from '../firewall/rules.js';
+
+// ---------------------------------------------------------------- kernel.ip-forward
+
+export interface IfaceForwarding {
+  ifname: string;
+  /** why it matters: "bridge of app", "uplink (default route)" */
+  role: string;
+  value: string | null;
+}
+
+export interface IpForwardFacts extends FixTarget {
+  from: string;
+  to: string;
+  ipForward: string | null;
+  interfaces: IfaceForwarding[];
+  /** the pair's bridge when both are on it: their own traffic is bridged, not forwarded */
+  sharedBridge: string | null;
+  /** what needs routing through this host: outbound NAT, published ports */
+  routed: string[];
+}
+
+/** sysctl separates with dots, so an interface name with a dot (eth0.100) is written with slashes. */
+export const forwardingKey = (ifname: string) =>
+  ifname.includes('.') ? `net/ipv4/conf/${ifname}/forwarding` : `net.ipv4.conf.${ifname}.forwarding`;
+
+function pairNetworks(ctx: DoctorContext) {
+  const names = new Set([...(ctx.target.from?.endpoints ?? []), ...(ctx.target.to?.endpoints ?? [])].map((e) => e.network));
+  return ctx.target.networks.filter((n) => names.has(n.name));
+}
+
+function routedTraffic(ctx: DoctorContext, uplink: string | null): string[] {
+  const out = pairNetworks(ctx)
+    .filter((n) => n.bridge && n.subnet && !n.internal)
+    .map((n) => `outbound NAT from ${n.name} (${n.subnet})${uplink ? ` via ${uplink}` : ''}`);
+  const to = ctx.target.to;
+  for (const p of to?.published ?? []) out.push(`published port ${p.hostIp}:${p.hostPort}/${p.proto} -> ${to!.name}:${p.containerPort}`);
+  return out;
+}
+
+export const kernelIpForward: Check<IpForwardFacts> = {
+  id: 'kernel.ip-forward',
+  title: 'the host forwards IPv4 (globally and on the bridge)',
+  async gather(ctx) {
+    const uplink = (await ctx.host.routes()).find((r) => r.dst === 'default')?.dev ?? null;
+    const ifaces = [
+      ...pairNetworks(ctx).filter((n) => n.bridge).map((n) => ({ ifname: n.bridge!, role: `bridge of ${n.name}` })),
+      ...(uplink ? [{ ifname: uplink, role: 'uplink (default route)' }] : []),
+    ];
+    const [ipForward, ...values] = await Promise.all([
+      ctx.host.sysctl('net.ipv4.ip_forward'),
+      ...ifaces.map((i) => ctx.host.sysctl(forwardingKey(i.ifname))),
+    ]);
+    return {
+      ...fixTargetOf(ctx), from: ctx.target.fromName, to: ctx.target.toName, ipForward,
+      interfaces: ifaces.map((i, k) => ({ ...i, value: values[k] ?? null })),
+      sharedBridge: sharedBridge(ctx), routed: routedTraffic(ctx, uplink),
+    };
+  },
+  judge(f) {
+    if (f.ipForward === null) return skip('cannot read net.ipv4.ip_forward in the host namespace');
+    const evidence = [`net.ipv4.ip_forward = ${f.ipForward}`, ...f.interfaces.map((i) => `${forwardingKey(i.ifname)} = ${i.value ?? '?'}  (${i.role})`)];
+    const off = f.interfaces.filter((i) => i.value === '0');
+    if (f.ipForward !== '0' && !off.length) return pass(`IPv4 forwarding is on${f.interfaces.length ? ` (also on ${f.interfaces.map((i) => i.ifname).join(', ')})` : ''}`, evidence);
+    if (f.sharedBridge) evidence.push(`${f.from} -> ${f.to} is bridged on ${f.sharedBridge}, not forwarded: it still works`);
+    if (f.routed.length) evidence.push(`routed, so broken: ${f.routed.join('; ')}`);
+    // writing ip_forward sets every interface's forwarding too
+    if (f.ipForward === '0') {
+      return fail('IPv4 forwarding is off in the host namespace (net.ipv4.ip_forward = 0): nothing is routed to or from the containers',
+        evidence, onHost(f, 'sysctl -w net.ipv4.ip_forward=1'));
+    }
+    return fail(`IPv4 forwarding is off on ${off.map((i) => `${i.ifname} (${i.role})`).join(', ')}: traffic entering there is not routed`,
+      evidence, off.map((i) => onHost(f, `sysctl -w ${forwardingKey(i.ifname)}=1`)).join(' && '));
+  },
+};
+
+// ---------------------------------------------------------------- kernel.br-netfilter
+
+export interface BrNetfilterFacts extends FixTarget {
+  bridge: string | null;
+  moduleLoaded: boolean;
+  /** null: the sysctl does not exist (br_netfilter absent) */
+  callIptables: string | null;
+  /** DROP/REJECT rules that traffic within the bridge meets in FORWARD when iptables sees it */
+  bridgedBlockers: string[];
+  forwardPolicy: string | null;
+  /** packets the FORWARD policy took during the probe */
+  policyPackets: number;
+  outcome: ProbeOutcome;
+}
+
+export const kernelBrNetfilter: Check<BrNetfilterFacts> = {
+  id: 'kernel.br-netfilter',
+  title: 'bridged traffic meets iptables exactly when the rules expect it',
+  after: ['topology.exists', 'topology.common-network'],
+  async gather(ctx) {
+    const bridge = sharedBridge(ctx);
+    const [moduleLoaded, callIptables, probe, rules] = await Promise.all([
+      ctx.host.moduleLoaded('br_netfilter'), ctx.host.sysctl('net.bridge.bridge-nf-call-iptables'), firewallProbe(ctx), currentRules(ctx),
+    ]);
+    const walk = bridge && rules ? walkForward(rules, { in: bridge, out: bridge }) : null;
+    return {
+      ...fixTargetOf(ctx), bridge, moduleLoaded, callIptables,
+      bridgedBlockers: walk?.blockers.map(describeRule) ?? [],
+      forwardPolicy: rules?.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null,
+      policyPackets: probe.inUse.policies.find((p) => p.table === 'filter' && p.chain === 'FORWARD')?.packets ?? 0,
+      outcome: probe.outcome,
+    };
+  },
+  judge(f) {
+    const { from, to } = f.outcome;
+    if (!f.bridge) return skip(`${from} and ${to} share no bridge: their traffic is routed, and iptables sees routed traffic whatever br_netfilter says`);
+    // a built-in br_netfilter has no entry in /proc/modules, only its sysctls
+    const present = f.moduleLoaded || f.callIptables !== null;
+    const evidence = [
+      `br_netfilter: ${f.moduleLoaded ? 'loaded' : present ? 'built in (net.bridge.* sysctls present)' : 'not loaded'}`,
+      `net.bridge.bridge-nf-call-iptables = ${f.callIptables ?? 'absent'}`,
+    ];
+    if (!present || f.callIptables === '0') {
+      const why = present ? 'bridge-nf-call-iptables = 0' : 'br_netfilter is not loaded';
+      if (!f.bridgedBlockers.length) return pass(`traffic within ${f.bridge} bypasses iptables (${why}); no rule is meant for it`, evidence);
+      return warn(`traffic within ${f.bridge} bypasses iptables (${why}): ${f.bridgedBlockers.length} DROP/REJECT rule(s) meant for it are never applied`,
+        [...evidence, ...f.bridgedBlockers.map((r) => `not enforced: ${r}`)],
+        present ? onHost(f, 'sysctl -w net.bridge.bridge-nf-call-iptables=1') : 'modprobe br_netfilter');
+    }
+    evidence.push(`FORWARD policy ${f.forwardPolicy ?? '?'}, ${f.policyPackets} packet(s) taken by it during the probe`, describeOutcome(f.outcome));
+    if (f.forwardPolicy === 'DROP' && f.policyPackets > 0 && probeFailed(f.outcome)) {
+      return fail(`traffic within ${f.bridge} is handed to iptables (bridge-nf-call-iptables = 1) and dropped by FORWARD policy DROP: ${from} -> ${to} fails`,
+        evidence, acceptBridgeFix(f, f.bridge));
+    }
+    return pass(`traffic within ${f.bridge} goes through iptables (bridge-nf-call-iptables = 1), as the rules expect`, evidence);
+  },
+};
+
+export const KERNEL_CHECKS = [kernelIpForward, kernelBrNetfilter];

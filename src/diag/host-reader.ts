@@ -1,0 +1,98 @@
+import { readNow } from '../netcore/kernel/read-now.js';
+import {
+  iptablesBackendInUse, ipv4Addresses, ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, permanentNeighbours,
+  readIptablesOf, readSysctl, tunnelFdb, vxlanLinks, type IptablesBackend, type IptablesState,
+} from '../netcore/kernel/inspect.js';
+import { readHostResolvConf } from '../netcore/bridge/resolvconf.js';
+import type { Memo } from './memo.js';
+import type { NamespaceProber } from './probe/prober.js';
+
+export type {
+  AddressEntry, FdbEntry, HostSocket, IptablesBackend, IptablesState, IptChain, IptRule, NeighbourEntry, RouteEntry, VxlanLink,
+} from '../netcore/kernel/inspect.js';
+
+/**
+ * The checks' one way to the host's facts (the namespace that plays the
+ * host): every reading is made once per run, in the run's one cache, so two
+ * checks that need the iptables rules get the same reading. Per-namespace
+ * facts of the containers go through their probers (ctx.agentIn), not here.
+ */
+export class HostReader {
+  /** the host namespace's probes; its agent starts only for a probe that needs one (most runs never do) */
+  constructor(readonly netns: string | null, private readonly memo: Memo, private readonly prober: () => NamespaceProber) {}
+
+  get agent(): NamespaceProber {
+    return this.prober();
+  }
+
+  private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.memo.once(`host:${key}`, fn);
+  }
+
+  sysctl(key: string) {
+    return this.once(`sysctl-${key}`, () => readSysctl(this.netns, key));
+  }
+
+  moduleLoaded(name: string) {
+    return this.once(`mod-${name}`, () => kernelModuleLoaded(name));
+  }
+
+  /** the host's listening sockets; owners only when asked (finding them costs more than the rest of the reading) */
+  listening(withOwners: boolean) {
+    return this.once(`listening-${withOwners}`, () => listeningSockets(this.netns, withOwners));
+  }
+
+  routes() {
+    return this.once('routes', () => ipv4Routes(this.netns));
+  }
+
+  addresses() {
+    return this.once('addresses', () => ipv4Addresses(this.netns));
+  }
+
+  links() {
+    return this.once('links', () => linkDetails(this.netns));
+  }
+
+  /** the host's route to an address (one `ip route get`: no agent starts for it) */
+  routeGet(addr: string) {
+    return this.once(`route-${addr}`, () => this.agent.call('routeGet', { addr }));
+  }
+
+  /** a file as the host sees it (resolver files of containers live on the host's filesystem) */
+  readFile(path: string): Promise<string | null> {
+    return this.once(`file-${path}`, async () => readNow(path));
+  }
+
+  /** the host's own resolver configuration */
+  resolvConf() {
+    return this.once('resolv.conf', () => readHostResolvConf({ netns: this.netns, stateDir: '' }));
+  }
+
+  /** the backend plain `iptables` drives (nft when it cannot tell) */
+  iptablesBackend(): Promise<IptablesBackend> {
+    return this.once('iptables-backend', async () => (await iptablesBackendInUse(this.netns)) ?? 'nft');
+  }
+
+  /** a backend's rules and counters as first read this run (null: its save command is not installed) */
+  iptables(backend: IptablesBackend): Promise<IptablesState | null> {
+    return this.once(`iptables-${backend}`, () => readIptablesOf(this.netns, backend));
+  }
+
+  /** a backend's rules and counters read again now, past the cache: counters that moved since the first reading */
+  iptablesNow(backend: IptablesBackend): Promise<IptablesState | null> {
+    return readIptablesOf(this.netns, backend);
+  }
+
+  vxlanLinks() {
+    return this.once('vxlan-links', () => vxlanLinks(this.netns));
+  }
+
+  tunnelFdb() {
+    return this.once('tunnel-fdb', () => tunnelFdb(this.netns));
+  }
+
+  permanentNeighbours() {
+    return this.once('permanent-neighbours', () => permanentNeighbours(this.netns));
+  }
+}
