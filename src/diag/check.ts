@@ -10,6 +10,8 @@ export interface Verdict {
   evidence: string[];
   /** the exact command that fixes it (fail/warn), or null */
   fix: string | null;
+  /** where on the packet's path the failure sits (the hop's index), for checks that judge hops: the earliest is the cause */
+  at?: number;
 }
 
 /**
@@ -22,6 +24,12 @@ export interface Check<F = unknown> {
   title: string;
   /** checks whose failure makes this one meaningless: it is skipped with the reason */
   after?: string[];
+  /**
+   * checks whose failure explains this one's: when one of them fails, this
+   * check's own failure is reported as a consequence ("because of <id>"), not
+   * as a second cause
+   */
+  consequenceOf?: readonly string[];
   /** false: not relevant here (e.g. swarm.ports without a swarm); reported as skip */
   applies?(ctx: DoctorContext): Promise<string | null>;
   gather(ctx: DoctorContext): Promise<F>;
@@ -39,4 +47,6 @@ export interface CheckResult extends Verdict {
   ms: number;
   /** the facts the verdict was made from (for --json and for recording fixtures) */
   facts?: unknown;
+  /** the check whose failure this one's follows from (its status is then skip) */
+  because?: string;
 }

@@ -1,4 +1,5 @@
 import type { Check, CheckResult, Status } from './check.js';
+import type { PathPicture } from './checks/path/checks.js';
 import { AgentPool, startAgentsEarly } from './agents.js';
 import { dockerInventory, pickInventory, type BackendChoice } from './inventory/select.js';
 import type { InventoryProvider } from './inventory/types.js';
@@ -35,6 +36,8 @@ export interface DoctorReport {
   checks: CheckResult[];
   counts: Record<Status, number>;
   ms: number;
+  /** the packet's way between the two, hop by hop, when the path checks ran on a bridge network */
+  path?: PathPicture | null;
 }
 
 /**

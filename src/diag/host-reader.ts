@@ -54,6 +54,11 @@ export class HostReader {
     return this.once('links', () => linkDetails(this.netns));
   }
 
+  /** every link with its state, MAC, master and bridge port state (the path walk's host hops) */
+  linkStates() {
+    return this.once('link-states', () => this.agent.call('links', {}));
+  }
+
   /** the host's route to an address (one `ip route get`: no agent starts for it) */
   routeGet(addr: string) {
     return this.once(`route-${addr}`, () => this.agent.call('routeGet', { addr }));

@@ -1,5 +1,6 @@
 import type { CheckResult, Status } from './check.js';
 import type { DoctorReport } from './doctor.js';
+import { drawLines } from './checks/path/draw.js';
 
 const ORDER: Record<Status, number> = { fail: 0, warn: 1, pass: 2, skip: 3 };
 const MARK: Record<Status, string> = { fail: 'FAIL', warn: 'WARN', pass: 'pass', skip: 'skip' };
@@ -11,6 +12,7 @@ export function progressLine(r: CheckResult): string {
 /** The report: failures first, each with evidence and fix; a last line with the counts. */
 export function renderText(rep: DoctorReport): string {
   const lines: string[] = [`doctor ${rep.from} -> ${rep.to}${rep.port ? ` port ${rep.port}` : ''} (${rep.backend})`, ''];
+  if (rep.path) lines.push(...drawLines(rep.path.title, rep.path.lines), '');
   const sorted = [...rep.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   for (const r of sorted) {
     lines.push(`${MARK[r.status]}  ${r.id}: ${r.summary}`);
@@ -31,8 +33,12 @@ export function countsLine(rep: DoctorReport): string {
 export function renderJson(rep: DoctorReport): string {
   return JSON.stringify({
     from: rep.from, to: rep.to, port: rep.port, backend: rep.backend,
-    checks: rep.checks.map((r) => ({ id: r.id, status: r.status, summary: r.summary, evidence: r.evidence, fix: r.fix, ms: Math.round(r.ms), ...(r.facts !== undefined ? { facts: r.facts } : {}) })),
+    checks: rep.checks.map((r) => ({
+      id: r.id, status: r.status, summary: r.summary, evidence: r.evidence, fix: r.fix, ms: Math.round(r.ms),
+      ...(r.because ? { because: r.because } : {}), ...(r.facts !== undefined ? { facts: r.facts } : {}),
+    })),
     counts: rep.counts, ms: Math.round(rep.ms),
+    ...(rep.path ? { path: rep.path } : {}),
   }, null, 2) + '\n';
 }
 

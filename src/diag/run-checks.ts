@@ -1,5 +1,7 @@
 import type { Check, CheckResult, Status } from './check.js';
 import { skip } from './check.js';
+import { markConsequences } from './consequences.js';
+import { pathPicture } from './checks/path/checks.js';
 import type { AgentPool } from './agents.js';
 import { DoctorContext, type DoctorTarget } from './context.js';
 import type { DoctorReport } from './doctor.js';
@@ -34,17 +36,20 @@ export async function runChecks(o: CheckRun): Promise<DoctorReport> {
     done.then((r) => trace(`check ${r.id} ${r.status} (${r.ms.toFixed(0)} ms)`), () => undefined);
     pending.set(check.id, done);
   }
-  const results: CheckResult[] = [];
+  const raw: CheckResult[] = [];
   for (const check of o.checks) {
     const r = await pending.get(check.id)!;
-    results.push(r);
+    raw.push(r);
     o.onResult?.(r);
   }
+  // live progress shows each check's own verdict; the report, what follows from what
+  const results = markConsequences(raw, o.checks);
+  const path = await pathPicture(ctx, o.checks);
   const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const r of results) counts[r.status]++;
   trace('doctor: all checks done');
   const { fromName, toName } = o.target;
-  return { from: fromName, to: toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - o.t0 };
+  return { from: fromName, to: toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - o.t0, path };
 }
 
 async function runOne(check: Check<any>, ctx: DoctorContext, all: Map<string, Promise<CheckResult>>, keepFacts: boolean): Promise<CheckResult> {

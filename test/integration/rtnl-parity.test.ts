@@ -101,6 +101,7 @@ describe('netlink readers against ip -j', () => {
     expect(all.netlink.find((l) => l.ifname === 'vd1')).toMatchObject({ up: true, carrier: false, portState: 'disabled', master: 'br0' });
     expect(all.netlink.find((l) => l.ifname === 'vd2')).toMatchObject({ up: false, carrier: false, portState: null });
     expect(all.netlink.find((l) => l.ifname === 'va')).toMatchObject({ up: true, carrier: true, portState: 'forwarding' });
+    expect(all.netlink.find((l) => l.ifname === 'br0')).toMatchObject({ stp: false, portState: null });
   });
 
   it('VXLAN links: VNI, local address, port; no remote when peers come from the forwarding database', async () => {

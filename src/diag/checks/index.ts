@@ -9,11 +9,13 @@ import { dnsEmbedded, dnsResolvePeer, dnsUpstream } from './dns/dns.js';
 import { reachIcmp, reachTcp } from './reach/reach.js';
 import { swarmPorts } from './swarm/swarm.js';
 import { topologyCommonNetwork, topologyExists } from './topology/topology.js';
+import { PATH_CHECKS } from './path/checks.js';
 
 /** Every check, in the order a report lists them when they agree. */
 export const ALL_CHECKS: Check<any>[] = [
   topologyExists,
   topologyCommonNetwork,
+  ...PATH_CHECKS,
   dnsEmbedded,
   dnsResolvePeer,
   dnsUpstream,

@@ -28,6 +28,8 @@ export interface LinkInfo {
   master: string | null;
   /** as a bridge port: forwarding, blocking, disabled, ... (null: not a port) */
   portState: string | null;
+  /** a bridge's: runs the spanning tree protocol (null: not a bridge) */
+  stp: boolean | null;
 }
 
 export interface AddressInfo { ifname: string; address: string; prefixLen: number }

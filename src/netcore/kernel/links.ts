@@ -32,7 +32,7 @@ interface IpLink {
   master?: string;
   link_index?: number;
   flags?: string[];
-  linkinfo?: { info_kind?: string; info_data?: { id?: number; remote?: string; local?: string; port?: number }; info_slave_kind?: string; info_slave_data?: { state?: string } };
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; remote?: string; local?: string; port?: number; stp_state?: number }; info_slave_kind?: string; info_slave_data?: { state?: string } };
 }
 
 function fromIp(l: IpLink): Link {
@@ -52,5 +52,6 @@ function fromIp(l: IpLink): Link {
     up: l.flags?.includes('UP') ?? false,
     carrier: l.flags?.includes('LOWER_UP') ?? false,
     portState: l.linkinfo?.info_slave_kind === 'bridge' ? (l.linkinfo.info_slave_data?.state ?? null) : null,
+    stp: kind === 'bridge' ? (d.stp_state ?? 0) !== 0 : null,
   };
 }

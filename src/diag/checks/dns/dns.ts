@@ -4,6 +4,7 @@ import { fail, pass, skip, type Check } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
 import { cli, type FixTarget } from '../../fixes.js';
 import { recreateCommand } from '../../recreate.js';
+import { PATH_AND_FIREWALL, PATH_CHECK_IDS } from '../path/walk.js';
 
 interface NetworkFact { name: string; userDefined: boolean }
 
@@ -66,6 +67,7 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
   id: 'dns.resolve-peer',
   title: 'the peer\'s name resolves to an address on a shared network',
   after: ['topology.exists', 'topology.common-network', 'dns.embedded'],
+  consequenceOf: PATH_AND_FIREWALL,
   async gather(ctx) {
     const { from, to } = ctx.target;
     const agent = ctx.agentIn(from!);
@@ -168,6 +170,7 @@ export const dnsUpstream: Check<UpstreamFacts> = {
   title: 'outside names resolve through the upstream servers, without delay',
   // upstreams dialled from inside the container leave through the host's forwarding: with it off they cannot answer
   after: ['topology.exists', 'kernel.ip-forward'],
+  consequenceOf: PATH_CHECK_IDS,
   async gather(ctx) {
     const from = ctx.target.from!;
     const text = from.resolvConfPath ? await ctx.host.readFile(from.resolvConfPath) : null;

@@ -1,5 +1,6 @@
 import type { ConnectResult, NeighEntry, PingResult } from '../../probe/protocol.js';
 import { fail, pass, skip, warn, type Check } from '../../check.js';
+import { PATH_AND_FIREWALL } from '../path/walk.js';
 
 export interface IcmpFacts {
   from: string;
@@ -13,6 +14,7 @@ export const reachIcmp: Check<IcmpFacts> = {
   id: 'reach.icmp',
   title: 'the peer answers ping',
   after: ['topology.exists', 'topology.common-network'],
+  consequenceOf: PATH_AND_FIREWALL,
   async gather(ctx) {
     const addr = ctx.peerAddress();
     const agent = ctx.agentIn(ctx.target.from!);
@@ -43,6 +45,7 @@ export const reachTcp: Check<TcpFacts> = {
   id: 'reach.tcp',
   title: 'the peer\'s port accepts connections',
   after: ['topology.exists', 'topology.common-network'],
+  consequenceOf: PATH_AND_FIREWALL,
   async gather(ctx) {
     const addr = ctx.peerAddress();
     const port = await ctx.peerPort();

@@ -59,6 +59,8 @@ export interface RtLink {
   carrier: boolean;
   /** as a port of a bridge: its STP state (disabled, listening, learning, forwarding, blocking); null when not a bridge port */
   portState: string | null;
+  /** a bridge's own: whether it runs the spanning tree protocol (null: not a bridge) */
+  stp: boolean | null;
 }
 
 export interface RtVxlan {
@@ -72,9 +74,14 @@ export interface RtVxlan {
 const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16, LINKINFO: 18, LINK_NETNSID: 37 } as const;
 const IFLA_INFO = { KIND: 1, DATA: 2, SLAVE_KIND: 4, SLAVE_DATA: 5 } as const;
 const IFLA_BRPORT_STATE = 1;
+const IFLA_BR_STP_STATE = 5;
 const IFF = { UP: 0x1, LOWER_UP: 0x10000 } as const;
 /** the bridge port states, as `ip -d -j link` names them */
 export const BRIDGE_PORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'] as const;
+
+function stpOf(data: Buffer | undefined): boolean {
+  return (data ? u32(attributes(data).get(IFLA_BR_STP_STATE)) ?? 0 : 0) !== 0;
+}
 
 function portStateOf(info: Map<number, Buffer> | null): string | null {
   if (!info || cString(info.get(IFLA_INFO.SLAVE_KIND)) !== 'bridge') return null;
@@ -121,6 +128,7 @@ export function readLinks(nsPath: string | null): RtLink[] {
       up: (flags & IFF.UP) !== 0,
       carrier: (flags & IFF.LOWER_UP) !== 0,
       portState: portStateOf(info),
+      stp: kind === 'bridge' ? stpOf(info!.get(IFLA_INFO.DATA)) : null,
     };
   });
   const names = namesByIndex(raw);

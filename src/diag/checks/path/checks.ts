@@ -1,0 +1,69 @@
+import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js';
+import type { DoctorContext } from '../../context.js';
+import type { PathFacts } from './facts.js';
+import { readPathFacts, type PathFactsOrNone } from './gather.js';
+import { pathLines, type PathLine } from './draw.js';
+import { walkPath, type Hop, type PathCheckId } from './walk.js';
+
+/** What a path check is given: the path's facts, or why there is no bridge path to walk. */
+export type PathCheckFacts = PathFactsOrNone;
+
+const pathFacts = (ctx: DoctorContext): Promise<PathCheckFacts> => ctx.once('path.facts', () => readPathFacts(ctx));
+
+/**
+ * A check over the hops of the path walk: all of them read one set of facts
+ * (gathered once per run) and each judges only the findings of its own id.
+ */
+function pathCheck(id: PathCheckId, title: string, healthy: (f: PathFacts) => string): Check<PathCheckFacts> {
+  return {
+    id,
+    title,
+    after: ['topology.exists', 'topology.common-network'],
+    gather: pathFacts,
+    judge(f): Verdict {
+      if ('none' in f) return skip(f.none);
+      const findings = walkPath(f).hops.flatMap((h, at) => h.findings.filter((x) => x.check === id).map((x) => ({ ...x, at })));
+      const first = findings.find((x) => x.severity === 'fail') ?? findings[0];
+      if (!first) return pass(healthy(f));
+      const evidence = [...first.evidence, ...findings.filter((x) => x !== first).map((x) => `also: ${x.problem}`)];
+      return { ...(first.severity === 'fail' ? fail(first.problem, evidence, first.fix) : warn(first.problem, evidence, first.fix)), at: first.at };
+    },
+  };
+}
+
+const ends = (f: PathFacts) => `${f.from.name} and ${f.to.name}`;
+
+export const routeMissing = pathCheck('route.missing', 'each end routes the other\'s address out of its link on the shared network',
+  (f) => `${f.from.name} and ${f.to.name} route each other over ${f.from.ifname}/${f.to.ifname} on ${f.network}`);
+export const linkState = pathCheck('link.state', 'every link on the path is up with carrier',
+  (f) => `${ends(f)}'s links, their veths' host ends and ${f.bridge} are up`);
+export const linkMaster = pathCheck('link.master', 'both veths\' host ends are ports of the network\'s bridge',
+  (f) => `${f.from.hostIf ?? '?'} and ${f.to.hostIf ?? '?'} are ports of ${f.bridge}`);
+export const bridgePort = pathCheck('bridge.port', 'the bridge forwards through both ports',
+  (f) => `${f.bridge} forwards through both ports`);
+export const addrMissing = pathCheck('addr.missing', 'each end holds the address its network gave it',
+  (f) => `${f.from.name} holds ${f.from.address}, ${f.to.name} holds ${f.to.address}`);
+export const addrDuplicate = pathCheck('addr.duplicate', 'no other container claims either address',
+  (f) => `no other of the ${f.others.length} container(s) on ${f.network} claims ${f.from.address} or ${f.to.address}`);
+export const neighStale = pathCheck('neigh.stale', 'neighbour entries point at the right MACs',
+  (f) => `${ends(f)}'s neighbour entries for each other, where present, point at the right MACs`);
+
+/** In the order the packet meets what they judge. */
+export const PATH_CHECKS = [routeMissing, linkState, linkMaster, bridgePort, addrMissing, addrDuplicate, neighStale];
+const PATH_IDS = new Set(PATH_CHECKS.map((c) => c.id));
+
+/** The path as the report draws it (and --json carries it). */
+export interface PathPicture {
+  title: string;
+  lines: PathLine[];
+  hops: Hop[];
+}
+
+/** The walk of a run whose checks included the path checks (their facts are read once per run): null when there was none. */
+export async function pathPicture(ctx: DoctorContext, checks: ReadonlyArray<{ id: string }>): Promise<PathPicture | null> {
+  if (!checks.some((c) => PATH_IDS.has(c.id))) return null;
+  const f = await pathFacts(ctx).catch(() => null);
+  if (!f || 'none' in f) return null;
+  const walk = walkPath(f);
+  return { title: `path ${f.from.name} -> ${f.to.name} on ${f.network} (${f.bridge})`, lines: pathLines(walk), hops: walk.hops };
+}

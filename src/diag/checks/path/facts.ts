@@ -1,0 +1,76 @@
+/**
+ * What the path walk knows of the way between two containers on one bridge
+ * network: each end's link, addresses, route and neighbour table read in its
+ * own namespace, and the host's links (the veth host ends and the bridge).
+ * Plain data, so a walk can be recorded and judged again in a unit test.
+ */
+export interface PathLink {
+  ifname: string;
+  ifindex: number;
+  /** IFF_UP: set up by an administrator (`ip link set X up`) */
+  up: boolean;
+  /** IFF_LOWER_UP: the link has carrier (for a veth: its peer is up) */
+  carrier: boolean;
+  operstate: string;
+  mtu: number;
+  mac: string | null;
+  /** the bridge it is a port of */
+  master: string | null;
+  kind: string | null;
+  /** as a bridge port: forwarding, blocking, disabled, listening, learning (null: not a port) */
+  portState: string | null;
+  /** a bridge's: runs the spanning tree protocol (Docker's bridges do not); null: not a bridge */
+  stp?: boolean | null;
+}
+
+export interface PathAddress { ifname: string; address: string; prefixLen: number }
+
+export interface PathRouteEntry { dst: string; dev: string | null; gateway: string | null }
+
+export interface PathRoute { dev: string | null; gateway: string | null; src: string | null; error: string | null }
+
+export interface PathNeighbour { dst: string; dev: string; state: string[]; lladdr: string | null }
+
+/** One container as the walk sees it. */
+export interface PathEnd {
+  name: string;
+  /** its link on the shared network, as the backend knows it (eth0) */
+  ifname: string;
+  /** its address and MAC on that network, as the backend assigned them */
+  address: string;
+  prefixLen: number;
+  mac: string | null;
+  /** the host end of its veth, as the backend knows it (null: unknown) */
+  hostIf: string | null;
+  links: PathLink[];
+  addresses: PathAddress[];
+  /** the kernel's route lookup toward the other end's address */
+  route: PathRoute;
+  /** its main routing table, to name the route that sends the packet astray */
+  routes: PathRouteEntry[];
+  neighbours: PathNeighbour[];
+}
+
+/** Another container on the same network: the address the backend gave it, and what its links hold. */
+export interface PathHolder { name: string; assigned: string | null; addresses: PathAddress[]; macs: string[] }
+
+export interface PathFacts {
+  network: string;
+  subnet: string | null;
+  bridge: string;
+  from: PathEnd;
+  to: PathEnd;
+  /** the links of the namespace that plays the host */
+  hostLinks: PathLink[];
+  /** the other containers on the network, for duplicate addresses and the owner of a stale MAC */
+  others: PathHolder[];
+  /** how fix commands are written: the backend and the host namespace */
+  fix: PathFixTarget;
+}
+
+export interface PathFixTarget {
+  backend: 'native' | 'docker';
+  hostNetns: string | null;
+  /** the pid of each container by name (Docker: fixes inside a container go through nsenter) */
+  pids: Record<string, number | null>;
+}
