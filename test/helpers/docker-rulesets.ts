@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { DockerBridgeHint, DockerLayout } from '../../src/diag/checks/firewall/docker-layouts.js';
+import type { DockerLayout } from '../../src/diag/checks/firewall/docker-layouts.js';
 
 /**
  * Docker's rule layouts as fixtures (fixtures/docker-rulesets/<version>/<scenario>.iptables
@@ -18,14 +18,9 @@ export interface RulesetFixture {
   file: string;
   /** the layout the model must recognise in it */
   layout: DockerLayout;
-  /** what the inventory would say of its networks that the rules do not show */
-  hints: DockerBridgeHint[];
 }
 
 const LAYOUTS: Record<string, DockerLayout> = { '20.10': '20.10-27', '26': '20.10-27', '28': '28', '29': '29-iptables' };
-
-/** Scenarios whose bridge1 is not NAT-protected, so Docker adds no direct-access drop for it. */
-const GATEWAY_MODES: Record<string, string> = { 'usernet-portmap-natunprot': 'nat-unprotected', 'usernet-portmap-routed': 'routed' };
 
 export function rulesetFixtures(): RulesetFixture[] {
   const out: RulesetFixture[] = [];
@@ -34,11 +29,9 @@ export function rulesetFixtures(): RulesetFixture[] {
       const m = /^(.+)\.(iptables|nft)$/.exec(name);
       if (!m) continue;
       const format = m[2] as 'iptables' | 'nft';
-      const mode = GATEWAY_MODES[m[1]!];
       out.push({
         version, scenario: m[1]!, format, file: path.join(RULESETS_DIR, version, name),
         layout: format === 'nft' ? '29-nftables' : LAYOUTS[version]!,
-        hints: mode ? [{ bridge: 'bridge1', gatewayMode: mode }] : [],
       });
     }
   }

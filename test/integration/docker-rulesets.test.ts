@@ -26,7 +26,7 @@ describe('Docker rulesets loaded into a namespace', () => {
           const fw = f.format === 'nft'
             ? { iptables: null, nft: await inNs(['nft', 'list', 'ruleset']) }
             : { iptables: parseIptablesCounters(await inNs([`iptables-${backend}-save`, '-c'])), nft: null };
-          const report = dockerLayoutReport(fw, f.hints);
+          const report = dockerLayoutReport(fw);
           expect(report?.layout).toBe(f.layout);
           expect(report!.missing.map((m) => m.text)).toEqual([]);
         } finally {

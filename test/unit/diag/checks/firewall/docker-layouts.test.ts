@@ -49,7 +49,7 @@ describe('Docker rule layouts over the fixtures', () => {
   for (const f of fixtures) {
     describe(`${f.version}/${f.scenario}.${f.format}`, () => {
       const text = fs.readFileSync(f.file, 'utf8');
-      const report = dockerLayoutReport(firewallOf(f, text), f.hints)!;
+      const report = dockerLayoutReport(firewallOf(f, text))!;
 
       it(`is recognised as ${f.layout}, with nothing missing`, () => {
         expect(report.layout).toBe(f.layout);
@@ -61,7 +61,7 @@ describe('Docker rule layouts over the fixtures', () => {
         for (const r of report.required.filter((x) => x.kind !== 'table')) {
           const broken = f.format === 'iptables' ? withoutIptables(text, r) : withoutNft(text, r);
           expect(broken, key(r)).not.toBe(text);
-          const after = dockerLayoutReport(firewallOf(f, broken), f.hints);
+          const after = dockerLayoutReport(firewallOf(f, broken));
           expect(after?.layout, key(r)).toBe(f.layout);
           const missing = after!.missing.map(key);
           expect(missing, key(r)).toContain(key(r));
@@ -100,11 +100,11 @@ describe('the layouts apart', () => {
 
   it('fixes: a jump goes back where the layout has it, a published container\'s direct-access drop on top of raw PREROUTING', () => {
     const f = load('28', 'usernet-portmap');
-    const text = fs.readFileSync(f.file, 'utf8').replace('[0:0] -A FORWARD -j DOCKER-USER\n', '').replace('[0:0] -A PREROUTING -d 192.0.2.2/32 ! -i bridge1 -j DROP\n', '');
+    const text = fs.readFileSync(f.file, 'utf8').replace('[0:0] -A FORWARD -j DOCKER-USER\n', '').replace('[0:0] -A PREROUTING -d 172.18.0.2/32 ! -i br-5e1f0c2a9d34 -j DROP\n', '');
     const report = dockerLayoutReport(firewallOf(f, text))!;
     expect(report.missing.map((m) => m.fix)).toEqual([
       'iptables -I FORWARD 1 -j DOCKER-USER',
-      'iptables -t raw -I PREROUTING 1 -d 192.0.2.2/32 ! -i bridge1 -j DROP',
+      'iptables -t raw -I PREROUTING 1 -d 172.18.0.2/32 ! -i br-5e1f0c2a9d34 -j DROP',
     ]);
     const forward = dockerLayoutReport(firewallOf(f, fs.readFileSync(f.file, 'utf8').replace('[0:0] -A FORWARD -j DOCKER-FORWARD\n', '')))!;
     expect(forward.missing.map((m) => m.fix)).toEqual(['iptables -I FORWARD 2 -j DOCKER-FORWARD']);
@@ -118,16 +118,29 @@ describe('the layouts apart', () => {
 
   it('nftables: a bridge\'s map element comes back with nft add element', () => {
     const f = load('29', 'usernet-portmap', 'nft');
-    const text = fs.readFileSync(f.file, 'utf8').replace('"bridge1" : jump filter-forward-in__bridge1', '').replace('filter-forward-in__docker0,', 'filter-forward-in__docker0');
+    const text = fs.readFileSync(f.file, 'utf8').replace('"br-5e1f0c2a9d34" : jump filter-forward-in__br-5e1f0c2a9d34', '').replace('filter-forward-in__docker0,', 'filter-forward-in__docker0');
     expect(dockerLayoutReport(firewallOf(f, text))!.missing.map((m) => m.fix)).toEqual([
-      `nft 'add element ip docker-bridges filter-forward-in-jumps { "bridge1" : jump filter-forward-in__bridge1 }'`,
+      `nft 'add element ip docker-bridges filter-forward-in-jumps { "br-5e1f0c2a9d34" : jump filter-forward-in__br-5e1f0c2a9d34 }'`,
     ]);
+  });
+
+  it('a network in a gateway mode other than nat needs no direct-access drop; hints say which', () => {
+    for (const version of ['28', '29']) {
+      const f = load(version, 'usernet-portmap');
+      const text = fs.readFileSync(f.file, 'utf8').replace('[0:0] -A PREROUTING -d 172.18.0.2/32 ! -i br-5e1f0c2a9d34 -j DROP\n', '');
+      for (const gatewayMode of ['nat-unprotected', 'routed']) {
+        expect(dockerLayoutReport(firewallOf(f, text), [{ bridge: 'br-5e1f0c2a9d34', gatewayMode }])!.missing, `${version} ${gatewayMode}`).toEqual([]);
+      }
+    }
+    const f = load('29', 'usernet-portmap', 'nft');
+    const text = fs.readFileSync(f.file, 'utf8').replace(/\n\t\tip daddr 172\.18\.0\.2 iifname != "br-5e1f0c2a9d34" [^\n]*drop[^\n]*/, '');
+    expect(dockerLayoutReport(firewallOf(f, text), [{ bridge: 'br-5e1f0c2a9d34', gatewayMode: 'routed' }])!.missing).toEqual([]);
   });
 
   it('an internal network needs no jumps of its own in the iptables layouts; hints say which bridges are internal', () => {
     const f = load('28', 'usernet-internal');
-    const report = dockerLayoutReport(firewallOf(f, fs.readFileSync(f.file, 'utf8')), [{ bridge: 'bridgeICC', internal: true }])!;
-    expect(report.required.filter((r) => r.text.includes('bridgeICC'))).toEqual([]);
+    const report = dockerLayoutReport(firewallOf(f, fs.readFileSync(f.file, 'utf8')), [{ bridge: 'br-7c3a9e01b4d6', internal: true }])!;
+    expect(report.required.filter((r) => r.text.includes('br-7c3a9e01b4d6'))).toEqual([]);
     const hinted = dockerLayoutReport(firewallOf(f, fs.readFileSync(f.file, 'utf8')), [{ bridge: 'br-0123456789ab' }])!;
     expect(hinted.missing.map((m) => m.text)).toEqual([
       '-A DOCKER-BRIDGE -o br-0123456789ab -j DOCKER',
