@@ -15,7 +15,26 @@ function reportLineColor(line: string): string | undefined {
   const m = /^(FAIL|WARN|pass|skip) /.exec(line);
   if (m) return STATUS_COLOR[m[1]!.toLowerCase() as Status];
   if (/^ +fix: /.test(line)) return 'green';
+  if (/^ {8}✗ /.test(line)) return 'red';
+  if (/^ {8}! /.test(line)) return 'yellow';
   return undefined;
+}
+
+/** `  out   a → b → c`, or the rest of such a line wrapped to the pane's width (`    → d → e`) */
+const PATH_LINE = /^( {2}(?:out|back) +| {4}→ )(.*)$/;
+const NODE_COLOR = (node: string) => (node.startsWith('✗ ') ? 'red' : node.startsWith('! ') ? 'yellow' : 'green');
+
+/** A line of the path drawing: each hop in the colour of its verdict, so the broken one stands out. */
+function ReportLine({ line }: { line: string }) {
+  const m = PATH_LINE.exec(line);
+  if (!m) return <Text color={reportLineColor(line)}>{line || ' '}</Text>;
+  const nodes = m[2]!.split(' → ');
+  return (
+    <Text>
+      <Text color={m[1]!.includes('→') ? 'gray' : 'cyan'}>{m[1]}</Text>
+      {nodes.map((n, i) => <Text key={i}>{i > 0 ? <Text color="gray"> → </Text> : null}<Text color={NODE_COLOR(n)} bold={n.startsWith('✗ ')}>{n}</Text></Text>)}
+    </Text>
+  );
 }
 
 function CheckLine({ row }: { row: CheckRow }) {
@@ -38,7 +57,7 @@ export function DoctorView({ doctor, ui, width, height }: { doctor: DoctorModel;
   } else if (d.phase === 'done' && d.report) {
     const lines = wrapLines(renderText(d.report).trimEnd().split('\n'), width);
     const first = Math.min(reportScroll, Math.max(0, lines.length - body));
-    content = lines.slice(first, first + body).map((line, i) => <Text key={first + i} color={reportLineColor(line)}>{line || ' '}</Text>);
+    content = lines.slice(first, first + body).map((line, i) => <ReportLine key={first + i} line={line} />);
   } else {
     content = [<Text key="hint" color="gray">select a container: f makes it the source, t the target; p sets the port; r runs</Text>];
   }

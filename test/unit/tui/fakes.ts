@@ -18,7 +18,9 @@ import type { TuiServices } from '../../../src/tui/model/tui-model.js';
  */
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 export const LAB = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'lab-inventory.json'), 'utf8')) as { networks: InvNetwork[]; containers: InvContainer[] };
-const DOCTOR_JSON = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'doctor-s13.json'), 'utf8')) as DoctorReport & { checks: CheckResult[] };
+const doctorJson = (file: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as DoctorReport & { checks: CheckResult[] };
+/** a run on the lab with S13; doctor-link-master.json: db's veth taken off the bridge (the path drawn, the probes "because of" it) */
+export const DOCTOR_S13 = 'doctor-s13.json';
 export const DNS_LOG = path.join(FIXTURES, 'dns.log');
 export const DNS_RECORDS: QueryLogRecord[] = fs.readFileSync(DNS_LOG, 'utf8').split('\n').map(parseQueryLogLine).filter((r) => r !== null);
 
@@ -67,8 +69,9 @@ export interface FakeDoctor {
   step(n?: number): Promise<void>;
 }
 
-export function fakeServices(opts: { inventories?: InventoryProvider[] } = {}): { services: TuiServices; capture: FakeCapture; doctor: FakeDoctor; dns: { push(r: QueryLogRecord[]): void } } {
+export function fakeServices(opts: { inventories?: InventoryProvider[]; doctorReport?: string } = {}): { services: TuiServices; capture: FakeCapture; doctor: FakeDoctor; dns: { push(r: QueryLogRecord[]): void } } {
   const capture: FakeCapture = { opened: [], stopped: 0, written: [], deliver: () => undefined };
+  const DOCTOR_JSON = doctorJson(opts.doctorReport ?? DOCTOR_S13);
   let pendingChecks: CheckResult[] = [];
   let onResult: ((r: CheckResult) => void) | null = null;
   let finish: (() => void) | null = null;

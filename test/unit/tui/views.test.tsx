@@ -11,8 +11,8 @@ afterEach(async () => {
 });
 
 /** The app on recorded data, the way a terminal drives it: keys in, frames out. */
-async function setup() {
-  const fakes = fakeServices();
+async function setup(opts: Parameters<typeof fakeServices>[0] = {}) {
+  const fakes = fakeServices(opts);
   const model = new TuiModel(fakes.services, { refreshMs: 60_000, renderEveryMs: 10 });
   models.push(model);
   const onQuit = vi.fn();
@@ -65,6 +65,21 @@ describe('tui views on recorded data', () => {
     expect(frame()).toMatch(/running…/);
     expect(doctor.requests).toHaveLength(2);
     await doctor.step();
+  });
+
+  it('doctor: the path drawn above the checks, the broken hop named, the probes marked as following from it', async () => {
+    const { frame, press, doctor } = await setup({ doctorReport: 'doctor-link-master.json' });
+    await press('d', KEY.down, 'f', KEY.up, 't', 'r');
+    await doctor.step();
+    await tick();
+    const screen = frame();
+    expect(screen).toMatch(/path web -> db on app \(br-b21398efee13\)/);
+    expect(screen).toMatch(/out +web:eth0 172\.18\.0\.3 → vethafff4eb → br-b21398efee13/);
+    expect(screen).toMatch(/→ ✗ veth55f09c6 → db:eth0 172\.18\.0\.2/);
+    expect(screen).toMatch(/✗ link\.master: veth55f09c6, the host end of db's/);
+    expect(screen).toMatch(/FAIL +link\.master/);
+    expect(screen).toMatch(/fix: ip -n plab link set veth55f09c6 master/);
+    expect(screen).toMatch(/1 failed/);
   });
 
   it('doctor: f on a network row says to select a container; r without a pair says why', async () => {
