@@ -8,7 +8,7 @@ export interface DoctorJson {
   from: string;
   to: string;
   port: number | null;
-  checks: Array<{ id: string; status: string; summary: string; evidence: string[]; fix: string | null }>;
+  checks: Array<{ id: string; status: string; summary: string; evidence: string[]; fix: string | null; because?: string }>;
   counts: Record<string, number>;
 }
 

@@ -74,14 +74,18 @@ describe('doctor on the lab: healthy, S2, S13, and the CLI contract', () => {
     expect(xml).toMatch(/<failure message="db [0-9.]+:5999 refuses connections/);
   });
 
-  it('the text report: progress per check on stderr, failures first, a counts line last', async () => {
+  it('the text report: progress per check on stderr, the path drawn, failures first, a counts line last', async () => {
     await lab.lab('fault', 'S13');
     const res = await lab.cli(['--host-netns', lab.name, 'doctor', 'web', 'db']);
     await lab.lab('heal');
     expect(res.exitCode).toBe(1);
     expect(res.stderr).toMatch(/^\[pass\] topology.exists/m);
     const lines = res.stdout.trim().split('\n');
-    expect(lines[2]).toMatch(/^FAIL /);
+    expect(lines[2]).toMatch(/^path web -> db on app \(br-[0-9a-f]{12}\)$/);
+    expect(lines[3]).toMatch(/^  out   web:eth0 172\.18\.0\.\d+ → veth[0-9a-f]{7} → br-[0-9a-f]{12} → veth[0-9a-f]{7} → db:eth0 172\.18\.0\.\d+$/);
+    expect(lines[4]).toMatch(/^  back  db:eth0/);
+    expect(lines[5]).toBe('');
+    expect(lines[6]).toMatch(/^FAIL /);
     expect(lines.at(-1)).toMatch(/^\d+ failed, \d+ warned, \d+ passed, \d+ skipped in [0-9.]+ s$/);
     expect(res.stdout).toMatch(/fix: restart the service in db bound to 0\.0\.0\.0:5432/);
   });

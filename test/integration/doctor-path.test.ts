@@ -76,7 +76,7 @@ describe('doctor: the path walk names the broken hop', () => {
   it('db\'s veth taken off its bridge: link.master names the host end', async () => {
     await ip(sb.name, 'link', 'set', hostEnd.db!, 'nomaster');
     const c = await expectCause('link.master', new RegExp(`${hostEnd.db}.*on no bridge, not of ${bridge}`));
-    expect(c.fix).toBe(`ip -n ${sb.name} link set ${hostEnd.db} master ${bridge}`);
+    expect(c.fix).toBe(`ip netns exec ${sb.name} ip link set ${hostEnd.db} master ${bridge}`);
   });
 
   it('the host end of web\'s veth down: link.state names it, not web\'s eth0 without carrier', async () => {
@@ -100,7 +100,7 @@ describe('doctor: the path walk names the broken hop', () => {
     await ip(sb.name, 'link', 'set', hostEnd.db!, 'down');
     await ip(sb.name, 'link', 'set', hostEnd.db!, 'up');
     const c = await expectCause('bridge.port', new RegExp(`${hostEnd.db}, db's port on ${bridge}, is in state listening.*runs STP`));
-    expect(c.fix).toBe(`ip -n ${sb.name} link set ${bridge} type bridge stp_state 0 && ip -n ${sb.name} link set ${hostEnd.db} type bridge_slave state 3`);
+    expect(c.fix).toBe(`ip netns exec ${sb.name} ip link set ${bridge} type bridge stp_state 0 && ip netns exec ${sb.name} ip link set ${hostEnd.db} type bridge_slave state 3`);
     await ip(sb.name, 'link', 'set', bridge, 'type', 'bridge', 'forward_delay', '1500');
   });
 

@@ -1,3 +1,4 @@
+import { onHost } from '../../fixes.js';
 import type { PathFixTarget } from './facts.js';
 
 /**
@@ -7,7 +8,7 @@ import type { PathFixTarget } from './facts.js';
  * CAP_NET_ADMIN).
  */
 export function ipOnHost(t: PathFixTarget, args: string): string {
-  return t.hostNetns ? `ip -n ${t.hostNetns} ${args}` : `ip ${args}`;
+  return onHost(t, `ip ${args}`);
 }
 
 export function ipInContainer(t: PathFixTarget, name: string, args: string): string {

@@ -51,7 +51,7 @@ describe('the path walk names the first broken hop', () => {
     const w = walkPath(f);
     expect(w.cause?.finding.check).toBe('link.master');
     expect(w.cause?.finding.problem).toContain('vethdb, the host end of db\'s veth, is on no bridge, not of br-app');
-    expect(w.cause?.finding.fix).toBe('ip -n lab link set vethdb master br-app');
+    expect(w.cause?.finding.fix).toBe('ip netns exec lab ip link set vethdb master br-app');
     expect(drawPath(w, 'p')[1]).toContain('br-app → ✗ vethdb → db:eth0');
   });
 
@@ -69,7 +69,7 @@ describe('the path walk names the first broken hop', () => {
     const all = w.hops.flatMap((h) => h.findings);
     expect(all.map((x) => x.check)).toEqual(['link.state']);
     expect(w.cause?.finding.problem).toBe('vethdb, the host end of db\'s veth, is down');
-    expect(w.cause?.finding.fix).toBe('ip -n lab link set vethdb up');
+    expect(w.cause?.finding.fix).toBe('ip netns exec lab ip link set vethdb up');
   });
 
   it('the container\'s own link down, natively and on Docker', () => {
@@ -86,13 +86,13 @@ describe('the path walk names the first broken hop', () => {
     hostLink(f, 'vethweb').portState = 'disabled';
     hostLink(f, 'vethdb').portState = 'disabled';
     expect(walkPath(f).hops.flatMap((h) => h.findings).map((x) => x.check)).toEqual(['link.state']);
-    expect(walkPath(f).cause?.finding).toMatchObject({ check: 'link.state', problem: 'the bridge br-app of app is down', fix: 'ip -n lab link set br-app up' });
+    expect(walkPath(f).cause?.finding).toMatchObject({ check: 'link.state', problem: 'the bridge br-app of app is down', fix: 'ip netns exec lab ip link set br-app up' });
   });
 
   it('a port the bridge does not forward through (STP blocking)', () => {
     const f = healthy();
     hostLink(f, 'vethdb').portState = 'blocking';
-    expect(walkPath(f).cause?.finding).toMatchObject({ check: 'bridge.port', fix: 'ip -n lab link set vethdb type bridge_slave state 3' });
+    expect(walkPath(f).cause?.finding).toMatchObject({ check: 'bridge.port', fix: 'ip netns exec lab ip link set vethdb type bridge_slave state 3' });
   });
 
   it('the receiver without its routes: the way back has no route', () => {
