@@ -44,7 +44,7 @@ export async function runChecks(o: CheckRun): Promise<DoctorReport> {
   }
   // live progress shows each check's own verdict; the report, what follows from what
   const results = markConsequences(raw, o.checks);
-  const path = await pathPicture(ctx, o.checks);
+  const path = await pathPicture(ctx, results);
   const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const r of results) counts[r.status]++;
   trace('doctor: all checks done');

@@ -82,7 +82,7 @@ describe('doctor on the lab: healthy, S2, S13, and the CLI contract', () => {
     expect(res.stderr).toMatch(/^\[pass\] topology.exists/m);
     const lines = res.stdout.trim().split('\n');
     expect(lines[2]).toMatch(/^path web -> db on app \(br-[0-9a-f]{12}\)$/);
-    expect(lines[3]).toMatch(/^  out   web:eth0 172\.18\.0\.\d+ → veth[0-9a-f]{7} → br-[0-9a-f]{12} → veth[0-9a-f]{7} → db:eth0 172\.18\.0\.\d+$/);
+    expect(lines[3]).toMatch(/^  out   web:eth0 172\.18\.0\.\d+ → veth[0-9a-f]{7} → br-[0-9a-f]{12} → firewall → veth[0-9a-f]{7} → db:eth0 172\.18\.0\.\d+$/);
     expect(lines[4]).toMatch(/^  back  db:eth0/);
     expect(lines[5]).toBe('');
     expect(lines[6]).toMatch(/^FAIL /);

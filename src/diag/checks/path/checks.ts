@@ -1,8 +1,8 @@
-import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js';
+import { fail, pass, skip, warn, type Check, type CheckResult, type Verdict } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
 import type { PathFacts } from './facts.js';
 import { readPathFacts, type PathFactsOrNone } from './gather.js';
-import { pathLines, type PathLine } from './draw.js';
+import { pathLines, withFirewall, type PathLine } from './draw.js';
 import { walkPath, type Hop, type PathCheckId } from './walk.js';
 
 /** What a path check is given: the path's facts, or why there is no bridge path to walk. */
@@ -59,11 +59,23 @@ export interface PathPicture {
   hops: Hop[];
 }
 
-/** The walk of a run whose checks included the path checks (their facts are read once per run): null when there was none. */
-export async function pathPicture(ctx: DoctorContext, checks: ReadonlyArray<{ id: string }>): Promise<PathPicture | null> {
-  if (!checks.some((c) => PATH_IDS.has(c.id))) return null;
+/** The checks that judge what the host's firewall hooks do to the packet as it crosses the bridge. */
+const FIREWALL_IDS = ['fw.forward-policy', 'fw.rule-drop', 'fw.backend', 'kernel.br-netfilter', 'kernel.drop-reason'];
+
+/**
+ * The walk of a run whose checks included the path checks (their facts are
+ * read once per run), with the host's firewall as the node the firewall
+ * checks judged: null when there was no path to walk.
+ */
+export async function pathPicture(ctx: DoctorContext, results: ReadonlyArray<CheckResult>): Promise<PathPicture | null> {
+  if (!results.some((r) => PATH_IDS.has(r.id))) return null;
   const f = await pathFacts(ctx).catch(() => null);
   if (!f || 'none' in f) return null;
   const walk = walkPath(f);
-  return { title: `path ${f.from.name} -> ${f.to.name} on ${f.network} (${f.bridge})`, lines: pathLines(walk), hops: walk.hops };
+  const fw = results.filter((r) => FIREWALL_IDS.includes(r.id));
+  const blocked = fw.find((r) => r.status === 'fail') ?? fw.find((r) => r.status === 'warn');
+  const lines = fw.length
+    ? withFirewall(pathLines(walk), f.bridge, { label: 'firewall', mark: !blocked ? 'ok' : blocked.status === 'fail' ? 'broken' : 'warn', note: blocked ? `${blocked.id}: ${blocked.summary}` : null })
+    : pathLines(walk);
+  return { title: `path ${f.from.name} -> ${f.to.name} on ${f.network} (${f.bridge})`, lines, hops: walk.hops };
 }

@@ -28,6 +28,17 @@ export function pathLines(walk: Walk): PathLine[] {
   ];
 }
 
+/** The host's firewall hooks as one node, where the packet meets them: as it crosses the bridge. */
+export function withFirewall(lines: PathLine[], bridge: string, firewall: PathNode): PathLine[] {
+  return lines.map((line) => {
+    const at = line.nodes.findIndex((n) => n.label === bridge);
+    if (at < 0) return line;
+    // the firewall checks judge the probe's way out; the replies are not judged apart
+    const node = line.dir === 'out' ? firewall : { label: firewall.label, mark: 'ok' as const, note: null };
+    return { ...line, nodes: [...line.nodes.slice(0, at + 1), node, ...line.nodes.slice(at + 1)] };
+  });
+}
+
 function groupByNode(hops: Hop[]): Hop[][] {
   const groups = new Map<string, Hop[]>();
   for (const h of hops) groups.set(h.node, [...(groups.get(h.node) ?? []), h]);

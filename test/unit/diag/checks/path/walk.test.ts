@@ -168,3 +168,16 @@ describe('the path walk names the first broken hop', () => {
     expect(w.cause?.finding).toMatchObject({ check: 'link.state', fix: 'tsdiag --host-netns lab network disconnect app db && tsdiag --host-netns lab network connect app db' });
   });
 });
+
+describe('the firewall on the drawing', () => {
+  it('sits after the bridge both ways, marked by the firewall checks on the way out', async () => {
+    const { pathLines, withFirewall, drawLines } = await import('../../../../../src/diag/checks/path/draw.js');
+    const lines = withFirewall(pathLines(walkPath(healthy())), 'br-app', { label: 'firewall', mark: 'broken', note: 'fw.rule-drop: rule #1 drops it' });
+    expect(drawLines('p', lines)).toEqual([
+      'p',
+      '  out   web:eth0 172.18.0.3 → vethweb → br-app → ✗ firewall → vethdb → db:eth0 172.18.0.2',
+      '        ✗ fw.rule-drop: rule #1 drops it',
+      '  back  db:eth0 172.18.0.2 → vethdb → br-app → firewall → vethweb → web:eth0 172.18.0.3',
+    ]);
+  });
+});
