@@ -84,6 +84,13 @@ describe('doctor: the path walk names the broken hop', () => {
     await expectCause('link.state', new RegExp(`${hostEnd.web}, the host end of web's veth, is down`));
   });
 
+  it('db\'s eth0 with ARP turned off: web can never learn its MAC', async () => {
+    await ip(sb.containerNetns('db'), 'link', 'set', 'eth0', 'arp', 'off');
+    await ip(sb.containerNetns('web'), 'neigh', 'flush', 'dev', 'eth0');
+    const c = await expectCause('link.state', /db's eth0 has ARP turned off/);
+    expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} exec db -- ip link set eth0 arp on`);
+  });
+
   it('db\'s own eth0 down', async () => {
     await ip(sb.containerNetns('db'), 'link', 'set', 'eth0', 'down');
     await expectCause('link.state', /db's eth0 is down/);

@@ -42,6 +42,7 @@ beforeAll(() => {
   ip(A, 'link', 'add', 'vd1', 'type', 'veth', 'peer', 'name', 'vd2');
   ip(A, 'link', 'set', 'vd1', 'master', 'br0');
   for (const dev of ['br0', 'va', 'vs1', 'vs2', 'd0', 'vx0', 'vd1']) ip(A, 'link', 'set', dev, 'up');
+  ip(A, 'link', 'set', 'vs2', 'arp', 'off');
   ip(B, 'addr', 'add', '10.77.0.2/24', 'dev', 'vb');
   ip(B, 'link', 'set', 'vb', 'up');
   ip(A, 'route', 'add', 'default', 'via', '192.0.2.254', 'dev', 'd0');
@@ -101,7 +102,8 @@ describe('netlink readers against ip -j', () => {
     expect(all.netlink.find((l) => l.ifname === 'vd1')).toMatchObject({ up: true, carrier: false, portState: 'disabled', master: 'br0' });
     expect(all.netlink.find((l) => l.ifname === 'vd2')).toMatchObject({ up: false, carrier: false, portState: null });
     expect(all.netlink.find((l) => l.ifname === 'va')).toMatchObject({ up: true, carrier: true, portState: 'forwarding' });
-    expect(all.netlink.find((l) => l.ifname === 'br0')).toMatchObject({ stp: false, portState: null });
+    expect(all.netlink.find((l) => l.ifname === 'br0')).toMatchObject({ stp: false, portState: null, noarp: false });
+    expect(all.netlink.find((l) => l.ifname === 'vs2')).toMatchObject({ noarp: true });
   });
 
   it('VXLAN links: VNI, local address, port; no remote when peers come from the forwarding database', async () => {

@@ -88,8 +88,8 @@ function decodeProcAddr(hex: string): string {
 }
 
 export async function links(at: Where = {}): Promise<LinkInfo[]> {
-  return (await readLinks(at)).map(({ ifname, mtu, operstate, kind, ifindex, linkIndex, up, carrier, address, master, portState, stp }) =>
-    ({ ifname, mtu, operstate, kind, ifindex, linkIndex, up, carrier, mac: address, master, portState, stp }));
+  return (await readLinks(at)).map(({ ifname, mtu, operstate, kind, ifindex, linkIndex, up, carrier, noarp, address, master, portState, stp }) =>
+    ({ ifname, mtu, operstate, kind, ifindex, linkIndex, up, carrier, noarp, mac: address, master, portState, stp }));
 }
 
 /** `ip route get ADDR` */

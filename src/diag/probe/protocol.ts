@@ -24,6 +24,8 @@ export interface LinkInfo {
   ifname: string; mtu: number; operstate: string; kind: string | null; ifindex: number; linkIndex: number | null;
   /** administratively up; carrier (a veth: its peer is up) */
   up: boolean; carrier: boolean;
+  /** neither asks nor answers ARP */
+  noarp: boolean;
   mac: string | null;
   master: string | null;
   /** as a bridge port: forwarding, blocking, disabled, ... (null: not a port) */

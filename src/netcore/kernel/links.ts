@@ -51,6 +51,7 @@ function fromIp(l: IpLink): Link {
     vxlan: kind === 'vxlan' ? { vni: d.id ?? 0, remote: d.remote ?? null, local: d.local ?? null, dstport: d.port ?? 4789 } : null,
     up: l.flags?.includes('UP') ?? false,
     carrier: l.flags?.includes('LOWER_UP') ?? false,
+    noarp: l.flags?.includes('NOARP') ?? false,
     portState: l.linkinfo?.info_slave_kind === 'bridge' ? (l.linkinfo.info_slave_data?.state ?? null) : null,
     stp: kind === 'bridge' ? (d.stp_state ?? 0) !== 0 : null,
   };

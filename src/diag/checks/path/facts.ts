@@ -11,6 +11,8 @@ export interface PathLink {
   up: boolean;
   /** IFF_LOWER_UP: the link has carrier (for a veth: its peer is up) */
   carrier: boolean;
+  /** IFF_NOARP: neither asks nor answers ARP (an Ethernet link so set is unreachable by address) */
+  noarp?: boolean;
   operstate: string;
   mtu: number;
   mac: string | null;

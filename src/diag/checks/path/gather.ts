@@ -83,5 +83,5 @@ async function readHolder(ctx: DoctorContext, c: InvContainer, network: string):
 }
 
 function pathLink(l: LinkInfo): PathLink {
-  return { ifname: l.ifname, ifindex: l.ifindex, up: l.up, carrier: l.carrier, operstate: l.operstate, mtu: l.mtu, mac: l.mac, master: l.master, kind: l.kind, portState: l.portState, stp: l.stp };
+  return { ifname: l.ifname, ifindex: l.ifindex, up: l.up, carrier: l.carrier, noarp: l.noarp, operstate: l.operstate, mtu: l.mtu, mac: l.mac, master: l.master, kind: l.kind, portState: l.portState, stp: l.stp };
 }

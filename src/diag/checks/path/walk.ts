@@ -123,6 +123,9 @@ function endLinkHop(f: PathFacts, end: PathEnd, dir: Hop['dir'], dup: Finding[] 
   } else if (!link.carrier && !(peer && !peer.up)) {
     hop.findings.push({ check: 'link.state', severity: 'fail', problem: `${end.name}'s ${end.ifname} has no carrier`, evidence: [`${end.name}: ${linkText(link)}`, peer ? `host: ${linkText(peer)}` : `the host end of its veth is not known`], fix: reconnect(f.fix, f.network, end.name) });
   }
+  if (link.up && link.noarp) {
+    hop.findings.push({ check: 'link.state', severity: 'fail', problem: `${end.name}'s ${end.ifname} has ARP turned off: it neither asks for nor answers its neighbours`, evidence: [`${end.name}: ${linkText(link)}, NOARP`], fix: ipInContainer(f.fix, end.name, `link set ${end.ifname} arp on`) });
+  }
   const held = end.addresses.filter((a) => a.ifname === end.ifname);
   if (!held.some((a) => a.address === end.address)) {
     hop.findings.push({

@@ -57,6 +57,8 @@ export interface RtLink {
   up: boolean;
   /** IFF_LOWER_UP: the link has carrier (a veth: its peer is up) */
   carrier: boolean;
+  /** IFF_NOARP: the link neither asks nor answers ARP */
+  noarp: boolean;
   /** as a port of a bridge: its STP state (disabled, listening, learning, forwarding, blocking); null when not a bridge port */
   portState: string | null;
   /** a bridge's own: whether it runs the spanning tree protocol (null: not a bridge) */
@@ -75,7 +77,7 @@ const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16
 const IFLA_INFO = { KIND: 1, DATA: 2, SLAVE_KIND: 4, SLAVE_DATA: 5 } as const;
 const IFLA_BRPORT_STATE = 1;
 const IFLA_BR_STP_STATE = 5;
-const IFF = { UP: 0x1, LOWER_UP: 0x10000 } as const;
+const IFF = { UP: 0x1, NOARP: 0x80, LOWER_UP: 0x10000 } as const;
 /** the bridge port states, as `ip -d -j link` names them */
 export const BRIDGE_PORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'] as const;
 
@@ -127,6 +129,7 @@ export function readLinks(nsPath: string | null): RtLink[] {
       vxlan: kind === 'vxlan' ? vxlanOf(info!.get(IFLA_INFO.DATA)) : null,
       up: (flags & IFF.UP) !== 0,
       carrier: (flags & IFF.LOWER_UP) !== 0,
+      noarp: (flags & IFF.NOARP) !== 0,
       portState: portStateOf(info),
       stp: kind === 'bridge' ? stpOf(info!.get(IFLA_INFO.DATA)) : null,
     };
