@@ -11,7 +11,7 @@ import { rtnlAvailable } from '../../src/netcore/kernel/rtnl/read.js';
 import { thrown } from '../helpers/addon-hidden.js';
 import { withConfig } from '../helpers/config.js';
 
-// The netlink readers (tsdiag-native's rtnl() and src/netcore/rtnl) against
+// The netlink readers (tsdiag-native's rtnl() and src/netcore/kernel/rtnl) against
 // `ip -j` itself, the peer they stand in for: every reader runs twice over
 // the same two test namespaces, once over netlink and once with
 // TSDIAG_NATIVE=-netlink, and must give the same records. The namespaces hold
