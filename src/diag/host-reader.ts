@@ -40,6 +40,11 @@ export class HostReader {
     return this.once(`sysctl-${key}`, () => readSysctl(this.netns, key));
   }
 
+  /** a sysctl of another named namespace than the host's (a container's rp_filter) */
+  sysctlIn(netns: string, key: string) {
+    return this.once(`sysctl-${netns}-${key}`, () => readSysctl(netns, key));
+  }
+
   moduleLoaded(name: string) {
     return this.once(`mod-${name}`, () => kernelModuleLoaded(name));
   }

@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestSandbox, tcpEchoServer, waitFor } from '../helpers/sandbox.js';
+import { CLI, TestSandbox, tcpEchoServer, waitFor } from '../helpers/sandbox.js';
 import type { DoctorJson } from '../helpers/lab.js';
 
 /**
@@ -122,5 +123,23 @@ describe('doctor: fw.rule-drop names the nf_tables rule that drops the probe', (
     await execa('ip', ['netns', 'exec', sb.name, 'iptables-nft', '-I', 'TSDIAG-USER', '-p', 'tcp', '--dport', '5432', '-j', 'DROP']);
     const c = await expectRuleDrop(/./, new RegExp(`^ip netns exec ${sb.name} iptables -D TSDIAG-USER 1$`));
     expect(c.summary).toBe('rule #1 of filter TSDIAG-USER drops web -> db: -A TSDIAG-USER -p tcp -m tcp --dport 5432 -j DROP');
+  });
+
+  it('SIGINT to the doctor while it traces leaves no trace table in any namespace and no tracefs instance', async () => {
+    await nft(sb.name, 'table inet filter {\n chain forward {\n type filter hook forward priority 0; policy accept;\n tcp dport 5432 drop\n }\n}\n');
+    try {
+      const namespaces = [sb.name, sb.containerNetns('web'), sb.containerNetns('db')];
+      const run = execa(process.execPath, [CLI, 'doctor', 'web', 'db', '--port', '5432', '--check', '^(fw|reach|kernel)\\.'], { env: sb.env(), reject: false });
+      // the trace tables appear once the failed probe is sent again
+      await waitFor(async () => (await tables(sb.name)).includes('tsdiag_trace_'), 10_000);
+      run.kill('SIGINT');
+      const res = await run;
+      expect(res.signal ?? res.exitCode).toBeTruthy();
+      for (const ns of namespaces) expect(await tables(ns)).not.toContain('tsdiag_trace_');
+      expect(fs.readdirSync('/sys/kernel/tracing/instances').filter((n) => n.startsWith(`tsdiag-${run.pid}-`))).toEqual([]);
+      expect(String((await execa('ps', ['-eo', 'args'])).stdout)).not.toMatch(/nft -a monitor/);
+    } finally {
+      await nft(sb.name, 'delete table inet filter\n');
+    }
   });
 });

@@ -1,17 +1,24 @@
 import { validateIfName } from '../../../netcore/validate.js';
 import { cli, onHost, type FixTarget } from '../../fixes.js';
 import { nftDeleteRuleArgs } from '../../host-reader.js';
+import type { DoctorContext } from '../../context.js';
 import type { NamedDrop } from './nft-drops.js';
+import { fixTargetOf, sharedBridge } from './probe.js';
 import { deleteRulesCommands } from './rules.js';
 
-/** Where the fixes run: the host namespace, or a container's (tsdiag's own through `tsdiag exec`, Docker's through nsenter). */
+/** Where fixes run: the host namespace, or a container's (tsdiag's own through `tsdiag exec`, Docker's through nsenter). */
 export interface DropFixTarget extends FixTarget {
   pids: Record<string, number | null>;
   /** the bridge both containers are on (a forward policy's fix accepts its traffic) */
   bridge: string | null;
 }
 
-function inNamespace(t: DropFixTarget, where: string, cmd: string): string {
+export function dropFixTargetOf(ctx: DoctorContext): DropFixTarget {
+  const pair = [ctx.target.from, ctx.target.to].filter((c) => c !== null);
+  return { ...fixTargetOf(ctx), pids: Object.fromEntries(pair.map((c) => [c.name, c.pid])), bridge: sharedBridge(ctx) };
+}
+
+export function commandIn(t: DropFixTarget, where: string, cmd: string): string {
   if (where === 'host') return onHost(t, cmd);
   if (t.backend === 'docker') return `nsenter -t ${t.pids[where] ?? `$(docker inspect -f '{{.State.Pid}}' ${where})`} -n ${cmd}`;
   return cli(t, `exec ${where} -- ${cmd}`);
@@ -39,7 +46,7 @@ export function dropFixes(t: DropFixTarget, drops: NamedDrop[]): string {
   for (const d of drops) {
     if (d.iptables) continue;
     const cmd = d.kind === 'policy' ? policyFix(t, d) : `nft ${nftDeleteRuleArgs({ family: d.family, table: d.table, chain: d.chain, handle: d.handle! }).join(' ')}`;
-    cmds.push(inNamespace(t, d.where, cmd));
+    cmds.push(commandIn(t, d.where, cmd));
   }
   return cmds.join(' && ');
 }

@@ -1,9 +1,9 @@
 import { fail, pass, skip, warn, type Check } from '../../check.js';
-import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, type ProbeOutcome } from './probe.js';
+import { currentRules, describeOutcome, firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
 import { deleteRulesCommands, describeRule, isBlocking, type CounterMove } from './rules.js';
 import { PAIR_CHECKS, joinOnHost } from './common.js';
 import { counterDrops, describeDrop, isIptablesPolicy, tracedDrops, type NamedDrop } from './nft-drops.js';
-import { dropFixes, type DropFixTarget } from './nft-fixes.js';
+import { dropFixes, dropFixTargetOf, type DropFixTarget } from './nft-fixes.js';
 import { tracedProbe } from './trace-probe.js';
 
 export interface TraceSummary {
@@ -52,9 +52,7 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
     const [rules, traced] = await Promise.all([currentRules(ctx), tracedProbe(ctx)]);
     const dropped = probe.inUse.rules.filter((r) => isBlocking(r.target));
     const base = {
-      ...fixTargetOf(ctx), outcome: probe.outcome, dropped, blockingRules: rules?.rules.filter((r) => isBlocking(r.target)).length ?? 0,
-      pids: Object.fromEntries([ctx.target.from, ctx.target.to].filter((c) => !!c).map((c) => [c!.name, c!.pid])),
-      bridge: sharedBridge(ctx),
+      ...dropFixTargetOf(ctx), outcome: probe.outcome, dropped, blockingRules: rules?.rules.filter((r) => isBlocking(r.target)).length ?? 0,
     };
     if (!traced) return { ...base, trace: null, traced: [] };
     const view = { state: probe.inUse.backend === 'nft' ? rules : probe.otherNow, ruleset: await ctx.host.nftRuleset().catch(() => null) };
