@@ -67,7 +67,8 @@ export function tracedDrops(sites: SiteTrace[], host: IptablesView): NamedDrop[]
       if (seen.has(key)) continue;
       seen.add(key);
       const ipt = site.where === 'host' ? iptablesWords(host, s) : null;
-      const text = s.kind === 'policy' ? `policy ${s.verdict}` : s.text ?? '';
+      // a counter's figures change from run to run: the rule is named without them
+      const text = s.kind === 'policy' ? `policy ${s.verdict}` : (s.text ?? '').replace(/ counter packets \d+ bytes \d+/, ' counter');
       out.push({
         method: 'nftrace', where: site.where, kind: s.kind === 'policy' ? 'policy' : 'rule', family: s.family, table: s.table, chain: s.chain,
         handle: s.handle, text, verb: verbOf(ipt?.text ?? text), iptables: ipt, packets: null,
