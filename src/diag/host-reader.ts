@@ -4,12 +4,19 @@ import {
   readIptablesOf, readSysctl, tunnelFdb, vxlanLinks, type IptablesBackend, type IptablesState,
 } from '../netcore/kernel/inspect.js';
 import { readHostResolvConf } from '../netcore/bridge/resolvconf.js';
+import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
+import { withNftTrace, type ProbeMatch, type TraceOptions, type TraceResult } from '../netcore/kernel/nft/trace.js';
+import { withDropReasons, type DropEvent, type DropReason, type DropReasonOptions } from '../netcore/kernel/drop-reasons.js';
 import type { Memo } from './memo.js';
 import type { NamespaceProber } from './probe/prober.js';
 
 export type {
   AddressEntry, FdbEntry, HostSocket, IptablesBackend, IptablesState, IptChain, IptRule, NeighbourEntry, RouteEntry, VxlanLink,
 } from '../netcore/kernel/inspect.js';
+export type { NftChain, NftRule, NftRuleset, NftTable } from '../netcore/kernel/nft/ruleset.js';
+export type { ProbeMatch, TraceOptions, TraceResult } from '../netcore/kernel/nft/trace.js';
+export type { TracedPacket, TraceStep } from '../netcore/kernel/nft/trace-events.js';
+export type { DropEvent, DropReason, DropReasonOptions } from '../netcore/kernel/drop-reasons.js';
 
 /**
  * The checks' one way to the host's facts (the namespace that plays the
@@ -31,6 +38,11 @@ export class HostReader {
 
   sysctl(key: string) {
     return this.once(`sysctl-${key}`, () => readSysctl(this.netns, key));
+  }
+
+  /** a sysctl of another named namespace than the host's (a container's rp_filter) */
+  sysctlIn(netns: string, key: string) {
+    return this.once(`sysctl-${netns}-${key}`, () => readSysctl(netns, key));
   }
 
   moduleLoaded(name: string) {
@@ -100,4 +112,26 @@ export class HostReader {
   permanentNeighbours() {
     return this.once('permanent-neighbours', () => permanentNeighbours(this.netns));
   }
+
+  /** every nf_tables table of every family, rules with handle, text and counters (iptables-nft's tables included) */
+  nftRuleset() {
+    return this.once('nft-ruleset', () => readRuleset(this.netns));
+  }
+
+  /**
+   * The probe's packets traced through nf_tables in a named namespace (null:
+   * this process's own) while probe runs, once per run and key; the tracer's
+   * tables go at the end, also on failure or a signal.
+   */
+  nftTrace<T>(key: string, netns: string | null, match: ProbeMatch, probe: () => Promise<T>, opts: TraceOptions = {}): Promise<TraceResult<T>> {
+    return this.once(`nft-trace-${key}`, () => withNftTrace(netns, match, probe, opts));
+  }
+
+  /** The kernel's drop reasons (skb:kfree_skb) while probe runs, once per run and key; the tracefs instance goes at the end. */
+  dropReasons<T>(key: string, probe: () => Promise<T>, opts: DropReasonOptions = {}): Promise<{ value: T; reasons: DropReason[]; events: DropEvent[] }> {
+    return this.once(`drop-reasons-${key}`, () => withDropReasons(probe, opts));
+  }
 }
+
+/** `nft delete rule <family> <table> <chain> handle <N>`, validated (the fix for an nf_tables rule that drops). */
+export { deleteRuleArgs as nftDeleteRuleArgs } from '../netcore/kernel/nft/ruleset.js';

@@ -2,6 +2,7 @@ import type { Check } from '../check.js';
 import { appListen } from './app/app.js';
 import { fwBackend, fwChainsIntact, fwForwardPolicy, fwRuleDrop } from './firewall/checks.js';
 import { kernelBrNetfilter, kernelIpForward } from './kernel/kernel.js';
+import { kernelDropReason } from './kernel/drop-reason.js';
 import { ipamOverlap } from './ipam/ipam.js';
 import { pathMtu } from './mtu/mtu.js';
 import { portsConflict } from './ports/ports.js';
@@ -29,6 +30,7 @@ export const ALL_CHECKS: Check<any>[] = [
   fwBackend,
   kernelIpForward,
   kernelBrNetfilter,
+  kernelDropReason,
   portsConflict,
   ipamOverlap,
   swarmPorts,

@@ -1,18 +1,47 @@
 import { fail, pass, skip, warn, type Check } from '../../check.js';
-import type { FixTarget } from '../../fixes.js';
-import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, type ProbeOutcome } from './probe.js';
+import { currentRules, describeOutcome, firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
 import { deleteRulesCommands, describeRule, isBlocking, type CounterMove } from './rules.js';
 import { PAIR_CHECKS, joinOnHost } from './common.js';
+import { counterDrops, describeDrop, isIptablesPolicy, tracedDrops, type NamedDrop } from './nft-drops.js';
+import { dropFixes, dropFixTargetOf, type DropFixTarget } from './nft-fixes.js';
+import { tracedProbe } from './trace-probe.js';
 
-export interface RuleDropFacts extends FixTarget {
+export interface TraceSummary {
+  /** what the traced probe saw */
+  result: string;
+  ms: number;
+  sites: Array<{ where: string; packets: number; drops: number; error: string | null }>;
+}
+
+export interface RuleDropFacts extends DropFixTarget {
   outcome: ProbeOutcome;
   /** DROP/REJECT rules whose counter moved during the probe */
   dropped: CounterMove[];
   /** how many DROP/REJECT rules there are */
   blockingRules: number;
+  /** the failed probe sent again under nftrace (null: the probe passed) */
+  trace: TraceSummary | null;
+  /** what nftrace saw drop the failed probe, in path order (absent from facts recorded before nftrace) */
+  traced?: NamedDrop[];
 }
 
 const isIsolation = (chain: string) => /^(TSDIAG|DOCKER)-ISOLATION/.test(chain);
+
+function summarize(d: NamedDrop, from: string, to: string): string {
+  const what = d.iptables
+    ? `rule #${d.iptables.position} of ${d.table} ${d.chain}`
+    : d.kind === 'policy' ? `the ${d.text} of ${d.family} ${d.table} ${d.chain}` : `rule handle ${d.handle} of ${d.family} ${d.table} ${d.chain}`;
+  const where = d.where === 'host' ? '' : ` (in ${d.where}'s namespace)`;
+  const text = d.kind === 'policy' ? '' : `: ${d.iptables?.text ?? d.text}`;
+  return `${what}${where} ${d.verb} ${from} -> ${to}${text}`;
+}
+
+function traceEvidence(t: TraceSummary): string[] {
+  return [
+    `traced probe: ${t.result} (${t.ms.toFixed(0)} ms with nftrace)`,
+    ...t.sites.map((s) => `nftrace in ${s.where === 'host' ? 'the host namespace' : `${s.where}'s namespace`}: ${s.error ? `not traced (${s.error})` : `${s.packets} packet(s), ${s.drops} dropped`}`),
+  ];
+}
 
 export const fwRuleDrop: Check<RuleDropFacts> = {
   id: 'fw.rule-drop',
@@ -20,28 +49,46 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
   after: PAIR_CHECKS,
   async gather(ctx) {
     const probe = await firewallProbe(ctx);
-    const rules = await currentRules(ctx);
+    const [rules, traced] = await Promise.all([currentRules(ctx), tracedProbe(ctx)]);
+    const dropped = probe.inUse.rules.filter((r) => isBlocking(r.target));
+    const base = {
+      ...dropFixTargetOf(ctx), outcome: probe.outcome, dropped, blockingRules: rules?.rules.filter((r) => isBlocking(r.target)).length ?? 0,
+    };
+    if (!traced) return { ...base, trace: null, traced: [] };
+    const view = { state: probe.inUse.backend === 'nft' ? rules : probe.otherNow, ruleset: await ctx.host.nftRuleset().catch(() => null) };
+    const fromTrace = tracedDrops(traced.sites, view).filter((d) => !isIptablesPolicy(d, view));
     return {
-      ...fixTargetOf(ctx), outcome: probe.outcome,
-      dropped: probe.inUse.rules.filter((r) => isBlocking(r.target)),
-      blockingRules: rules?.rules.filter((r) => isBlocking(r.target)).length ?? 0,
+      ...base,
+      trace: {
+        result: traced.result, ms: traced.ms,
+        sites: traced.sites.map((s) => ({ where: s.where, packets: s.packets.length, drops: s.packets.filter((p) => p.verdict === 'drop').length, error: s.error })),
+      },
+      traced: fromTrace,
     };
   },
   judge(f) {
     if (f.outcome.pingAlive === null && f.outcome.connect === null) return skip(`${f.outcome.to} has no IPv4 address to probe`);
     const probe = describeOutcome(f.outcome);
-    if (!f.dropped.length) return pass(`none of the ${f.blockingRules} DROP/REJECT rules counted the probe's packets`, [probe]);
-    const evidence = [probe, ...f.dropped.map((r) => `${describeRule(r)}  [+${r.packets} packet(s) during the probe]`)];
-    const first = f.dropped[0]!;
-    const verb = first.target === 'REJECT' ? 'rejects' : 'drops';
+    const { from, to } = f.outcome;
     if (!probeFailed(f.outcome)) {
-      return warn(`${describeRule(first)} ${verb} some of the probe's packets, yet the traffic got through`, evidence, joinOnHost(f, deleteRulesCommands(f.dropped)));
+      if (!f.dropped.length) return pass(`none of the ${f.blockingRules} DROP/REJECT rules counted the probe's packets`, [probe]);
+      const first = f.dropped[0]!;
+      const evidence = [probe, ...f.dropped.map((r) => `${describeRule(r)}  [+${r.packets} packet(s) during the probe]`)];
+      return warn(`${describeRule(first)} ${first.target === 'REJECT' ? 'rejects' : 'drops'} some of the probe's packets, yet the traffic got through`,
+        evidence, joinOnHost(f, deleteRulesCommands(f.dropped)));
     }
-    if (f.dropped.every((r) => isIsolation(r.chain))) {
-      return fail(`network isolation (${describeRule(first)}) ${verb} ${f.outcome.from} -> ${f.outcome.to}: they are on different networks`, evidence, null);
+    const evidence = [probe, ...(f.trace ? traceEvidence(f.trace) : [])];
+    // counters name what the trace cannot see: iptables-legacy's rules, a namespace it could not enter
+    const drops = [...(f.traced ?? []), ...counterDrops(f.dropped, f.traced ?? [])];
+    if (!drops.length) {
+      return pass(`no firewall rule or policy dropped the failed probe: none of the ${f.blockingRules} DROP/REJECT iptables rules counted it${f.trace ? ', and nftrace saw every nf_tables rule it met accept it' : ''}`, evidence);
     }
-    const own = f.dropped.filter((r) => !isIsolation(r.chain));
-    return fail(`rule #${first.position} of ${first.table} ${first.chain} ${verb} ${f.outcome.from} -> ${f.outcome.to}: ${first.text}`, evidence,
-      joinOnHost(f, deleteRulesCommands(own)));
+    evidence.push(...drops.map((d) => `${describeDrop(d)}  ${d.packets !== null ? `[+${d.packets} packet(s) during the probe] (named by ${d.method})` : `[named by ${d.method}]`}`));
+    const first = drops[0]!;
+    if (drops.every((d) => d.iptables && isIsolation(d.chain))) {
+      return fail(`network isolation (${describeDrop(first)}) ${first.verb} ${from} -> ${to}: they are on different networks`, evidence, null);
+    }
+    const own = drops.filter((d) => !(d.iptables && isIsolation(d.chain)));
+    return fail(summarize(own[0]!, from, to), evidence, dropFixes(f, own));
   },
 };

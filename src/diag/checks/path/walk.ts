@@ -7,7 +7,7 @@ export const PATH_CHECK_IDS = ['route.missing', 'link.state', 'link.master', 'br
 export type PathCheckId = (typeof PATH_CHECK_IDS)[number];
 
 /** What a probe across the path fails because of: a broken hop, or a firewall or kernel switch that drops it. */
-export const PATH_AND_FIREWALL: readonly string[] = [...PATH_CHECK_IDS, 'fw.forward-policy', 'fw.rule-drop', 'fw.backend', 'kernel.ip-forward', 'kernel.br-netfilter'];
+export const PATH_AND_FIREWALL: readonly string[] = [...PATH_CHECK_IDS, 'fw.forward-policy', 'fw.rule-drop', 'fw.backend', 'kernel.ip-forward', 'kernel.br-netfilter', 'kernel.drop-reason'];
 
 export interface Finding {
   check: PathCheckId;

@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, TestSandbox, tcpEchoServer, waitFor } from '../helpers/sandbox.js';
+import type { DoctorJson } from '../helpers/lab.js';
+
+/**
+ * Drops in native nftables, each built by hand with `nft` in a sandbox: the
+ * doctor names the rule (family, table, chain, handle and text) or the policy
+ * that nftrace saw drop its probe, reach.* say "because of fw.rule-drop", and
+ * the printed fix, run for real, makes the doctor pass.
+ */
+describe('doctor: fw.rule-drop names the nf_tables rule that drops the probe', () => {
+  let sb: TestSandbox;
+  let bridge = '';
+  const hostEnd: Record<string, string> = {};
+
+  beforeAll(async () => {
+    sb = await TestSandbox.create('nft');
+    await sb.ok(['network', 'create', 'app']);
+    await sb.ok(['run', '-d', '--name', 'db', '--network', 'app', '--', ...tcpEchoServer(5432, 'db')]);
+    await sb.ok(['run', '-d', '--name', 'web', '--network', 'app', '--', 'sleep', 'infinity']);
+    const state = await sb.state();
+    bridge = Object.values(state.networks).find((n: any) => n.name === 'app').device;
+    for (const c of Object.values(state.containers) as any[]) hostEnd[c.name] = c.endpoints[0].hostIf;
+    await waitFor(async () => (await sb.inNetns(sb.containerNetns('db'), ['ss', '-ltn'])).stdout.includes(':5432'));
+  });
+  afterAll(async () => sb?.dispose());
+
+  const nft = async (netns: string, script: string) => {
+    const res = await execa('ip', ['netns', 'exec', netns, 'nft', '-f', '-'], { input: script, reject: false });
+    expect(res.exitCode, res.stderr).toBe(0);
+  };
+  const tables = async (netns: string) => String((await execa('ip', ['netns', 'exec', netns, 'nft', 'list', 'tables'])).stdout);
+  const doctor = async (): Promise<{ exitCode: number; report: DoctorJson }> => {
+    // dns.upstream is left out: the sandbox has no upstream resolver (4 s per run)
+    const res = await sb.cli(['doctor', 'web', 'db', '--port', '5432', '--json', '--check', '^(?!dns\\.upstream$)']);
+    if (res.exitCode === 2) throw new Error(res.stderr);
+    return { exitCode: res.exitCode, report: JSON.parse(res.stdout) };
+  };
+  const check = (r: DoctorJson, id: string) => r.checks.find((c) => c.id === id)!;
+  const words = (cmd: string) => (cmd.match(/'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^'(.*)'$/, '$1'));
+
+  /** Runs a printed fix for real: `a && b`, words split as a shell would (single quotes kept whole). */
+  async function runFix(fix: string): Promise<void> {
+    for (const part of fix.split(' && ')) {
+      const [cmd, ...args] = words(part);
+      const res = cmd === 'tsdiag' ? await sb.cli(args, { host: false }) : await execa(cmd!, args, { reject: false });
+      expect(res.exitCode, `${part}: ${res.stderr}`).toBe(0);
+    }
+  }
+
+  async function expectRuleDrop(named: RegExp, fix: RegExp) {
+    const { exitCode, report } = await doctor();
+    expect(exitCode).toBe(1);
+    const c = check(report, 'fw.rule-drop');
+    expect(c.status, JSON.stringify(report.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('fail');
+    expect(`${c.summary}\n${c.evidence.join('\n')}`).toMatch(named);
+    expect(c.evidence.join('\n')).toMatch(/named by nftrace/);
+    expect(report.checks.filter((x) => x.status === 'fail' && x.id !== 'fw.rule-drop').map((x) => `${x.id}: ${x.summary}`)).toEqual([]);
+    for (const id of ['reach.icmp', 'reach.tcp']) {
+      const r = check(report, id);
+      if (r.status !== 'pass') expect(r.summary).toContain('because of fw.rule-drop');
+    }
+    expect(check(report, 'reach.tcp').status).not.toBe('pass');
+    expect(c.fix).toMatch(fix);
+    for (const ns of [sb.name, sb.containerNetns('web'), sb.containerNetns('db')]) expect(await tables(ns)).not.toContain('tsdiag_trace_');
+    await runFix(c.fix!);
+    const after = await doctor();
+    expect(after.report.checks.filter((x) => x.status === 'fail').map((x) => `${x.id}: ${x.summary}`)).toEqual([]);
+    return c;
+  }
+
+  it('a healthy pair: fw.rule-drop passes and nothing is traced', async () => {
+    const { exitCode, report } = await doctor();
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(check(report, 'fw.rule-drop').evidence.join('\n')).not.toMatch(/nftrace/);
+  });
+
+  it('a drop in inet filter forward of the host namespace (as firewalld writes)', async () => {
+    await nft(sb.name, 'table inet filter {\n chain forward {\n type filter hook forward priority 0; policy accept;\n tcp dport 5432 counter drop\n }\n}\n');
+    await expectRuleDrop(/rule handle \d+ of inet filter forward drops web -> db: tcp dport 5432 counter drop/,
+      new RegExp(`^ip netns exec ${sb.name} nft delete rule inet filter forward handle \\d+$`));
+    await nft(sb.name, 'delete table inet filter\n');
+  });
+
+  it('a drop in a bridge family table', async () => {
+    await nft(sb.name, 'table bridge filter {\n chain forward {\n type filter hook forward priority 0; policy accept;\n ip daddr 172.18.0.2 tcp dport 5432 drop\n }\n}\n');
+    await expectRuleDrop(/rule handle \d+ of bridge filter forward drops web -> db: ip daddr 172\.18\.0\.2 tcp dport 5432 drop/,
+      /nft delete rule bridge filter forward handle \d+$/);
+    await nft(sb.name, 'delete table bridge filter\n');
+  });
+
+  it('a drop in a netdev ingress chain on db\'s host veth (its replies)', async () => {
+    await nft(sb.name, `table netdev guard {\n chain ing {\n type filter hook ingress device "${hostEnd.db}" priority 0; policy accept;\n tcp sport 5432 drop\n }\n}\n`);
+    await expectRuleDrop(/rule handle \d+ of netdev guard ing drops web -> db: tcp sport 5432 drop/, /nft delete rule netdev guard ing handle \d+$/);
+    await nft(sb.name, 'delete table netdev guard\n');
+  });
+
+  it('a drop in an ip docker-bridges table (Docker 29\'s nftables backend)', async () => {
+    await nft(sb.name, `table ip docker-bridges {\n chain filter-forward {\n type filter hook forward priority 0; policy accept;\n oifname "${bridge}" ip daddr 172.18.0.2 tcp dport 5432 counter drop\n }\n}\n`);
+    await expectRuleDrop(/rule handle \d+ of ip docker-bridges filter-forward drops web -> db/, /nft delete rule ip docker-bridges filter-forward handle \d+$/);
+    await nft(sb.name, 'delete table ip docker-bridges\n');
+  });
+
+  it('a REJECT in db\'s own namespace (inet filter input)', async () => {
+    await nft(sb.containerNetns('db'), 'table inet filter {\n chain input {\n type filter hook input priority 0; policy accept;\n tcp dport 5432 reject with tcp reset\n }\n}\n');
+    const c = await expectRuleDrop(/rule handle \d+ of inet filter input \(in db's namespace\) rejects web -> db: tcp dport 5432 reject with tcp reset/,
+      new RegExp(`^tsdiag --host-netns ${sb.name} exec db -- nft delete rule inet filter input handle \\d+$`));
+    expect(c.summary).toMatch(/rejects/);
+    await nft(sb.containerNetns('db'), 'delete table inet filter\n');
+  });
+
+  it('an inet forward chain with policy drop: the fix accepts the bridge\'s traffic', async () => {
+    await nft(sb.name, 'table inet fw {\n chain forward {\n type filter hook forward priority 0; policy drop;\n ct state established,related accept\n }\n}\n');
+    await expectRuleDrop(/the policy drop of inet fw forward drops web -> db/,
+      new RegExp(`^ip netns exec ${sb.name} nft insert rule inet fw forward iifname ${bridge} oifname ${bridge} accept$`));
+    await nft(sb.name, 'delete table inet fw\n');
+  });
+
+  it('an iptables-nft rule in TSDIAG-USER keeps its iptables words and fix', async () => {
+    await execa('ip', ['netns', 'exec', sb.name, 'iptables-nft', '-I', 'TSDIAG-USER', '-p', 'tcp', '--dport', '5432', '-j', 'DROP']);
+    const c = await expectRuleDrop(/./, new RegExp(`^ip netns exec ${sb.name} iptables -D TSDIAG-USER 1$`));
+    expect(c.summary).toBe('rule #1 of filter TSDIAG-USER drops web -> db: -A TSDIAG-USER -p tcp -m tcp --dport 5432 -j DROP');
+  });
+
+  it('SIGINT to the doctor while it traces leaves no trace table in any namespace and no tracefs instance', async () => {
+    await nft(sb.name, 'table inet filter {\n chain forward {\n type filter hook forward priority 0; policy accept;\n tcp dport 5432 drop\n }\n}\n');
+    try {
+      const namespaces = [sb.name, sb.containerNetns('web'), sb.containerNetns('db')];
+      const run = execa(process.execPath, [CLI, 'doctor', 'web', 'db', '--port', '5432', '--check', '^(fw|reach|kernel)\\.'], { env: sb.env(), reject: false });
+      // the trace tables appear once the failed probe is sent again
+      await waitFor(async () => (await tables(sb.name)).includes('tsdiag_trace_'), 10_000);
+      run.kill('SIGINT');
+      const res = await run;
+      expect(res.signal ?? res.exitCode).toBeTruthy();
+      for (const ns of namespaces) expect(await tables(ns)).not.toContain('tsdiag_trace_');
+      expect(fs.readdirSync('/sys/kernel/tracing/instances').filter((n) => n.startsWith(`tsdiag-${run.pid}-`))).toEqual([]);
+      expect(String((await execa('ps', ['-eo', 'args'])).stdout)).not.toMatch(/nft -a monitor/);
+    } finally {
+      await nft(sb.name, 'delete table inet filter\n');
+    }
+  });
+});
