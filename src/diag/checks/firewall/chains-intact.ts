@@ -83,7 +83,7 @@ function judgeDockerLayout(f: ChainsFacts, report: LayoutReport): Verdict {
   for (const m of report.missing) {
     evidence.push(`missing: ${requirementLabel(m)}  (${m.purpose})`);
     const target = m.kind === 'jump' ? / (?:-j|jump|goto) (\S+)$/.exec(m.text)?.[1] : undefined;
-    const stranded = target ? report.required.filter((r) => r.chain === target && r.table === m.table && !report.missing.includes(r)) : [];
+    const stranded = target ? report.required.filter((r) => r.kind !== 'chain' && r.chain === target && r.table === m.table && !report.missing.includes(r)) : [];
     if (stranded.length) evidence.push(`  so ${m.chain} never reaches ${target}: ${stranded.map((r) => r.purpose).join('; ')}`);
     evidence.push(`  fix: ${joinOnHost(f, [m.fix])}`);
   }

@@ -41,7 +41,9 @@ function matches(rule: string, p: Packet): { holds: boolean | null; rest: string
   for (;;) {
     rest = rest.trimStart();
     let m: RegExpExecArray | null;
-    if ((m = new RegExp(String.raw`^(?:meta )?(iifname|oifname) (!= )?(\{[^}]*\}|${NAME})(?=\s|$)`).exec(rest))) {
+    if (/^(?:accept|drop|reject\b.*|return|continue|(?:jump|goto) \S+|(?:meta )?(?:iifname|oifname) vmap \S+)$/.test(rest)) {
+      return { holds, rest };
+    } else if ((m = new RegExp(String.raw`^(?:meta )?(iifname|oifname) (!= )?(\{[^}]*\}|${NAME})(?=\s|$)`).exec(rest))) {
       const names = m[3]!.startsWith('{') ? m[3]!.slice(1, -1).split(',').map((x) => unquote(x.trim())) : [unquote(m[3]!)];
       const dev = m[1] === 'iifname' ? p.iif : p.oif;
       if (names.some((n) => nameMatches(n, dev)) === !!m[2]) holds = false;
@@ -50,8 +52,6 @@ function matches(rule: string, p: Packet): { holds: boolean | null; rest: string
       if (states.includes('new') === !!m[1]) holds = false;
     } else if ((m = /^(?:log(?: prefix "[^"]*")?|meta nftrace set 1)(?=\s|$)/.exec(rest))) {
       // statements that neither match nor decide
-    } else if ((m = /^(?:accept|drop|reject\b.*|return|continue|(?:jump|goto) \S+|(?:meta )?(?:iifname|oifname) vmap \S+)$/.exec(rest))) {
-      return { holds, rest };
     } else {
       return { holds: holds === false ? false : null, rest: '' };
     }
