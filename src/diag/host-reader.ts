@@ -1,4 +1,6 @@
+import { run } from '../netcore/kernel/exec.js';
 import { readNow } from '../netcore/kernel/read-now.js';
+import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
 import {
   iptablesBackendInUse, ipv4Addresses, ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, permanentNeighbours,
   readIptablesOf, readSysctl, tunnelFdb, vxlanLinks, type IptablesBackend, type IptablesState,
@@ -99,6 +101,19 @@ export class HostReader {
   /** a backend's rules and counters read again now, past the cache: counters that moved since the first reading */
   iptablesNow(backend: IptablesBackend): Promise<IptablesState | null> {
     return readIptablesOf(this.netns, backend);
+  }
+
+  /** the whole nf_tables ruleset, every family, as the typed model */
+  nftRuleset() {
+    return this.once('nft-ruleset', () => readRuleset(this.netns));
+  }
+
+  /** `nft list ruleset` as nft prints it (null: nft is not installed or cannot list) */
+  nftRulesetText(): Promise<string | null> {
+    return this.once('nft-ruleset-text', async () => {
+      const res = await run('nft', ['list', 'ruleset'], { netns: this.netns, reject: false }).catch(() => null);
+      return res?.exitCode === 0 ? res.stdout : null;
+    });
   }
 
   vxlanLinks() {

@@ -1,12 +1,17 @@
-import { fail, pass, type Check } from '../../check.js';
+import { fail, pass, type Check, type Verdict } from '../../check.js';
 import { cli, type FixTarget } from '../../fixes.js';
-import { expectedRules, isJump, missingRules, type ExpectedRule, type PresentRules } from './expected.js';
+import type { IptablesState } from '../../host-reader.js';
+import type { InvNetwork } from '../../inventory/types.js';
+import { exact, expectedRules, isJump, missingRules, type ExpectedRule, type PresentRules } from './expected.js';
 import { currentRules, fixTargetOf } from './probe.js';
 import { joinOnHost } from './common.js';
+import { dockerLayoutReport, type DockerBridgeHint, type LayoutReport, type LayoutRequirement } from './docker-layouts.js';
 
 export interface ChainsFacts extends FixTarget {
   expected: ExpectedRule[];
   present: PresentRules;
+  /** docker backend: Docker's layout recognised on the host, what it requires and what of that is missing (null: no layout recognised) */
+  docker?: LayoutReport | null;
 }
 
 /** The chain a jump leads to. */
@@ -39,27 +44,80 @@ function misplacedJump(expected: ExpectedRule[], present: PresentRules): { jump:
   return null;
 }
 
+/** The facts from the host's readings: the iptables rules, and for Docker `nft list ruleset` (its 29 nftables backend) and the layout they hold. */
+export function chainsFacts(t: FixTarget, expected: ExpectedRule[], rules: IptablesState | null, nft: string | null, hints: DockerBridgeHint[]): ChainsFacts {
+  return {
+    ...t, expected,
+    present: (rules?.rules ?? []).filter((r) => r.table === 'filter' || r.table === 'nat').map((r) => ({ table: r.table, text: r.text })),
+    ...(t.backend === 'docker' && { docker: dockerLayoutReport({ iptables: rules, nft }, hints) }),
+  };
+}
+
+export const dockerHints = (networks: InvNetwork[]): DockerBridgeHint[] =>
+  networks.filter((n) => n.driver === 'bridge' && n.bridge).map((n) => ({ bridge: n.bridge!, internal: n.internal }));
+
+const RESTART = 'systemctl restart docker';
+
+function requirementLabel(r: LayoutRequirement): string {
+  if (r.kind === 'table') return `table ${r.table}`;
+  if (r.kind === 'chain') return `${r.table} chain ${r.chain}`;
+  if (r.backend === 'nft') return `${r.table} ${r.chain}: ${r.text}`;
+  return r.table === 'filter' ? r.text : `-t ${r.table} ${r.text}`;
+}
+
+/** Docker's layout: each missing chain, jump, map element or direct-access drop with its purpose, what it strands, and its command. */
+function judgeDockerLayout(f: ChainsFacts, report: LayoutReport): Verdict {
+  const nat = report.layout === '29-nftables' ? [] : f.expected.filter(isNat);
+  const natMissing = missingRules(nat, f.present);
+  const total = report.required.length + nat.length;
+  const name = `Docker ${report.layout} layout`;
+  if (!report.missing.length && !natMissing.length) {
+    const forward = report.required.filter((r) => r.kind === 'jump' && r.backend === 'iptables' && r.table === 'filter' && r.chain === 'FORWARD')
+      .map((r) => exact('filter', r.chain, r.text.slice(`-A ${r.chain} `.length), r.purpose));
+    const misplaced = misplacedJump(forward, f.present);
+    if (misplaced) return misplacedVerdict(f, misplaced);
+    const present = [...report.required.filter((r) => r.kind === 'jump' || r.kind === 'map-element').map((r) => r.purpose), ...nat.map((e) => e.purpose)];
+    return pass(`${name}: all ${total} rules the networks need are present`, present.map((p) => `present: ${p}`));
+  }
+  const evidence: string[] = [];
+  for (const m of report.missing) {
+    evidence.push(`missing: ${requirementLabel(m)}  (${m.purpose})`);
+    const target = m.kind === 'jump' ? / (?:-j|jump|goto) (\S+)$/.exec(m.text)?.[1] : undefined;
+    const stranded = target ? report.required.filter((r) => r.kind !== 'chain' && r.chain === target && r.table === m.table && !report.missing.includes(r)) : [];
+    if (stranded.length) evidence.push(`  so ${m.chain} never reaches ${target}: ${stranded.map((r) => r.purpose).join('; ')}`);
+    evidence.push(`  fix: ${joinOnHost(f, [m.fix])}`);
+  }
+  for (const m of natMissing) evidence.push(`missing: ${withTable(m)}  (${m.purpose})`);
+  const fixes = [...new Set(report.missing.map((m) => m.fix))];
+  // each insert's position counts the jumps before it that are present: the later ones go in first
+  const fix = natMissing.length || fixes.includes(RESTART) ? RESTART : joinOnHost(f, fixes.reverse());
+  const purposes = [...report.missing.map((m) => m.purpose), ...natMissing.map((m) => m.purpose)];
+  const headline = purposes.slice(0, 2).join(', ') + (purposes.length > 2 ? `, and ${purposes.length - 2} more` : '');
+  return fail(`${name}: ${purposes.length} of ${total} rules the networks need are missing: ${headline}`, evidence, fix);
+}
+
+function misplacedVerdict(f: ChainsFacts, misplaced: { jump: ExpectedRule; moves: string[] }): Verdict {
+  return fail(`${misplaced.jump.purpose} comes after the jumps it must precede: traffic is decided before user rules see it`,
+    f.present.filter((p) => p.table === misplaced.jump.table && p.text.startsWith(`-A ${misplaced.jump.chain} `)).map((p) => p.text),
+    joinOnHost(f, misplaced.moves));
+}
+
 export const fwChainsIntact: Check<ChainsFacts> = {
   id: 'fw.chains-intact',
   title: 'the NAT and forwarding rules the networks need are present',
   async gather(ctx) {
-    const rules = await currentRules(ctx);
-    if (!rules) throw new Error('iptables-save failed');
-    return {
-      ...fixTargetOf(ctx),
-      expected: expectedRules(ctx.inventory.backend, ctx.target.networks, ctx.target.containers),
-      present: rules.rules.filter((r) => r.table === 'filter' || r.table === 'nat').map((r) => ({ table: r.table, text: r.text })),
-    };
+    const docker = ctx.inventory.backend === 'docker';
+    const [rules, nft] = await Promise.all([currentRules(ctx), docker ? ctx.host.nftRulesetText() : null]);
+    if (!rules && !nft) throw new Error('iptables-save failed');
+    const expected = expectedRules(ctx.inventory.backend, ctx.target.networks, ctx.target.containers);
+    return chainsFacts(fixTargetOf(ctx), expected, rules, nft, docker ? dockerHints(ctx.target.networks) : []);
   },
   judge(f) {
+    if (f.docker) return judgeDockerLayout(f, f.docker);
     if (!f.expected.length) return pass('no bridge network: no NAT or forwarding rules needed');
     const missing = missingRules(f.expected, f.present);
     const misplaced = missing.length ? null : misplacedJump(f.expected, f.present);
-    if (misplaced) {
-      return fail(`${misplaced.jump.purpose} comes after the jumps it must precede: traffic is decided before user rules see it`,
-        f.present.filter((p) => p.table === misplaced.jump.table && p.text.startsWith(`-A ${misplaced.jump.chain} `)).map((p) => p.text),
-        joinOnHost(f, misplaced.moves));
-    }
+    if (misplaced) return misplacedVerdict(f, misplaced);
     if (!missing.length) {
       return pass(`all ${f.expected.length} rules the networks need are present`, f.expected.filter((e) => isJump(e) || isNat(e)).map((e) => `present: ${e.purpose}`));
     }

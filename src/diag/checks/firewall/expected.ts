@@ -20,7 +20,8 @@ export interface ExpectedRule {
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const exact = (table: 'filter' | 'nat', chain: string, rule: string, purpose: string): ExpectedRule => {
+/** A rule that must be present word for word. */
+export const exact = (table: 'filter' | 'nat', chain: string, rule: string, purpose: string): ExpectedRule => {
   const line = `-A ${chain} ${rule}`;
   return { table, chain, rule: line, pattern: `^${escape(line)}$`, purpose };
 };
