@@ -6,7 +6,6 @@ import {
   readIptablesOf, readSysctl, tunnelFdb, vxlanLinks, type IptablesBackend, type IptablesState,
 } from '../netcore/kernel/inspect.js';
 import { readHostResolvConf } from '../netcore/bridge/resolvconf.js';
-import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
 import { withNftTrace, type ProbeMatch, type TraceOptions, type TraceResult } from '../netcore/kernel/nft/trace.js';
 import { withDropReasons, type DropEvent, type DropReason, type DropReasonOptions } from '../netcore/kernel/drop-reasons.js';
 import type { Memo } from './memo.js';
@@ -126,11 +125,6 @@ export class HostReader {
 
   permanentNeighbours() {
     return this.once('permanent-neighbours', () => permanentNeighbours(this.netns));
-  }
-
-  /** every nf_tables table of every family, rules with handle, text and counters (iptables-nft's tables included) */
-  nftRuleset() {
-    return this.once('nft-ruleset', () => readRuleset(this.netns));
   }
 
   /**
