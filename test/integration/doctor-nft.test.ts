@@ -112,11 +112,25 @@ describe('doctor: fw.rule-drop names the nf_tables rule that drops the probe', (
     await nft(sb.containerNetns('db'), 'delete table inet filter\n');
   });
 
-  it('an inet forward chain with policy drop: the fix accepts the bridge\'s traffic', async () => {
+  it('an inet forward chain with policy drop: fw.forward-policy names it (fw.rule-drop, which traced it, says because of), the fix accepts the bridge\'s traffic', async () => {
     await nft(sb.name, 'table inet fw {\n chain forward {\n type filter hook forward priority 0; policy drop;\n ct state established,related accept\n }\n}\n');
-    await expectRuleDrop(/the policy drop of inet fw forward drops web -> db/,
-      new RegExp(`^ip netns exec ${sb.name} nft insert rule inet fw forward iifname ${bridge} oifname ${bridge} accept$`));
-    await nft(sb.name, 'delete table inet fw\n');
+    try {
+      const { exitCode, report } = await doctor();
+      expect(exitCode).toBe(1);
+      const c = check(report, 'fw.forward-policy');
+      expect(c.status, JSON.stringify(report.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('fail');
+      expect(c.summary).toMatch(/nft chain inet fw forward has policy drop/);
+      expect(report.checks.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['fw.forward-policy']);
+      const drop = check(report, 'fw.rule-drop');
+      expect(drop).toMatchObject({ status: 'skip', because: 'fw.forward-policy' });
+      expect(drop.summary).toMatch(/the policy drop of inet fw forward drops web -> db/);
+      expect(c.fix).toMatch(new RegExp(`^ip netns exec ${sb.name} nft`));
+      await runFix(c.fix!);
+      const after = await doctor();
+      expect(after.report.checks.filter((x) => x.status === 'fail').map((x) => `${x.id}: ${x.summary}`)).toEqual([]);
+    } finally {
+      await nft(sb.name, 'delete table inet fw\n').catch(() => undefined);
+    }
   });
 
   it('an iptables-nft rule in TSDIAG-USER keeps its iptables words and fix', async () => {

@@ -47,6 +47,8 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
   id: 'fw.rule-drop',
   title: 'no firewall rule drops or rejects the traffic',
   after: PAIR_CHECKS,
+  // a base chain's drop policy on the forward hook is fw.forward-policy's to name
+  consequenceOf: ['fw.forward-policy'],
   async gather(ctx) {
     const probe = await firewallProbe(ctx);
     const [rules, traced] = await Promise.all([currentRules(ctx), tracedProbe(ctx)]);

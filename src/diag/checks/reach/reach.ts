@@ -2,6 +2,13 @@ import type { ConnectResult, NeighEntry, PingResult } from '../../probe/protocol
 import { fail, pass, skip, warn, type Check } from '../../check.js';
 import { PATH_AND_FIREWALL } from '../path/walk.js';
 
+/**
+ * A SYN-ACK on a local bridge or overlay comes back in well under a
+ * millisecond and the kernel retransmits a SYN only after 1 s: one SYN's
+ * worth of waiting tells a drop from an answer, and keeps a faulty run short.
+ */
+const CONNECT_TIMEOUT_MS = 700;
+
 export interface IcmpFacts {
   from: string;
   to: string;
@@ -18,7 +25,7 @@ export const reachIcmp: Check<IcmpFacts> = {
   async gather(ctx) {
     const addr = ctx.peerAddress();
     const agent = ctx.agentIn(ctx.target.from!);
-    const result = addr ? await ctx.once('ping', () => agent.call('ping', { addr, count: 1, timeoutS: 1 })) : null;
+    const result = addr ? await ctx.once('ping', () => agent.call('ping', { addr, count: 1, timeoutS: 0.7 })) : null;
     const neigh = addr ? (await agent.call('neigh', {})).find((n) => n.dst === addr) ?? null : null;
     return { from: ctx.target.fromName, to: ctx.target.toName, addr, ping: result, neighbour: neigh };
   },
@@ -49,7 +56,7 @@ export const reachTcp: Check<TcpFacts> = {
   async gather(ctx) {
     const addr = ctx.peerAddress();
     const port = await ctx.peerPort();
-    const res = addr && port ? await ctx.once('connect', () => ctx.agentIn(ctx.target.from!).call('connect', { addr, port, timeoutMs: 1500 })) : null;
+    const res = addr && port ? await ctx.once('connect', () => ctx.agentIn(ctx.target.from!).call('connect', { addr, port, timeoutMs: CONNECT_TIMEOUT_MS })) : null;
     return { from: ctx.target.fromName, to: ctx.target.toName, addr, port, connect: res };
   },
   judge(f) {
