@@ -61,3 +61,5 @@ await fs.copyFile(path.join(root, 'src/cli/bundle-entry.cjs'), path.join(outdir,
 await fs.chmod(path.join(outdir, 'main.cjs'), 0o755);
 // the cache holds what a run compiled: the doctor's path, which loads most of the CLI
 execFileSync(process.execPath, [path.join(outdir, 'main.cjs'), 'doctor', '--help'], { env: { ...process.env, TSDIAG_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });
+// the manual page, from the texts the bundle just built prints
+execFileSync(process.execPath, [path.join(root, 'scripts/man.mjs')], { stdio: 'inherit' });

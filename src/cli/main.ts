@@ -29,6 +29,12 @@ const COMMANDS: CommandEntry[] = [
   { name: 'dns', summary: 'the embedded DNS server: serve, status, stop, log', load: async () => (await import('./commands/dns.js')).command },
   { name: 'tui', summary: 'the interactive terminal UI: tree, doctor, capture and DNS log', load: async () => (await import('./commands/tui.js')).command },
   { name: 'system', summary: 'reconcile kernel objects with the state store', load: async () => (await import('./commands/system.js')).command },
+  { name: 'completion', summary: 'print the completion script for bash, zsh or fish', load: async () => (await import('./commands/completion.js')).completionCommand() },
+  { name: 'man', summary: 'the manual page tsdiag(1), shown or printed as roff', load: async () => (await import('./commands/man.js')).manCommand(COMMANDS, usage) },
+];
+/** Not listed in --help: what the completion scripts call. */
+const HIDDEN: CommandEntry[] = [
+  { name: '__complete', summary: '', load: async () => (await import('./commands/completion.js')).completeCommand(COMMANDS) },
 ];
 
 function usage(): string {
@@ -86,7 +92,7 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
       io.stdout.write('tsdiag 0.1.0\n');
       return 0;
     }
-    const entry = COMMANDS.find((c) => c.name === name);
+    const entry = [...COMMANDS, ...HIDDEN].find((c) => c.name === name);
     if (!entry) throw unknownCommand('', name!);
     trace(`cli: main loaded`);
     const cmd = await entry.load();

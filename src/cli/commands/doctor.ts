@@ -5,12 +5,13 @@ import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { validateName, parseIntStrict } from '../../netcore/validate.js';
 import { parseBackend } from '../../diag/inventory/select.js';
-import { runDoctor } from '../../diag/doctor.js';
+import { runDoctor, type DoctorReport } from '../../diag/doctor.js';
 import { progressLine, renderJson, renderJunit, renderText } from '../../diag/report.js';
 import type { Check } from '../../diag/check.js';
 import { trace } from '../../netcore/kernel/trace.js';
 
 const USAGE = `Usage: tsdiag doctor [OPTIONS] FROM TO
+       tsdiag doctor --from-bundle FILE [--json]
 
 Finds why container FROM cannot talk to container TO: topology, DNS,
 reachability, the listening service, MTU, firewall, kernel switches, port
@@ -24,6 +25,10 @@ Options:
   --swarm             run swarm.ports even when the engine is not in a swarm
   --json              the report as JSON
   --junit FILE        also write a JUnit XML report
+  --bundle FILE       also write a support bundle (.tar.gz): the report, every check's facts,
+                      the host's rulesets, links, addresses, routes and neighbours of the host
+                      and both containers, their resolver files, the DNS log's tail, versions
+  --from-bundle FILE  judge a bundle's recorded facts again, offline, and print the report
   --host-netns NS     the namespace that plays the host (a sandbox, a test engine's)
 
 Exit codes: 0 no check failed, 1 a check failed, 2 bad input (unknown container, not root).
@@ -37,10 +42,15 @@ export const command: Command = {
     const { values, positionals } = parse(args, {
       port: { type: 'string', short: 'p' }, backend: { type: 'string' }, check: { type: 'string' }, swarm: { type: 'boolean' },
       json: { type: 'boolean' }, junit: { type: 'string' }, facts: { type: 'boolean' },
+      bundle: { type: 'string' }, 'from-bundle': { type: 'string' },
     });
     if (values.help) {
       ctx.stdout.write(withCheckList(USAGE, (await import('../../diag/checks/index.js')).ALL_CHECKS));
       return 0;
+    }
+    if (values['from-bundle'] !== undefined) {
+      if (positionals.length || values.bundle !== undefined) throw new UsageError('doctor --from-bundle FILE takes no containers and no --bundle');
+      return fromBundle(values['from-bundle'], values.json ?? false, ctx);
     }
     if (positionals.length !== 2) throw new UsageError('doctor needs two containers: tsdiag doctor FROM TO');
     const [fromName, toName] = positionals.map((p) => validateName('container', p)) as [string, string];
@@ -51,17 +61,38 @@ export const command: Command = {
     const live = !values.json;
     const report = await runDoctor({
       backend, host: ctx.host, env: ctx.env, fromName, toName, port, select: values.check,
-      swarm: values.swarm ?? false, keepFacts: values.facts ?? false,
+      swarm: values.swarm ?? false, keepFacts: values.facts === true || values.bundle !== undefined,
       onResult: live ? (r) => ctx.stderr.write(progressLine(r) + '\n') : undefined,
     });
     const exists = report.checks.find((c) => c.id === 'topology.exists');
     if (values.junit) await fs.writeFile(values.junit, renderJunit(report));
-    ctx.stdout.write(values.json ? renderJson(report) : (live ? '\n' : '') + renderText(report));
+    if (values.bundle !== undefined) await writeBundleOf(values.bundle, report, ctx);
+    const shown = values.bundle !== undefined && !values.facts ? (await import('../../diag/bundle/rejudge.js')).withoutFacts(report) : report;
+    ctx.stdout.write(values.json ? renderJson(shown) : (live ? '\n' : '') + renderText(shown));
     trace('cli: report written');
     if (exists?.status === 'fail' && /no container named/.test(exists.summary)) return 2;
-    return report.counts.fail > 0 ? 1 : 0;
+    return exitCodeOf(report);
   },
 };
+
+const exitCodeOf = (report: DoctorReport) => (report.counts.fail > 0 ? 1 : 0);
+
+async function writeBundleOf(file: string, report: DoctorReport, ctx: CliContext): Promise<void> {
+  const { writeBundle } = await import('../../diag/bundle/collect.js');
+  await writeBundle(file, { report, host: ctx.host, dockerHost: ctx.env.DOCKER_HOST });
+  ctx.stderr.write(`bundle written to ${file}\n`);
+}
+
+/** The same report a live run printed, from the bundle's facts; needs no privilege and touches nothing. */
+async function fromBundle(file: string, json: boolean, ctx: CliContext): Promise<number> {
+  const [{ readBundle }, { rejudge, withoutFacts }, { ALL_CHECKS }] = await Promise.all([
+    import('../../diag/bundle/read.js'), import('../../diag/bundle/rejudge.js'), import('../../diag/checks/index.js'),
+  ]);
+  const recorded = await readBundle(file);
+  const report = withoutFacts(rejudge(recorded.report, recorded.facts, ALL_CHECKS));
+  ctx.stdout.write(json ? renderJson(report) : renderText(report));
+  return exitCodeOf(report);
+}
 
 function checkPattern(pattern: string | undefined): void {
   try {

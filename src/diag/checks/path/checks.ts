@@ -69,7 +69,11 @@ const FIREWALL_IDS = ['fw.forward-policy', 'fw.rule-drop', 'fw.backend', 'kernel
  */
 export async function pathPicture(ctx: DoctorContext, results: ReadonlyArray<CheckResult>): Promise<PathPicture | null> {
   if (!results.some((r) => PATH_IDS.has(r.id))) return null;
-  const f = await pathFacts(ctx).catch(() => null);
+  return drawPath(await pathFacts(ctx).catch(() => null), results);
+}
+
+/** The picture from recorded facts (a bundle judged again offline): pure. */
+export function drawPath(f: PathCheckFacts | null, results: ReadonlyArray<CheckResult>): PathPicture | null {
   if (!f || 'none' in f) return null;
   const walk = walkPath(f);
   const fw = results.filter((r) => FIREWALL_IDS.includes(r.id));
