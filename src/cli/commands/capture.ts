@@ -1,4 +1,5 @@
 import { UsageError } from '../../netcore/errors.js';
+import { MissingCapabilities, requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import type { HostRef } from '../../netcore/host.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { linkTypeText } from '../../capture/link-types.js';
@@ -263,6 +264,7 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
           return 0;
         }
         if (!a.readFile) {
+          requireCapabilities('live capture', ctx.host.netns ? ['NET_RAW', 'SYS_ADMIN'] : ['NET_RAW']);
           // loaded here: its process library costs more at start than printing a small file
           const { reexecInHostNetns } = await import('../reexec.js');
           const code = await reexecInHostNetns(ctx, ['capture', ...args]);
@@ -270,6 +272,8 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
         }
         return await capture(a, ctx, targetsFor(ctx, a));
       } catch (err) {
+        // the CLI names the command to run instead
+        if (err instanceof MissingCapabilities) throw err;
         const code = (err as { exitCode?: number }).exitCode ?? 1;
         ctx.stderr.write(`tsdiag capture: ${(err as Error).message}\n`);
         return code;
