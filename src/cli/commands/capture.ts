@@ -1,5 +1,5 @@
 import { UsageError } from '../../netcore/errors.js';
-import { MissingCapabilities, requireCapabilities } from '../../netcore/kernel/capabilities.js';
+import { missingCapabilities, sudoCommand } from '../../netcore/kernel/capabilities.js';
 import type { HostRef } from '../../netcore/host.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { linkTypeText } from '../../capture/link-types.js';
@@ -264,7 +264,6 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
           return 0;
         }
         if (!a.readFile) {
-          requireCapabilities('live capture', ctx.host.netns ? ['NET_RAW', 'SYS_ADMIN'] : ['NET_RAW']);
           // loaded here: its process library costs more at start than printing a small file
           const { reexecInHostNetns } = await import('../reexec.js');
           const code = await reexecInHostNetns(ctx, ['capture', ...args]);
@@ -272,10 +271,8 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
         }
         return await capture(a, ctx, targetsFor(ctx, a));
       } catch (err) {
-        // the CLI names the command to run instead
-        if (err instanceof MissingCapabilities) throw err;
         const code = (err as { exitCode?: number }).exitCode ?? 1;
-        ctx.stderr.write(`tsdiag capture: ${(err as Error).message}\n`);
+        ctx.stderr.write(`tsdiag capture: ${(err as Error).message}${withoutRawSockets(err as Error, args, ctx)}\n`);
         return code;
       }
     },
@@ -283,6 +280,13 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
 }
 
 export const command: Command = makeCaptureCommand();
+
+/** libpcap's "Operation not permitted" on a live capture, completed with the capability and the command to run instead */
+function withoutRawSockets(err: Error, args: string[], ctx: CliContext): string {
+  if (!/not permitted/i.test(err.message) || missingCapabilities(['NET_RAW']).length === 0) return '';
+  const global = ctx.host.netns ? ['--host-netns', ctx.host.netns] : [];
+  return ` (live capture needs CAP_NET_RAW; run instead: ${sudoCommand([...global, 'capture', ...args])})`;
+}
 
 const ignoreSignal = () => undefined;
 
