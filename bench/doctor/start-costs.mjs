@@ -7,13 +7,19 @@
 //  - loading the CLI: `doctor --help` (loads the command, the checks and the
 //    report) through the tsdiag command (bin/tsdiag), from the bundle with its
 //    code cache, from the bundle without the cache, and from tsc's modules,
-//    against a bare `node -e 0`, with and without NODE_EXTRA_CA_CERTS.
-// Usage: node bench/doctor/start-costs.mjs [--runs 21]   (after `npm run build`)
+//    against a bare `node -e 0`, with and without NODE_EXTRA_CA_CERTS;
+//  - the installed command (`npm pack`, `npm install -g` into a temp prefix,
+//    npm's bin symlink) against the checkout's bin/tsdiag: `--version` and
+//    `doctor --help`, which should be within 1.2x (--no-install skips it).
+// Usage: node bench/doctor/start-costs.mjs [--runs 21] [--no-install]   (after `npm run build`)
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, 'no-install': { type: 'boolean' } } });
 const RUNS = Number(values.runs);
 const root = new URL('../../', import.meta.url).pathname;
 const addon = createRequire(import.meta.url)('tsdiag-native');
@@ -72,4 +78,38 @@ for (const [label, t] of Object.entries(times)) {
   const delta = m - base;
   console.log(`load ${label.padEnd(24)} ${m.toFixed(0).padStart(4)} ms${label === 'node -e 0' ? '' : ` (${delta < 0 ? '' : '+'}${delta.toFixed(0)} ms against node -e 0)`}`);
 }
-console.log(JSON.stringify({ spawn: { small, big }, loadMs: Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)])) }));
+
+/** the packed tarball installed globally into a temp prefix (the dist/ built before; npm's cache of its own) */
+function installed(tmp) {
+  const quiet = { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] };
+  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', tmp], { ...quiet, cwd: root }).toString().trim().split('\n').pop();
+  execFileSync('npm', ['install', '-g', '--silent', '--prefer-offline', '--prefix', path.join(tmp, 'prefix'), '--cache', path.join(tmp, 'cache'),
+    '--allow-scripts=pcap,file:../native/tsdiag-native', path.join(tmp, tarball)], quiet);
+  return path.join(tmp, 'prefix/bin/tsdiag');
+}
+
+const installedMs = {};
+if (!values['no-install']) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-bench-install-'));
+  try {
+    const bin = installed(tmp);
+    const runs = { 'checkout --version': [`${root}bin/tsdiag`, ['--version']], 'installed --version': [bin, ['--version']],
+      'checkout doctor --help': [`${root}bin/tsdiag`, ['doctor', '--help']], 'installed doctor --help': [bin, ['doctor', '--help']] };
+    const t = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+    for (let i = 0; i < RUNS; i++) {
+      for (const [label, [file, args]] of Object.entries(runs)) {
+        const t0 = performance.now();
+        execFileSync(file, args, { stdio: 'ignore', cwd: tmp });
+        t[label].push(performance.now() - t0);
+      }
+    }
+    for (const what of ['--version', 'doctor --help']) {
+      const [c, n] = [median(t[`checkout ${what}`]), median(t[`installed ${what}`])];
+      installedMs[what] = { checkout: c, installed: n, ratio: n / c };
+      console.log(`start ${what.padEnd(14)} checkout ${c.toFixed(0)} ms, installed ${n.toFixed(0)} ms: ratio ${(n / c).toFixed(2)} (want <= 1.2)`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+console.log(JSON.stringify({ spawn: { small, big }, loadMs: Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)])), installedMs }));

@@ -3,6 +3,7 @@ import { configure, environmentHelp } from '../config.js';
 import { exitCodeOf } from '../netcore/errors.js';
 import { validateName } from '../netcore/validate.js';
 import { trace } from '../netcore/kernel/trace.js';
+import { MissingCapabilities, sudoCommand } from '../netcore/kernel/capabilities.js';
 import type { CliContext, Command } from './command.js';
 import { helpOrMissing, unknownCommand } from './subcommands.js';
 
@@ -28,6 +29,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'capture', summary: 'capture packets live or read pcap files, printed like tcpdump', load: async () => (await import('./commands/capture.js')).command },
   { name: 'dns', summary: 'the embedded DNS server: serve, status, stop, log', load: async () => (await import('./commands/dns.js')).command },
   { name: 'tui', summary: 'the interactive terminal UI: tree, doctor, capture and DNS log', load: async () => (await import('./commands/tui.js')).command },
+  { name: 'version', summary: 'versions: tsdiag, Node, the native addon, libpcap, reachable engines', load: async () => (await import('./commands/version.js')).command },
   { name: 'system', summary: 'reconcile kernel objects with the state store', load: async () => (await import('./commands/system.js')).command },
   { name: 'completion', summary: 'print the completion script for bash, zsh or fish', load: async () => (await import('./commands/completion.js')).completionCommand() },
   { name: 'man', summary: 'the manual page tsdiag(1), shown or printed as roff', load: async () => (await import('./commands/man.js')).manCommand(COMMANDS, usage) },
@@ -49,6 +51,7 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width + 2)}${c.summary}`).join('\n')}
 Global options:
   --host-netns NS   run against network namespace NS as the host (env TSDIAG_HOST_NETNS)
   --help            this text; every command has its own --help
+  --version         tsdiag's version (tsdiag version: Node's, the addon's, libpcap's, engines)
 
 Environment:
 ${environmentHelp()}
@@ -89,7 +92,7 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
     const done = helpOrMissing(name, usage(), io);
     if (done !== null) return done;
     if (name === '--version') {
-      io.stdout.write('tsdiag 0.1.0\n');
+      io.stdout.write(`tsdiag ${(await import('./package-version.js')).tsdiagVersion()}\n`);
       return 0;
     }
     const entry = [...COMMANDS, ...HIDDEN].find((c) => c.name === name);
@@ -100,6 +103,7 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
     return await cmd.run(args, ctx);
   } catch (err) {
     io.stderr.write(`tsdiag: ${(err as Error).message}\n`);
+    if (err instanceof MissingCapabilities) io.stderr.write(`run instead: ${sudoCommand(argv)}\n`);
     return exitCodeOf(err);
   }
 }

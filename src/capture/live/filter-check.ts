@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LINKTYPE_ETHERNET } from '../print.js';
 import { PcapWriter } from '../file/pcap-file.js';
-
-const require = createRequire(import.meta.url);
+import { loadPcap } from './pcap-module.js';
 
 interface OfflineSession {
   on(event: 'complete', fn: () => void): void;
@@ -35,7 +33,9 @@ function emptyCaptureFile(linkType: number): string {
  */
 export function filterError(filter: string, linkType = LINKTYPE_ETHERNET): string | null {
   if (!filter.trim()) return null;
-  const pcap = require('pcap') as { createOfflineSession(p: string, o: { filter: string }): OfflineSession; warningHandler: (t: string) => void };
+  const load = loadPcap();
+  if ('error' in load) return load.error;
+  const pcap = load.pcap as { createOfflineSession(p: string, o: { filter: string }): OfflineSession; warningHandler: (t: string) => void };
   pcap.warningHandler = () => undefined;
   let session: OfflineSession;
   try {

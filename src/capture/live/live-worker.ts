@@ -7,9 +7,7 @@
  * message per burst, not per packet), each record a 16-byte header (sec,
  * usec, caplen, len; little-endian) and its bytes.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { requirePcap } from './pcap-module.js';
 
 interface Session {
   link_type: string;
@@ -26,9 +24,6 @@ const post = (msg: object, then?: () => void) => process.send!(msg, undefined, u
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
 process.on('disconnect', () => process.exit(0));
-const pcap = require('pcap') as { createSession(d: string, o: object): Session; warningHandler: (t: string) => void };
-// libpcap warns when an interface has no IPv4 address: tcpdump ignores that too
-pcap.warningHandler = () => undefined;
 
 const BATCH_BYTES = 1 << 20;
 const STATS_EVERY_MS = 1000;
@@ -46,6 +41,9 @@ function send(): void {
 
 function open(): Session | null {
   try {
+    const pcap = requirePcap<{ createSession(d: string, o: object): Session; warningHandler: (t: string) => void }>('live capture');
+    // libpcap warns when an interface has no IPv4 address: tcpdump ignores that too
+    pcap.warningHandler = () => undefined;
     return pcap.createSession(device, { filter, snap_length: snaplen, buffer_size: bufferSize, promiscuous: true, buffer_timeout: 100 });
   } catch (err) {
     post({ type: 'error', message: (err as Error).message }, () => process.exit(0));

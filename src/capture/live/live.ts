@@ -1,9 +1,7 @@
-import { createRequire } from 'node:module';
 import { fork, type ChildProcess } from 'node:child_process';
 import { UsageError } from '../../netcore/errors.js';
 import { DEFAULT_SNAPLEN } from '../file/pcap-file.js';
-
-const require = createRequire(import.meta.url);
+import { requirePcap } from './pcap-module.js';
 
 interface PcapBinding {
   createSession(iface: string, opts: Record<string, unknown>): PcapSessionHandle;
@@ -35,9 +33,9 @@ function linkTypeNumber(name: string): number {
 }
 
 let pcapModule: PcapBinding | null = null;
-function pcap(): PcapBinding {
+function pcap(what: string): PcapBinding {
   if (!pcapModule) {
-    pcapModule = require('pcap') as PcapBinding;
+    pcapModule = requirePcap<PcapBinding>(what);
     // libpcap warns when an interface has no IPv4 address: tcpdump ignores that too
     pcapModule.warningHandler = () => undefined;
   }
@@ -82,9 +80,10 @@ export class LiveCapture {
 
   /** libpcap reads a saved file and applies a BPF filter (the -r FILE FILTER path) */
   static replayFiltered(path: string, filter: string, handlerFor: (linkType: number) => PacketHandler): Promise<number> {
+    const binding = pcap('a filter on -r FILE');
     let session: PcapSessionHandle;
     try {
-      session = pcap().createOfflineSession(path, { filter });
+      session = binding.createOfflineSession(path, { filter });
     } catch (err) {
       throw new UsageError(`${path}: ${(err as Error).message}`);
     }

@@ -1,4 +1,5 @@
 import { UsageError } from '../../netcore/errors.js';
+import { missingCapabilities, sudoCommand } from '../../netcore/kernel/capabilities.js';
 import type { HostRef } from '../../netcore/host.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { linkTypeText } from '../../capture/link-types.js';
@@ -271,7 +272,7 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
         return await capture(a, ctx, targetsFor(ctx, a));
       } catch (err) {
         const code = (err as { exitCode?: number }).exitCode ?? 1;
-        ctx.stderr.write(`tsdiag capture: ${(err as Error).message}\n`);
+        ctx.stderr.write(`tsdiag capture: ${(err as Error).message}${withoutRawSockets(err as Error, args, ctx)}\n`);
         return code;
       }
     },
@@ -279,6 +280,13 @@ export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs)
 }
 
 export const command: Command = makeCaptureCommand();
+
+/** libpcap's "Operation not permitted" on a live capture, completed with the capability and the command to run instead */
+function withoutRawSockets(err: Error, args: string[], ctx: CliContext): string {
+  if (!/not permitted/i.test(err.message) || missingCapabilities(['NET_RAW']).length === 0) return '';
+  const global = ctx.host.netns ? ['--host-netns', ctx.host.netns] : [];
+  return ` (live capture needs CAP_NET_RAW; run instead: ${sudoCommand([...global, 'capture', ...args])})`;
+}
 
 const ignoreSignal = () => undefined;
 
