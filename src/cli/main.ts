@@ -92,7 +92,7 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
     const done = helpOrMissing(name, usage(), io);
     if (done !== null) return done;
     if (name === '--version') {
-      io.stdout.write(`tsdiag ${(await import('./package-version.js')).tsdiagVersion()}\n`);
+      io.stdout.write(`tsdiag ${(await import('../package-version.js')).tsdiagVersion()}\n`);
       return 0;
     }
     const entry = [...COMMANDS, ...HIDDEN].find((c) => c.name === name);

@@ -1,7 +1,7 @@
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
 import { manPage } from '../man/roff.js';
-import { tsdiagVersion } from '../../diag/bundle/version.js';
+import { tsdiagVersion } from '../../package-version.js';
 
 export type ManIndex = ReadonlyArray<{ name: string; summary: string; load: () => Promise<Command> }>;
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parse } from '../args.js';
-import { tsdiagVersion } from '../package-version.js';
+import { tsdiagVersion } from '../../package-version.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
 import { config } from '../../config.js';

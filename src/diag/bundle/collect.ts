@@ -13,7 +13,7 @@ import type { Where } from '../../netcore/kernel/exec.js';
 import { queryLogFile } from '../../dns/log-follow.js';
 import { FACTS_FILE, REPORT_FILE, factsOf, withoutFacts } from './rejudge.js';
 import { writeTarGz, type TarEntry } from './tar.js';
-import { tsdiagVersion } from './version.js';
+import { tsdiagVersion } from '../../package-version.js';
 
 /**
  * A support bundle of one doctor run (like `cilium sysdump`): the report, the
