@@ -5,7 +5,8 @@ import type { Check, CheckResult } from './check.js';
  * judge the packet's path is the one earliest on it (`at`); every other
  * failure that the checks declare to follow from it (`consequenceOf`), and
  * every later failure on the path, is reported as "because of <cause>" with
- * status skip, keeping its evidence.
+ * status skip, keeping its evidence. A warning that follows from a cause is
+ * marked the same way (a probe may only half fail behind a broken hop).
  */
 export function markConsequences(results: CheckResult[], checks: readonly Check<any>[]): CheckResult[] {
   const failed = results.filter((r) => r.status === 'fail');
@@ -13,8 +14,8 @@ export function markConsequences(results: CheckResult[], checks: readonly Check<
   const consequenceOf = new Map(checks.map((c) => [c.id, new Set(c.consequenceOf ?? [])]));
   const failedIds = new Set(failed.map((r) => r.id));
   return results.map((r) => {
-    if (r.status !== 'fail') return r;
-    const cause = r.at !== undefined && onPath[0] !== r && onPath[0]!.at! < r.at
+    if (r.status !== 'fail' && r.status !== 'warn') return r;
+    const cause = r.at !== undefined && onPath[0] && onPath[0] !== r && onPath[0].at! < r.at
       ? onPath[0]!
       : [...(consequenceOf.get(r.id) ?? [])].filter((id) => failedIds.has(id)).map((id) => failed.find((x) => x.id === id)!)
         .sort((a, b) => (a.at ?? Infinity) - (b.at ?? Infinity))[0];

@@ -26,8 +26,13 @@ describe('a report names causes, not symptoms', () => {
     expect(out.find((r) => r.id === 'fw.rule-drop')?.status).toBe('fail');
   });
 
-  it('a failure nothing explains stays a failure; passes and warnings are untouched', () => {
+  it('a failure nothing explains stays a failure; a warning no failure explains stays a warning', () => {
     const out = markConsequences([result('link.master', 'warn', 4), result('reach.tcp', 'fail'), result('app.listen', 'fail')], CHECKS);
     expect(out.map((r) => r.status)).toEqual(['warn', 'fail', 'fail']);
+  });
+
+  it('a warning that follows from a cause is marked too', () => {
+    const out = markConsequences([result('link.master', 'fail', 4), result('reach.tcp', 'warn')], CHECKS);
+    expect(out[1]).toMatchObject({ status: 'skip', because: 'link.master' });
   });
 });

@@ -70,6 +70,8 @@ export const reachTcp: Check<TcpFacts> = {
         return fail(`${where} refuses connections: nothing listens there`, [`connect: ${f.connect.error}`], null);
       case 'timeout':
         return fail(`${where} does not answer: the SYN is dropped on the way`, [`no SYN-ACK and no RST in ${f.connect.ms.toFixed(0)} ms`], null);
+      case 'unreachable':
+        return fail(`${where} is unreachable from ${f.from}: no route, or its address never resolved to a MAC`, [`connect: ${f.connect.error ?? 'unreachable'}`], null);
       default:
         return warn(`${where}: ${f.connect.result}`, [f.connect.error ?? ''], null);
     }
