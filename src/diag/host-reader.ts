@@ -1,5 +1,5 @@
 import { run } from '../netcore/kernel/exec.js';
-import { readNow } from '../netcore/kernel/read-now.js';
+import { readNowOrRefuse } from '../netcore/kernel/read-now.js';
 import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
 import {
   iptablesBackendInUse, ipv4Addresses, ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, permanentNeighbours,
@@ -79,7 +79,8 @@ export class HostReader {
 
   /** a file as the host sees it (resolver files of containers live on the host's filesystem) */
   readFile(path: string): Promise<string | null> {
-    return this.once(`file-${path}`, async () => readNow(path));
+    // a resolver file root may read and we may not must not pass for an empty one
+    return this.once(`file-${path}`, async () => readNowOrRefuse(path));
   }
 
   /** the host's own resolver configuration */

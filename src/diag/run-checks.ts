@@ -1,6 +1,7 @@
 import type { Check, CheckResult, Status } from './check.js';
 import { skip } from './check.js';
 import { markConsequences } from './consequences.js';
+import { missingCapabilities } from '../netcore/kernel/capabilities.js';
 import { pathPicture } from './checks/path/checks.js';
 import type { AgentPool } from './agents.js';
 import { DoctorContext, type DoctorTarget } from './context.js';
@@ -52,6 +53,12 @@ export async function runChecks(o: CheckRun): Promise<DoctorReport> {
   return { from: fromName, to: toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - o.t0, path };
 }
 
+/** Without root most readings are refused (a namespace, iptables-save, the agent's start): say so, so a user knows why the check was skipped. */
+function privilegeHint(): string {
+  const missing = missingCapabilities(['NET_ADMIN', 'SYS_ADMIN']);
+  return missing.length ? ` (this check needs root: ${missing.map((c) => `CAP_${c}`).join(' and ')})` : '';
+}
+
 async function runOne(check: Check<any>, ctx: DoctorContext, all: Map<string, Promise<CheckResult>>, keepFacts: boolean): Promise<CheckResult> {
   await null; // every check is in `all` once the caller's loop has run: a dependency may stand later in the list
   const deps = await Promise.all((check.after ?? []).map((id) => all.get(id)).filter((p): p is Promise<CheckResult> => !!p));
@@ -65,6 +72,6 @@ async function runOne(check: Check<any>, ctx: DoctorContext, all: Map<string, Pr
     const facts = await check.gather(ctx);
     return { ...base, ms: performance.now() - started, ...check.judge(facts), ...(keepFacts ? { facts } : {}) };
   } catch (err) {
-    return { ...base, ms: performance.now() - started, ...skip(`could not gather facts: ${(err as Error).message}`) };
+    return { ...base, ms: performance.now() - started, ...skip(`could not gather facts: ${(err as Error).message}${privilegeHint()}`) };
   }
 }

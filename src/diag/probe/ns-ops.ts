@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { readNow } from '../../netcore/kernel/read-now.js';
+import { readNowOrRefuse } from '../../netcore/kernel/read-now.js';
 import { assertEntered, run, type Where } from '../../netcore/kernel/exec.js';
 import { readLinks } from '../../netcore/kernel/links.js';
 import { readNeighbours } from '../../netcore/kernel/neighbours.js';
@@ -106,5 +106,5 @@ export async function routes(at: Where = {}): Promise<RouteInfo[]> {
 }
 
 export async function readFile(a: { path: string }): Promise<string | null> {
-  return readNow(a.path);
+  return readNowOrRefuse(a.path);
 }

@@ -1,4 +1,4 @@
-import { readNow } from '../../netcore/kernel/read-now.js';
+import { readNowOrRefuse } from '../../netcore/kernel/read-now.js';
 import { run } from '../../netcore/kernel/exec.js';
 import { parseResolvConf } from '../../netcore/bridge/resolvconf.js';
 import { decodeReply, encodeQuery, QTYPE } from './dns-wire.js';
@@ -25,7 +25,7 @@ export async function resolve(a: ResolveArgs, sockets: SocketMaker = socketsHere
   const t0 = performance.now();
   let server = a.server ?? null;
   if (!server && a.resolvConf) {
-    const text = readNow(a.resolvConf);
+    const text = readNowOrRefuse(a.resolvConf);
     server = text === null ? null : (parseResolvConf(text).nameservers[0] ?? null);
   }
   if (!server) return { server: null, rcode: null, addresses: [], ms: 0, error: 'no nameserver in the resolver file' };

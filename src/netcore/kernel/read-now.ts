@@ -15,3 +15,14 @@ export function readNow(path: string): string | null {
     return null;
   }
 }
+
+/** readNow(), but a file that exists and may not be read (EACCES without root) throws rather than passing for absent. */
+export function readNowOrRefuse(path: string): string | null {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw err;
+    return null;
+  }
+}
