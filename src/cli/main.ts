@@ -102,9 +102,12 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
     trace(`cli: command ${name} loaded`);
     return await cmd.run(args, ctx);
   } catch (err) {
-    io.stderr.write(`tsdiag: ${(err as Error).message}\n`);
-    if (err instanceof MissingCapabilities) io.stderr.write(`run instead: ${sudoCommand(argv)}\n`);
-    return exitCodeOf(err);
+    const code = (err as NodeJS.ErrnoException).code;
+    // a file or directory of root's (the state dir, a resolver file) read or written without root
+    const refused = (code === 'EACCES' || code === 'EPERM') && process.getuid?.() !== 0;
+    io.stderr.write(`tsdiag: ${(err as Error).message}${refused ? ' (not root: run as root, or point TSDIAG_STATE_DIR at a directory you may write)' : ''}\n`);
+    if (err instanceof MissingCapabilities || refused) io.stderr.write(`run instead: ${sudoCommand(argv)}\n`);
+    return refused ? 2 : exitCodeOf(err);
   }
 }
 

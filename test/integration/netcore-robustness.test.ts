@@ -60,6 +60,17 @@ describe('netcore: bad input changes nothing and exits 2', () => {
     expect(res.exitCode).toBe(2);
     expect(res.stderr).toMatch(/needs CAP_NET_ADMIN and CAP_SYS_ADMIN/);
   });
+
+  it('without root, dns serve names the capability, and a directory of root\'s says what to do instead', async () => {
+    const nobody = (args: string[], env: Record<string, string>) => execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+      process.execPath, CLI, ...args], { reject: false, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, extendEnv: false });
+    const bind = await nobody(['dns', 'serve'], { TSDIAG_STATE_DIR: sb.stateDir });
+    expect(bind.exitCode).toBe(2);
+    expect(bind.stderr).toBe('tsdiag: dns serve needs CAP_NET_BIND_SERVICE (run as root)\nrun instead: sudo tsdiag dns serve');
+    const dir = await nobody(['dns', 'serve', '--port', '5353'], { TSDIAG_STATE_DIR: sb.stateDir });
+    expect(dir.exitCode).toBe(2);
+    expect(dir.stderr).toMatch(/permission denied.*\(not root: run as root, or point TSDIAG_STATE_DIR at a directory you may write\)\nrun instead: sudo tsdiag dns serve --port 5353$/);
+  });
 });
 
 describe('netcore: concurrency and failures half way', () => {

@@ -7,6 +7,7 @@ import { OperationError, UsageError } from '../../netcore/errors.js';
 import { hostStateDir } from '../../netcore/host.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { isAlive } from '../../netcore/kernel/processes.js';
+import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { gatewayAddresses } from '../../dns/records.js';
 import { startDnsService } from '../../dns/service.js';
 import { streamLogger } from '../../dns/log.js';
@@ -53,6 +54,7 @@ async function serve(args: string[], ctx: CliContext): Promise<number> {
   const listen = values.listen?.map((l) => listenAddressOf(l, port));
   const upstreams = values.upstream?.map(parseUpstream);
 
+  requireCapabilities('dns serve', [...(port < 1024 ? ['NET_BIND_SERVICE' as const] : []), ...(ctx.host.netns ? ['SYS_ADMIN' as const] : [])]);
   const inner = await reexecInHostNetns(ctx, ['dns', 'serve', ...args]);
   if (inner !== null) return inner;
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 
-export const CAP = { NET_ADMIN: 12, NET_RAW: 13, SYS_ADMIN: 21 } as const;
+export const CAP = { NET_BIND_SERVICE: 10, NET_ADMIN: 12, NET_RAW: 13, SYS_ADMIN: 21 } as const;
 export type CapName = keyof typeof CAP;
 
 function effectiveCaps(): bigint {
