@@ -10,6 +10,9 @@
 // third turn starts the bundle with `node` directly in this process's own
 // environment, for the difference the command's launcher makes (it drops
 // NODE_EXTRA_CA_CERTS, which costs Node ~65 ms of start here when set).
+// A faulty native run follows: an nftables rule in the lab host's inet forward
+// chain drops db's port, so the doctor re-sends its probe under nftrace in
+// every namespace on the path and names the rule (aim: under 1 s).
 // Usage: node bench/doctor/run.mjs [--runs 7]
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,8 +62,26 @@ try {
     },
     doctorByNode: () => nodeDirect(doctorArgs),
   }));
+  out.faulty = await faultyRun(doctorArgs);
 } finally {
   await tsdiag(['lab', 'down', '--name', lab]).catch(() => undefined);
+}
+
+/** The doctor's time with an nft drop on the path, traced; the table is removed afterwards, also on failure. */
+async function faultyRun(doctorArgs) {
+  const inLab = (args) => run('ip', ['netns', 'exec', lab, 'nft', ...args]);
+  await inLab(['add', 'table', 'inet', 'benchdrop']);
+  try {
+    await inLab(['add', 'chain', 'inet', 'benchdrop', 'forward', '{ type filter hook forward priority 0; policy accept; }']);
+    await inLab(['add', 'rule', 'inet', 'benchdrop', 'forward', 'tcp', 'dport', '5432', 'drop']);
+    const report = JSON.parse((await tsdiag(doctorArgs).catch((e) => e)).stdout);
+    const named = report.checks.find((c) => c.id === 'fw.rule-drop');
+    const times = [];
+    for (let i = 0; i < RUNS; i++) times.push(await timed(() => tsdiag(doctorArgs).catch(() => undefined)));
+    return { doctorMs: middle(times), rule: named?.summary ?? null, nftrace: named?.evidence.some((e) => /named by nftrace/.test(e)) ?? false };
+  } finally {
+    await inLab(['delete', 'table', 'inet', 'benchdrop']).catch(() => undefined);
+  }
 }
 
 const dockerHost = process.env.TSDIAG_DOCKER_HOST;
@@ -94,9 +115,13 @@ if (dockerHost && dockerNetns) {
 }
 fs.rmSync(stateDir, { recursive: true, force: true });
 
+const { faulty } = out;
+delete out.faulty;
 for (const [k, v] of Object.entries(out)) {
   console.log(`${k.padEnd(7)} doctor ${v.doctorMs.toFixed(0)} ms (${v.checks} checks, ${v.failed} failed) vs three commands ${v.threeCommandsMs.toFixed(0)} ms: ratio ${(v.doctorMs / v.threeCommandsMs).toFixed(2)} (aim <= 1; doctor aim < 1000 ms); started by node directly ${v.doctorByNodeMs.toFixed(0)} ms (ratio ${(v.doctorByNodeMs / v.threeCommandsMs).toFixed(2)})`);
 }
 console.log(`NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? `is set (${process.env.NODE_EXTRA_CA_CERTS}): the direct start pays for it` : 'is not set: the two starts differ only by the launcher'}`);
+if (faulty) console.log(`native, an nft drop on the path: doctor ${faulty.doctorMs.toFixed(0)} ms (aim < 1000 ms, tracing on), ${faulty.nftrace ? 'named by nftrace' : 'NOT named by nftrace'}: ${faulty.rule}`);
+out.faulty = faulty;
 if (!out.docker) console.log('no Docker engine (TSDIAG_DOCKER_HOST / TSDIAG_DOCKER_NETNS): docker comparison not run');
 console.log(JSON.stringify(out));

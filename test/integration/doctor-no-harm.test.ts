@@ -79,7 +79,7 @@ describe('doctor does no harm to the service it probes', () => {
     for (let i = 0; i < RUNS; i++) {
       const port = i % 2 === 0 ? FRAGILE : COUNTING;
       // every tenth run through a probe agent in web (the path without the native addon's sockets)
-      const env = i % 10 === 9 ? { TSDIAG_PROBE: 'agent' } : {};
+      const env = i % 10 === 9 ? { TSDIAG_NATIVE: '-probe-sockets' } : {};
       // every check but dns.upstream: the sandbox has no upstream to ask, and its timeout would be most of the time
       const res = await sb.cli(['doctor', 'web', 'db', '--port', String(port), '--json', '--check', '^(?!dns\\.upstream$)'], { env });
       const report = JSON.parse(res.stdout) as DoctorJson;
