@@ -76,8 +76,8 @@ async function sendProbe(ctx: DoctorContext): Promise<ProbeOutcome> {
   const agent = ctx.agentIn(ctx.target.from);
   // a dropped SYN is counted at once: a short timeout is enough to see the counter move
   const [ping, connect] = await Promise.all([
-    agent.call('ping', { addr, count: 1, timeoutS: 0.4 }),
-    port ? agent.call('connect', { addr, port, timeoutMs: 400 }) : Promise.resolve(null),
+    agent.call('ping', { addr, count: 1, timeoutS: 0.3 }),
+    port ? agent.call('connect', { addr, port, timeoutMs: 300 }) : Promise.resolve(null),
   ]);
   return { ...base, pingAlive: ping.alive, connect: connect?.result ?? null };
 }
