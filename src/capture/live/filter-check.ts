@@ -10,19 +10,20 @@ interface OfflineSession {
   close(): void;
 }
 
-/** one empty capture file per link type and process: libpcap compiles a filter against a file's link type */
-const emptyFiles = new Map<number, string>();
-
-function emptyCaptureFile(linkType: number): string {
-  let file = emptyFiles.get(linkType);
-  if (!file || !fs.existsSync(file)) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-filter-'));
-    file = path.join(dir, `empty-${linkType}.pcap`);
+/**
+ * An empty capture file of this link type for libpcap to compile a filter
+ * against, in a directory removed once the session has opened it: nothing is
+ * left behind, even by a process that dies of a signal.
+ */
+function withEmptyCaptureFile<T>(linkType: number, fn: (file: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-filter-'));
+  try {
+    const file = path.join(dir, `empty-${linkType}.pcap`);
     new PcapWriter(file, linkType).close();
-    emptyFiles.set(linkType, file);
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    return fn(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return file;
 }
 
 /**
@@ -39,7 +40,7 @@ export function filterError(filter: string, linkType = LINKTYPE_ETHERNET): strin
   pcap.warningHandler = () => undefined;
   let session: OfflineSession;
   try {
-    session = pcap.createOfflineSession(emptyCaptureFile(linkType), { filter });
+    session = withEmptyCaptureFile(linkType, (file) => pcap.createOfflineSession(file, { filter }));
   } catch (err) {
     return (err as Error).message;
   }
