@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestSandbox, tcpEchoServer, waitFor } from '../helpers/sandbox.js';
+import type { TestSandbox } from '../helpers/sandbox.js';
+import { PairSandbox } from '../helpers/pair-sandbox.js';
 import type { DoctorJson } from '../helpers/lab.js';
 import { readTarGz } from '../../src/diag/bundle/tar.js';
 
@@ -18,14 +19,11 @@ describe('doctor: a support bundle, judged again offline', () => {
   let files: Map<string, Buffer>;
   const SECRET = 'bundle-secret-4f1c9a';
 
+  let pair: PairSandbox;
   beforeAll(async () => {
-    sb = await TestSandbox.create('bndl');
-    await sb.ok(['network', 'create', 'app']);
-    await sb.ok(['run', '-d', '--name', 'db', '--network', 'app', '--', ...tcpEchoServer(5432, 'db')]);
-    await sb.ok(['run', '-d', '--name', 'web', '--network', 'app', '--', 'sleep', 'infinity']);
-    await waitFor(async () => (await sb.inNetns(sb.containerNetns('db'), ['ss', '-ltn'])).stdout.includes(':5432'));
-    const db = Object.values((await sb.state()).containers).find((c: any) => c.name === 'db') as any;
-    await execa('ip', ['-n', sb.name, 'link', 'set', db.endpoints[0].hostIf, 'nomaster']);
+    pair = await PairSandbox.create('bndl');
+    sb = pair.sb;
+    await execa('ip', ['-n', sb.name, 'link', 'set', pair.hostEnd.db!, 'nomaster']);
     file = path.join(sb.stateDir, 'b.tar.gz');
     // dns.upstream is left out: the sandbox has no upstream resolver (4 s per run)
     const args = ['doctor', 'web', 'db', '--port', '5432', '--check', '^(?!dns\\.upstream$)'];
@@ -34,7 +32,7 @@ describe('doctor: a support bundle, judged again offline', () => {
     live = JSON.parse(res.stdout);
     files = readTarGz(fs.readFileSync(file));
   });
-  afterAll(async () => sb?.dispose());
+  afterAll(async () => pair?.dispose());
 
   it('holds the report, the facts, the rulesets and both namespaces\' state', () => {
     const names = [...files.keys()];

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, TestSandbox, tcpEchoServer, waitFor } from '../helpers/sandbox.js';
+import { CLI, type TestSandbox, waitFor } from '../helpers/sandbox.js';
+import { PairSandbox } from '../helpers/pair-sandbox.js';
 import type { DoctorJson } from '../helpers/lab.js';
 
 /**
@@ -11,44 +12,25 @@ import type { DoctorJson } from '../helpers/lab.js';
  * the printed fix, run for real, makes the doctor pass.
  */
 describe('doctor: fw.rule-drop names the nf_tables rule that drops the probe', () => {
+  let pair: PairSandbox;
   let sb: TestSandbox;
   let bridge = '';
-  const hostEnd: Record<string, string> = {};
+  let hostEnd: Record<string, string> = {};
 
   beforeAll(async () => {
-    sb = await TestSandbox.create('nft');
-    await sb.ok(['network', 'create', 'app']);
-    await sb.ok(['run', '-d', '--name', 'db', '--network', 'app', '--', ...tcpEchoServer(5432, 'db')]);
-    await sb.ok(['run', '-d', '--name', 'web', '--network', 'app', '--', 'sleep', 'infinity']);
-    const state = await sb.state();
-    bridge = Object.values(state.networks).find((n: any) => n.name === 'app').device;
-    for (const c of Object.values(state.containers) as any[]) hostEnd[c.name] = c.endpoints[0].hostIf;
-    await waitFor(async () => (await sb.inNetns(sb.containerNetns('db'), ['ss', '-ltn'])).stdout.includes(':5432'));
+    pair = await PairSandbox.create('nft');
+    ({ sb, bridge, hostEnd } = pair);
   });
-  afterAll(async () => sb?.dispose());
+  afterAll(async () => pair?.dispose());
 
   const nft = async (netns: string, script: string) => {
     const res = await execa('ip', ['netns', 'exec', netns, 'nft', '-f', '-'], { input: script, reject: false });
     expect(res.exitCode, res.stderr).toBe(0);
   };
   const tables = async (netns: string) => String((await execa('ip', ['netns', 'exec', netns, 'nft', 'list', 'tables'])).stdout);
-  const doctor = async (): Promise<{ exitCode: number; report: DoctorJson }> => {
-    // dns.upstream is left out: the sandbox has no upstream resolver (4 s per run)
-    const res = await sb.cli(['doctor', 'web', 'db', '--port', '5432', '--json', '--check', '^(?!dns\\.upstream$)']);
-    if (res.exitCode === 2) throw new Error(res.stderr);
-    return { exitCode: res.exitCode, report: JSON.parse(res.stdout) };
-  };
-  const check = (r: DoctorJson, id: string) => r.checks.find((c) => c.id === id)!;
-  const words = (cmd: string) => (cmd.match(/'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^'(.*)'$/, '$1'));
-
-  /** Runs a printed fix for real: `a && b`, words split as a shell would (single quotes kept whole). */
-  async function runFix(fix: string): Promise<void> {
-    for (const part of fix.split(' && ')) {
-      const [cmd, ...args] = words(part);
-      const res = cmd === 'tsdiag' ? await sb.cli(args, { host: false }) : await execa(cmd!, args, { reject: false });
-      expect(res.exitCode, `${part}: ${res.stderr}`).toBe(0);
-    }
-  }
+  const doctor = () => pair.doctor();
+  const check = (r: DoctorJson, id: string) => pair.check(r, id);
+  const runFix = (fix: string) => pair.runFix(fix);
 
   async function expectRuleDrop(named: RegExp, fix: RegExp) {
     const { exitCode, report } = await doctor();

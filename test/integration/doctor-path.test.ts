@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestSandbox, tcpEchoServer, waitFor } from '../helpers/sandbox.js';
+import type { TestSandbox } from '../helpers/sandbox.js';
 import type { DoctorJson } from '../helpers/lab.js';
+import { PairSandbox } from '../helpers/pair-sandbox.js';
 
 /**
  * Causes on the packet's path that no fault of the spec lists, each built by
@@ -10,40 +11,21 @@ import type { DoctorJson } from '../helpers/lab.js';
  * works when run.
  */
 describe('doctor: the path walk names the broken hop', () => {
+  let pair: PairSandbox;
   let sb: TestSandbox;
   let bridge = '';
-  const hostEnd: Record<string, string> = {};
+  let hostEnd: Record<string, string> = {};
 
   beforeAll(async () => {
-    sb = await TestSandbox.create('path');
-    await sb.ok(['network', 'create', 'app']);
-    await sb.ok(['run', '-d', '--name', 'db', '--network', 'app', '--', ...tcpEchoServer(5432, 'db')]);
-    await sb.ok(['run', '-d', '--name', 'web', '--network', 'app', '--', 'sleep', 'infinity']);
-    await sb.ok(['run', '-d', '--name', 'cache', '--network', 'app', '--', 'sleep', 'infinity']);
-    const state = await sb.state();
-    bridge = Object.values(state.networks).find((n: any) => n.name === 'app').device;
-    for (const c of Object.values(state.containers) as any[]) hostEnd[c.name] = c.endpoints[0].hostIf;
-    await waitFor(async () => (await sb.inNetns(sb.containerNetns('db'), ['ss', '-ltn'])).stdout.includes(':5432'));
+    pair = await PairSandbox.create('path', ['cache']);
+    ({ sb, bridge, hostEnd } = pair);
   });
-  afterAll(async () => sb?.dispose());
+  afterAll(async () => pair?.dispose());
 
-  const doctor = async (): Promise<{ exitCode: number; report: DoctorJson & { path?: unknown } }> => {
-    // dns.upstream is left out: the sandbox has no upstream resolver (4 s per run)
-    const res = await sb.cli(['doctor', 'web', 'db', '--port', '5432', '--json', '--check', '^(?!dns\\.upstream$)']);
-    if (res.exitCode === 2) throw new Error(res.stderr);
-    return { exitCode: res.exitCode, report: JSON.parse(res.stdout) };
-  };
-  const check = (r: DoctorJson, id: string) => r.checks.find((c) => c.id === id)!;
+  const doctor = () => pair.doctor();
+  const check = (r: DoctorJson, id: string) => pair.check(r, id);
+  const runFix = (fix: string) => pair.runFix(fix);
   const ip = (netns: string, ...args: string[]) => execa('ip', ['-n', netns, ...args]);
-
-  /** Runs a printed fix for real: `a && b`, each an argument list; `tsdiag` is the CLI under test. */
-  async function runFix(fix: string): Promise<void> {
-    for (const part of fix.split(' && ')) {
-      const [cmd, ...args] = part.split(' ');
-      const res = cmd === 'tsdiag' ? await sb.cli(args, { host: false }) : await execa(cmd!, args, { reject: false });
-      expect(res.exitCode, `${part}: ${res.stderr}`).toBe(0);
-    }
-  }
 
   async function expectCause(id: string, object: RegExp) {
     const { exitCode, report } = await doctor();
