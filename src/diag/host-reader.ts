@@ -1,4 +1,4 @@
-import { run } from '../netcore/kernel/exec.js';
+import { run, type Where } from '../netcore/kernel/exec.js';
 import { readNowOrRefuse } from '../netcore/kernel/read-now.js';
 import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
 import {
@@ -18,6 +18,7 @@ export type { NftChain, NftRule, NftRuleset, NftTable } from '../netcore/kernel/
 export type { ProbeMatch, TraceOptions, TraceResult } from '../netcore/kernel/nft/trace.js';
 export type { TracedPacket, TraceStep } from '../netcore/kernel/nft/trace-events.js';
 export type { DropEvent, DropReason, DropReasonOptions } from '../netcore/kernel/drop-reasons.js';
+export type { Where } from '../netcore/kernel/exec.js';
 
 /**
  * The checks' one way to the host's facts (the namespace that plays the
@@ -133,8 +134,8 @@ export class HostReader {
    * this process's own) while probe runs, once per run and key; the tracer's
    * tables go at the end, also on failure or a signal.
    */
-  nftTrace<T>(key: string, netns: string | null, match: ProbeMatch, probe: () => Promise<T>, opts: TraceOptions = {}): Promise<TraceResult<T>> {
-    return this.once(`nft-trace-${key}`, () => withNftTrace(netns, match, probe, opts));
+  nftTrace<T>(key: string, at: Where, match: ProbeMatch, probe: () => Promise<T>, opts: TraceOptions = {}): Promise<TraceResult<T>> {
+    return this.once(`nft-trace-${key}`, () => withNftTrace(at, match, probe, opts));
   }
 
   /** The kernel's drop reasons (skb:kfree_skb) while probe runs, once per run and key; the tracefs instance goes at the end. */

@@ -41,6 +41,7 @@ describeWithEngine('doctor: the path walk on a real engine', (engine: DockerEngi
   });
   afterEach(async () => {
     // whatever a case broke is put back, also when it failed
+    await execa('nsenter', ['-t', dbPid, '-n', 'nft', 'delete', 'table', 'inet', 'guard']).catch(() => undefined);
     await inHost('link', 'set', dbVeth, 'master', bridge).catch(() => undefined);
     await execa('nsenter', ['-t', dbPid, '-n', 'ip', 'link', 'set', 'eth0', 'up']).catch(() => undefined);
   });
@@ -83,6 +84,20 @@ describeWithEngine('doctor: the path walk on a real engine', (engine: DockerEngi
     expect(c.status).toBe('fail');
     expect(c.summary).toBe(`${n.db}'s eth0 is down`);
     expect(c.fix).toBe(`nsenter -t ${dbPid} -n ip link set eth0 up`);
+    const [cmd, ...args] = c.fix!.split(' ');
+    await execa(cmd!, args);
+    await expectHealed();
+  });
+
+  it("a REJECT in db's own namespace (nft, inside the container): traced there through its /proc path, named, the nsenter fix removes it", async () => {
+    await execa('nsenter', ['-t', dbPid, '-n', 'nft', '-f', '-'], { input: `table inet guard {\n chain input {\n type filter hook input priority 0; policy accept;\n tcp dport ${PORT} reject with tcp reset\n }\n}\n` });
+    const { exitCode, report } = await doctor();
+    expect(exitCode).toBe(1);
+    const c = checkIn(report, 'fw.rule-drop');
+    expect(c.status, JSON.stringify(report.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('fail');
+    expect(c.summary).toMatch(new RegExp(`rule handle \\d+ of inet guard input \\(in ${n.db}'s namespace\\) rejects`));
+    expect(c.evidence.join('\n')).toMatch(/named by nftrace/);
+    expect(c.fix).toMatch(new RegExp(`^nsenter -t ${dbPid} -n nft delete rule inet guard input handle \\d+$`));
     const [cmd, ...args] = c.fix!.split(' ');
     await execa(cmd!, args);
     await expectHealed();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { wrapInNetns } from './exec.js';
+import { wrapInNetns, type Where } from './exec.js';
 
 /**
  * A long-running tool (a monitor) whose stdout is read line by line; exec's
@@ -14,8 +14,8 @@ export interface LineProcess {
   stop(): Promise<void>;
 }
 
-export function startLineProcess(cmd: string, args: string[], netns: string | null, onLine: (line: string) => void): LineProcess {
-  const [file, argv] = wrapInNetns(cmd, args, { netns });
+export function startLineProcess(cmd: string, args: string[], at: Where, onLine: (line: string) => void): LineProcess {
+  const [file, argv] = wrapInNetns(cmd, args, at);
   const child = spawn(file, argv, { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let partial = '';
   let err = '';

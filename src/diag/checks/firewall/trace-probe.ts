@@ -1,6 +1,6 @@
 import type { DoctorContext } from '../../context.js';
 import type { InvContainer } from '../../inventory/types.js';
-import type { ProbeMatch, TracedPacket } from '../../host-reader.js';
+import type { ProbeMatch, TracedPacket, Where } from '../../host-reader.js';
 import { firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
 
 /**
@@ -13,8 +13,10 @@ import { firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
 export interface TraceSite {
   /** 'host', or the container whose namespace it is */
   where: string;
-  /** a named namespace (null: this process's own) */
+  /** a named namespace (null: this process's own, or one only a path names) */
   netns: string | null;
+  /** where the tracer runs: the named namespace, or a container's namespace file (a Docker container's /proc/PID/ns/net) */
+  at: Where;
   /** devices whose netdev ingress hook is traced too */
   ingress: string[];
   /** the bridge family sees bridged frames: the host's only */
@@ -89,12 +91,13 @@ export async function traceSites(ctx: DoctorContext): Promise<TraceSite[]> {
   const hostNetns = ctx.inventory.hostNetns;
   const hostIfs = [shared?.from.hostIf, shared?.to.hostIf].filter((x): x is string => !!x);
   const container = async (c: InvContainer | null, addr: string | null | undefined): Promise<TraceSite | null> => {
-    const netns = c && !c.node ? netnsNameOf(c.netnsPath) : null;
-    if (!c || !netns || netns === hostNetns) return null;
-    return { where: c.name, netns, ingress: await ownInterface(ctx, c, addr), bridge: false };
+    if (!c || c.node || !c.netnsPath) return null;
+    const netns = netnsNameOf(c.netnsPath);
+    if (netns !== null && netns === hostNetns) return null;
+    return { where: c.name, netns, at: netns ? { netns } : { netnsPath: c.netnsPath }, ingress: await ownInterface(ctx, c, addr), bridge: false };
   };
   const [sender, receiver] = await Promise.all([container(from, shared?.from.ipv4), container(to, shared?.to.ipv4 ?? ctx.peerAddress())]);
-  const host: TraceSite = { where: 'host', netns: hostNetns, ingress: hostIfs, bridge: true };
+  const host: TraceSite = { where: 'host', netns: hostNetns, at: { netns: hostNetns }, ingress: hostIfs, bridge: true };
   return [sender, host, receiver].filter((s): s is TraceSite => s !== null);
 }
 
@@ -110,7 +113,7 @@ async function traceAcross(ctx: DoctorContext, sites: TraceSite[], resend: Resen
     let done!: () => void;
     return { promise: new Promise<void>((r) => (done = r)), done: () => done() };
   });
-  const runs = sites.map((s, i) => ctx.host.nftTrace(`${resend.proto}-${s.where}`, s.netns, resend.match, async () => {
+  const runs = sites.map((s, i) => ctx.host.nftTrace(`${resend.proto}-${s.where}`, s.at, resend.match, async () => {
     ready[i]!.done();
     await go;
   }, { ingressDevices: s.ingress, bridge: s.bridge }));

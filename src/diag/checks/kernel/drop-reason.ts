@@ -61,7 +61,8 @@ async function rpFilters(ctx: DoctorContext): Promise<RpFilter[]> {
   const read = (netns: string | null, key: string) => (netns === ctx.inventory.hostNetns ? ctx.host.sysctl(key) : ctx.host.sysctlIn(netns!, key));
   const bridge = sharedBridge(ctx);
   const out: RpFilter[] = [];
-  for (const s of sites) {
+  // a namespace only a path names (a Docker container's) has no sysctl reader here: its rp_filter is not read
+  for (const s of sites.filter((x) => x.where === 'host' || x.netns !== null)) {
     const ifs = s.where === 'host' && bridge ? [bridge, ...s.ingress] : s.ingress;
     const [all, ...values] = await Promise.all([read(s.netns, 'net.ipv4.conf.all.rp_filter'), ...ifs.map((i) => read(s.netns, rpKey(i)))]);
     ifs.forEach((ifname, k) => out.push({ where: s.where, ifname, value: values[k] ?? null, all }));

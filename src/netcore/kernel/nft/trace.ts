@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { OperationError, UsageError } from '../../errors.js';
 import { validateIfName } from '../../validate.js';
-import { run } from '../exec.js';
+import { run, type Where } from '../exec.js';
 import { startLineProcess } from '../line-process.js';
 import { withSignalCleanup } from '../signal-cleanup.js';
 import { parseTraceLine, tracedPackets, type TraceEvent, type TracedPacket } from './trace-events.js';
@@ -111,7 +111,9 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
  * throws, and on SIGINT/SIGTERM/SIGHUP meanwhile. iptables-legacy rules are
  * not nf_tables rules and never show up here.
  */
-export async function withNftTrace<T>(netns: string | null, match: ProbeMatch, fn: () => Promise<T>, opts: TraceOptions = {}): Promise<TraceResult<T>> {
+export async function withNftTrace<T>(where: string | null | Where, match: ProbeMatch, fn: () => Promise<T>, opts: TraceOptions = {}): Promise<TraceResult<T>> {
+  // a named namespace, or any namespace file (a Docker container's /proc/PID/ns/net)
+  const at: Where = typeof where === 'string' || where === null ? { netns: where } : where;
   const table = `${TRACE_TABLE_PREFIX}${process.pid}_${++seq}`;
   const { script, tables } = traceTablesScript(table, match, opts);
   const events: TraceEvent[] = [];
@@ -120,7 +122,7 @@ export async function withNftTrace<T>(netns: string | null, match: ProbeMatch, f
   let fnStart: number | null = null;
   let firstEventAt: number | null = null;
   const t0 = performance.now();
-  const monitor = startLineProcess('nft', ['-a', 'monitor'], netns, (line) => {
+  const monitor = startLineProcess('nft', ['-a', 'monitor'], at, (line) => {
     if (line.startsWith('trace id ')) {
       const e = parseTraceLine(line);
       if (e) events.push(e);
@@ -130,12 +132,12 @@ export async function withNftTrace<T>(netns: string | null, match: ProbeMatch, f
   });
 
   const setup = (async () => {
-    await run('nft', ['-f', '-'], { netns, input: script });
+    await run('nft', ['-f', '-'], { ...at, input: script });
     // the monitor subscribes once it has read the ruleset: when our table came first, a chain added later shows it listening
     const deadline = performance.now() + (opts.readyTimeoutMs ?? 3000);
     for (let k = 0; !(await waitFor(() => listening, 100)); k++) {
       if (performance.now() > deadline) throw new OperationError(`nft monitor did not start listening: ${monitor.stderr().trim() || 'no output'}`);
-      await run('nft', ['add', 'chain', 'inet', table, `ready${k}`], { netns });
+      await run('nft', ['add', 'chain', 'inet', table, `ready${k}`], at);
     }
   })();
 
@@ -143,8 +145,8 @@ export async function withNftTrace<T>(netns: string | null, match: ProbeMatch, f
   const teardown = async () => {
     await setup.catch(() => undefined);
     teardownStart = performance.now();
-    const all = await run('nft', ['-f', '-'], { netns, input: tables.map((t) => `delete table ${t}\n`).join(''), reject: false });
-    if (all.exitCode !== 0) for (const t of tables) await run('nft', ['delete', 'table', ...t.split(' ')], { netns, reject: false });
+    const all = await run('nft', ['-f', '-'], { ...at, input: tables.map((t) => `delete table ${t}\n`).join(''), reject: false });
+    if (all.exitCode !== 0) for (const t of tables) await run('nft', ['delete', 'table', ...t.split(' ')], { ...at, reject: false });
     // the monitor prints the deletion after every trace event queued before it
     await waitFor(() => deleted, 1000);
     await monitor.stop();
