@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Printing speed: a pcap of N mixed packets (the fixtures' records repeated,
 // timestamps moving forward) printed by tsdiag and by `tcpdump -n -r`, both
-// to /dev/null, in one run. Needs a build (npx tsc -p tsconfig.json).
+// to /dev/null, in one run; plain, with -X and with -A. Needs a build (npx tsc -p tsconfig.json).
 // Usage: node bench/capture/print.mjs [--packets 1000000]   (KEEP=1 keeps the generated file)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -67,12 +67,16 @@ const file = path.join(os.tmpdir(), `tcap-bench-${process.pid}.pcap`);
 try {
   buildFile(file);
   console.log(`file: ${N} packets, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB`);
-  const tcpdump = timed('tcpdump', ['-n', '-r', file]);
-  const tsdiag = timed(process.execPath, [path.join(root, 'bench/capture/run-capture.mjs'), '-r', file]);
   const rate = (ms) => `${(N / (ms / 1000) / 1000).toFixed(0)}k packets/s`;
-  console.log(`tcpdump -n -r: ${(tcpdump / 1000).toFixed(2)} s (${rate(tcpdump)})`);
-  console.log(`tsdiag -r:     ${(tsdiag / 1000).toFixed(2)} s (${rate(tsdiag)})`);
-  console.log(`ratio tsdiag/tcpdump: ${(tsdiag / tcpdump).toFixed(2)}`);
+  // plain lines, then the packet dumps (-X hex and ASCII, -A ASCII), each against tcpdump with the same option
+  for (const flags of [[], ['-X'], ['-A']]) {
+    const tcpdump = timed('tcpdump', ['-n', ...flags, '-r', file]);
+    const tsdiag = timed(process.execPath, [path.join(root, 'bench/capture/run-capture.mjs'), ...flags, '-r', file]);
+    const name = ['-r', ...flags].join(' ');
+    console.log(`tcpdump -n ${name}: ${(tcpdump / 1000).toFixed(2)} s (${rate(tcpdump)})`);
+    console.log(`tsdiag ${name}:     ${(tsdiag / 1000).toFixed(2)} s (${rate(tsdiag)})`);
+    console.log(`ratio tsdiag/tcpdump ${name}: ${(tsdiag / tcpdump).toFixed(2)}`);
+  }
 } finally {
   if (!process.env.KEEP) fs.rmSync(file, { force: true }); else console.log(file);
 }

@@ -1,6 +1,8 @@
 import { ethernetPrint } from './decode/ethernet.js';
 import { ipv4Print } from './decode/ipv4.js';
 import { ipv6Print } from './decode/ipv6.js';
+import { writeAscii, writeHex, writeHexAscii } from './decode/hex-dump.js';
+import { linkHeaderLength } from './decode/link-header-length.js';
 import { LineText } from './decode/line-text.js';
 import { sll2Print, sllPrint } from './decode/linux-cooked.js';
 import { systemInterfaceNames } from './interface-names.js';
@@ -12,8 +14,17 @@ export const LINKTYPE_RAW = 101;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_LINUX_SLL2 = 276;
 
+/** -x (hex), -X (hex and ASCII), -A (ASCII) after each line; doubled (-xx, -XX, -AA) with the link header */
+export interface PacketDump {
+  style: 'hex' | 'hexAscii' | 'ascii';
+  linkHeader: boolean;
+}
+
 export interface PrintOptions extends DecodeOptions {
   timestamps: TimestampStyle;
+  /** -#: the packet's number in front */
+  packetNumbers?: boolean;
+  dump?: PacketDump | null;
 }
 
 /**
@@ -25,9 +36,16 @@ export class LinePrinter {
   private readonly packet: Packet;
   private readonly time: TimestampFormatter;
   private readonly scratch = new LineText(1 << 12);
+  private readonly dump: PacketDump | null;
+  private readonly packetNumbers: boolean;
+  private printed = 0;
 
   constructor(readonly linkType: number, opts: PrintOptions) {
-    this.packet = new Packet({ ...opts, interfaceName: opts.interfaceName ?? systemInterfaceNames() });
+    this.dump = opts.dump ?? null;
+    this.packetNumbers = opts.packetNumbers === true;
+    // as tcpdump's -x, -X and -q (not -A)
+    const suppressDefaultPrint = opts.quiet === true || (this.dump !== null && this.dump.style !== 'ascii');
+    this.packet = new Packet({ ...opts, suppressDefaultPrint, interfaceName: opts.interfaceName ?? systemInterfaceNames() });
     this.time = new TimestampFormatter(opts.timestamps);
   }
 
@@ -42,16 +60,32 @@ export class LinePrinter {
   print(out: LineText, buf: Buffer, off: number, caplen: number, wireLen: number, sec: number, usec: number, linkType = this.linkType): void {
     const p = this.packet;
     p.reset(buf, off, caplen, out);
+    this.printed++;
+    if (this.packetNumbers) writePacketNumber(out, this.printed);
     this.time.write(out, sec, usec);
+    let cutShort = false;
     try {
       this.linkLayer(p, linkType, off, wireLen);
     } catch (err) {
       if (err === TRUNCATED) {
+        cutShort = true;
         out.str(' [|');
         out.str(p.proto);
         out.ch(0x5d);
       } else if (err !== TRUNCATED_DONE) throw err;
     }
+    if (this.dump) this.writeDump(this.dump, out, buf, off, caplen, linkType, cutShort);
+  }
+
+  private writeDump(dump: PacketDump, out: LineText, buf: Buffer, off: number, caplen: number, linkType: number, cutShort: boolean): void {
+    let skip = dump.linkHeader ? 0 : linkHeaderLength(linkType, buf, off, caplen);
+    if (caplen <= skip) return;
+    // tcpdump 4.99 learns the link header's length only when its printers return: a packet cut short past
+    // that header (their longjmp; the TCP options' own marker returns) is dumped from its first byte
+    if (cutShort) skip = 0;
+    if (dump.style === 'hex') writeHex(out, buf, off + skip, caplen - skip);
+    else if (dump.style === 'hexAscii') writeHexAscii(out, buf, off + skip, caplen - skip);
+    else writeAscii(out, buf, off + skip, caplen - skip);
   }
 
   private linkLayer(p: Packet, linkType: number, off: number, wireLen: number): void {
@@ -76,4 +110,11 @@ export class LinePrinter {
         p.out.str(`link-type ${linkType}, length ${wireLen}`);
     }
   }
+}
+
+/** `%5u  ` */
+function writePacketNumber(out: LineText, n: number): void {
+  for (let width = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5; width < 5; width++) out.ch(0x20);
+  out.dec(n);
+  out.str('  ');
 }

@@ -3,15 +3,19 @@ import { LineText } from './decode/line-text.js';
 /**
  * Lines gathered into large writes (tcpdump's stdio buffering): printers
  * write their bytes straight into `text`, and each 64 KiB goes to the stream
- * as one Buffer.
+ * as one Buffer; with `eachLine` (-l, -U) every line goes at once.
  */
 export class TextOut {
   /** where printers write; end each line with endLine() */
   readonly text: LineText;
   private needsDrain = false;
 
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly chunkSize = 1 << 16) {
-    this.text = new LineText(chunkSize + (chunkSize >> 1));
+  private readonly chunkSize: number;
+
+  constructor(private readonly stream: NodeJS.WritableStream, opts: { chunkSize?: number; eachLine?: boolean } = {}) {
+    const size = opts.chunkSize ?? 1 << 16;
+    this.text = new LineText(size + (size >> 1));
+    this.chunkSize = opts.eachLine ? 1 : size;
   }
 
   line(text: string): void {

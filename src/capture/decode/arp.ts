@@ -16,7 +16,7 @@ export function arpPrint(p: Packet, off: number, len: number): void {
   const tpa = tha + hln;
   if (!p.has(tpa, pln)) {
     p.out.str(' [|ARP]');
-    p.hexDump(off, len);
+    p.defaultPrint(off, len);
     return;
   }
   if (hrd !== 1 || pro !== 0x0800 || hln !== 6 || pln !== 4 || (op !== 1 && op !== 2)) {

@@ -1,5 +1,5 @@
 import { arpPrint } from './arp.js';
-import { ethertypeText, isVlanTag } from './ethertype.js';
+import { ethertypeLabel, isVlanTag } from './ethertype.js';
 import { ipv4Print } from './ipv4.js';
 import { ipv6Print } from './ipv6.js';
 import { macString } from './addr.js';
@@ -39,7 +39,7 @@ export function ethernetPrint(p: Packet, off: number, wireLen: number): void {
       throw TRUNCATED;
     }
     if (e) {
-      p.out.str(ethertypeText(type) + (printedLength ? ', ' : `, length ${wireLen}: `));
+      p.out.str(ethertypeLabel(type, p.opts.quiet) + (printedLength ? ', ' : `, length ${wireLen}: `));
       printedLength = true;
       p.out.str(`${vlanTagText(p.u16(cur))}, `);
     }
@@ -47,10 +47,10 @@ export function ethernetPrint(p: Packet, off: number, wireLen: number): void {
     cur += 4;
     len -= 4;
   }
-  if (e) p.out.str(ethertypeText(type) + (printedLength ? ', ' : `, length ${wireLen}: `));
+  if (e) p.out.str(ethertypeLabel(type, p.opts.quiet) + (printedLength ? ', ' : `, length ${wireLen}: `));
   if (!etherPayloadPrint(p, type, cur, len)) {
-    if (!e) p.out.str(`${macString(p.buf, off + 6)} > ${macString(p.buf, off)}, ${ethertypeText(type)}, length ${wireLen}: `);
-    p.hexDump(cur, len);
+    if (!e) p.out.str(`${macString(p.buf, off + 6)} > ${macString(p.buf, off)}, ${ethertypeLabel(type, p.opts.quiet)}, length ${wireLen}: `);
+    p.defaultPrint(cur, len);
   }
 }
 

@@ -28,6 +28,12 @@ export function ethertypeText(type: number): string {
   return `ethertype ${ethertypeName(type)} (0x${type.toString(16).padStart(4, '0')})`;
 }
 
+/** ether_hdr_print's type: `ethertype IPv4 (0x0800)`, with -q `IPv4` (`Unknown Ethertype (0x88b5)`) */
+export function ethertypeLabel(type: number, quiet: boolean | undefined): string {
+  if (!quiet) return ethertypeText(type);
+  return ETHERTYPE_NAMES.get(type) ?? `Unknown Ethertype (0x${type.toString(16).padStart(4, '0')})`;
+}
+
 export function isVlanTag(type: number): boolean {
   return type === 0x8100 || type === 0x88a8 || type === 0x9100 || type === 0x9200;
 }

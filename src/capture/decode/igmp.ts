@@ -14,6 +14,10 @@ const NOT_DECODED = new Set([0x13, 0x14, 0x1e, 0x1f]);
  */
 export function igmpPrint(p: Packet, off: number, len: number): boolean {
   p.proto = 'igmp';
+  if (p.opts.quiet) {
+    p.out.str('igmp');
+    return true;
+  }
   const type = p.u8(off);
   if (NOT_DECODED.has(type)) return false;
   const out = p.out;

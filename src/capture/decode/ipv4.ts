@@ -82,7 +82,7 @@ function verboseHeader(p: Packet, off: number, hlen: number, fragOff: number, pr
   out.str('), length ');
   out.dec(p.u16(off + 2));
   const optionsWhole = hlen === 20 || optionsPrint(p, off + 20, hlen - 20);
-  if (p.has(off, hlen)) {
+  if (!p.opts.noChecksums && p.has(off, hlen)) {
     const sum = complementedSum(wordSum(p.buf, off, hlen));
     if (sum !== 0) {
       const field = p.u16(off + 10);

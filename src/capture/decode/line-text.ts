@@ -193,6 +193,11 @@ export class LineText {
     }
   }
 
+  /** room for `n` more bytes at `pos`, for writers that fill `buf` directly */
+  reserve(n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
   private grow(n: number): void {
     const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(bigger, 0, 0, this.pos);

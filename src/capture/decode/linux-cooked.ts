@@ -56,6 +56,7 @@ function cookedAddressAndType(p: Packet, halen: number, addr: number, type: numb
     p.out.mac(p.buf, addr);
     p.out.ch(0x20);
   }
+  if (p.opts.quiet) return;
   if (type > MAX_LENGTH_VALUE) p.out.str(ethertypeText(type));
   else if (type === 0x0001) p.out.str('802.3');
   else if (type === LLC_802_2) p.out.str('802.2');
@@ -70,7 +71,7 @@ function cookedPayload(p: Packet, cur: number, len: number, type: number, header
   for (;;) {
     if (type <= MAX_LENGTH_VALUE) {
       // IPX and 802.2 LLC are not decoded: their bytes, as tcpdump prints unknown ones
-      p.hexDump(cur, len);
+      p.defaultPrint(cur, len);
       return;
     }
     if (type !== VLAN) break;
@@ -84,11 +85,11 @@ function cookedPayload(p: Packet, cur: number, len: number, type: number, header
     }
     type = p.u16(cur + 2);
     if (type <= MAX_LENGTH_VALUE) type = LLC_802_2;
-    p.out.str(`ethertype ${ethertypeName(type)}, `);
+    if (!p.opts.quiet) p.out.str(`ethertype ${ethertypeName(type)}, `);
     cur += 4;
     len -= 4;
   }
   if (etherPayloadPrint(p, type, cur, len)) return;
   if (!p.opts.linkHeader) header(len + headerLen);
-  p.hexDump(cur, len);
+  p.defaultPrint(cur, len);
 }

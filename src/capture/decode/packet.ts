@@ -4,6 +4,7 @@
  * truncation marker). Reads past the captured bytes throw TRUNCATED, which
  * the printer turns into the marker, as tcpdump's longjmp does.
  */
+import { writeHex, writeHexAscii } from './hex-dump.js';
 import { LineText } from './line-text.js';
 import { TcpSequences } from './tcp-seq.js';
 
@@ -18,6 +19,14 @@ export interface DecodeOptions {
   names: ReadonlyMap<string, string> | null;
   /** -v: IPv4 header fields, TCP and ICMP checksums, ARP address formats, quoted packets of ICMP errors */
   verbose?: boolean;
+  /** -q: shorter protocol lines (`tcp 18`, `UDP, length 12`, `igmp`, the ethertype by name only) */
+  quiet?: boolean;
+  /** -S: absolute TCP sequence numbers */
+  absoluteSeq?: boolean;
+  /** -K: no TCP, UDP or IPv4 header checksums with -v */
+  noChecksums?: boolean;
+  /** -x/-X: payloads no printer decodes are not dumped (the packet dump follows anyway) */
+  suppressDefaultPrint?: boolean;
   /** the name of a network interface by index, as if_indextoname (LINUX_SLL2 lines start with it) */
   interfaceName?: (index: number) => string | null;
 }
@@ -70,20 +79,13 @@ export class Packet {
     return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
   }
 
-  /** tcpdump's default printer for payloads it does not decode: tab-indented hex, 16 bytes a line */
+  /** hex with an indent of its own, 16 bytes a line (IPv6 options with -v) */
   hexDump(off: number, len: number, indent = '\n\t'): void {
-    const n = Math.min(len, this.end - off);
-    const out = this.out;
-    for (let i = 0; i < n; i += 2) {
-      if (i % 16 === 0) {
-        out.str(indent);
-        out.str('0x');
-        out.hex(i, 4);
-        out.str(': ');
-      }
-      out.ch(0x20);
-      out.hex(this.buf[off + i]!, 2);
-      if (i + 1 < n) out.hex(this.buf[off + i + 1]!, 2);
-    }
+    writeHex(this.out, this.buf, off, Math.min(len, this.end - off), indent);
+  }
+
+  /** tcpdump's default printer for payloads it does not decode (ND_DEFAULTPRINT): hex and ASCII, none with -x/-X */
+  defaultPrint(off: number, len: number): void {
+    if (!this.opts.suppressDefaultPrint) writeHexAscii(this.out, this.buf, off, Math.min(len, this.end - off));
   }
 }

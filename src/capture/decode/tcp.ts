@@ -50,6 +50,12 @@ export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
     p.out.str(` tcp ${len - hlen} [bad hdr length ${hlen} - too short, < 20]`);
     return;
   }
+  if (p.opts.quiet) {
+    p.out.str('tcp ');
+    p.out.dec((len - hlen) >>> 0);
+    if (hlen > len) p.out.str(` [bad hdr length ${hlen} - too long, > ${len}]`);
+    return;
+  }
   let seq = p.u32(off + 4);
   let ack = p.u32(off + 8);
   const win = p.u16(off + 14);
@@ -60,7 +66,7 @@ export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
   let rev = false;
   let baseSeq = 0;
   let baseAck = 0;
-  if (flags & ACK) {
+  if (flags & ACK && !p.opts.absoluteSeq) {
     const addrLen = v6 ? 16 : 4;
     const src = ipOff + (v6 ? 8 : 12);
     const dst = src + addrLen;
@@ -76,7 +82,7 @@ export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
     return;
   }
   // -v: the checksum when the whole segment was captured (a fragment cannot be checked)
-  if (p.opts.verbose && !fragmented && p.has(off, len)) printTransportChecksum(p, off, len, ipOff, v6, 6, off + 16);
+  if (p.opts.verbose && !p.opts.noChecksums && !fragmented && p.has(off, len)) printTransportChecksum(p, off, len, ipOff, v6, 6, off + 16);
   const dataLen = len - hlen;
   if (dataLen > 0 || flags & (SYN | FIN | RST)) {
     out.str(', seq ');

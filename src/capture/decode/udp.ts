@@ -40,10 +40,12 @@ export function udpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
   if (off + 8 > p.end) throw TRUNCATED;
   const payload = off + 8;
   // -v: UDP over IPv6 has its checksum checked (over IPv4 only with -vv)
-  if (p.opts.verbose && v6 && !fragmented && p.has(payload, length)) printIpv6Checksum(p, off, length + 8, ipOff, 17, off + 6, 'udp');
-  if (sport === DNS_PORT || dport === DNS_PORT) domainPrint(p, payload, length, false);
-  else if (sport === MDNS_PORT || dport === MDNS_PORT) domainPrint(p, payload, length, false, true);
-  else if (sport === VXLAN_PORT || dport === VXLAN_PORT) vxlanPrint(p, payload, length);
+  if (p.opts.verbose && !p.opts.noChecksums && v6 && !fragmented && p.has(payload, length)) printIpv6Checksum(p, off, length + 8, ipOff, 17, off + 6, 'udp');
+  // -q: no payload decoders
+  const q = p.opts.quiet === true;
+  if (!q && (sport === DNS_PORT || dport === DNS_PORT)) domainPrint(p, payload, length, false);
+  else if (!q && (sport === MDNS_PORT || dport === MDNS_PORT)) domainPrint(p, payload, length, false, true);
+  else if (!q && (sport === VXLAN_PORT || dport === VXLAN_PORT)) vxlanPrint(p, payload, length);
   else if (ulen > length && !fragmented) p.out.str(`UDP, bad length ${ulen} > ${length}`);
   else {
     p.out.str('UDP, length ');

@@ -7,7 +7,7 @@ import { LiveCapture } from '../../capture/live/live.js';
 import { runLiveCapture, type CaptureInterface } from '../../capture/live/live-run.js';
 import { DEFAULT_SNAPLEN } from '../../capture/file/pcap-file.js';
 import { openCaptureFile } from '../../capture/file/capture-file.js';
-import { LinePrinter, type PrintOptions } from '../../capture/print.js';
+import { LinePrinter, type PacketDump, type PrintOptions } from '../../capture/print.js';
 import { printPcapFile } from '../../capture/file/read-file.js';
 import { TextOut } from '../../capture/text-out.js';
 import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../capture/timestamp.js';
@@ -34,6 +34,16 @@ Options:
   -t | -tt | -ttt | -tttt | -ttttt
                     no time, epoch, since previous packet, with date, since first packet
   -s SNAPLEN        bytes to capture of each packet (default 262144)
+  -x | -xx          each packet in hex after its line (-xx with the link header)
+  -X | -XX          in hex and ASCII (-XX with the link header)
+  -A | -AA          in ASCII (-AA with the link header)
+  -q                quiet: shorter protocol lines (tcp 18, UDP, length 12)
+  -S                absolute TCP sequence numbers
+  -#                the packet's number in front of its line
+  -l | -U           line / packet buffered: each packet written out at once (for pipes)
+  -N                accepted for tcpdump habits (no domain names to shorten)
+  -K                with -v: TCP, UDP and IP header checksums not verified
+  --count           with -r: print only the number of packets
   --names           container names next to their addresses: 172.18.0.3(db)
   --help            this text
 FILTER is a BPF expression in tcpdump's syntax, compiled by libpcap.
@@ -57,6 +67,57 @@ export interface CaptureArgs {
   filter: string;
   /** whose container --container names */
   backend: BackendChoice;
+  output: OutputArgs;
+}
+
+/** the options that change what is printed for each packet and how it is written */
+export interface OutputArgs {
+  /** how many times -x, -X and -A were given (tcpdump: -X wins over -x, -x over -A; twice: with the link header) */
+  hex: number;
+  hexAscii: number;
+  ascii: number;
+  quiet: boolean;
+  absoluteSeq: boolean;
+  packetNumbers: boolean;
+  noChecksums: boolean;
+  /** -l or -U: each packet goes to stdout at once */
+  flushEachPacket: boolean;
+  /** --count: only the number of packets */
+  countOnly: boolean;
+}
+
+const OUTPUT_LETTERS: Record<string, (o: OutputArgs) => void> = {
+  x: (o) => o.hex++,
+  X: (o) => o.hexAscii++,
+  A: (o) => o.ascii++,
+  q: (o) => (o.quiet = true),
+  S: (o) => (o.absoluteSeq = true),
+  '#': (o) => (o.packetNumbers = true),
+  K: (o) => (o.noChecksums = true),
+  l: (o) => (o.flushEachPacket = true),
+  U: (o) => (o.flushEachPacket = true),
+  // -N: tsdiag prints no names, so there is no domain to strip
+  N: () => undefined,
+};
+
+/** one output option (-x, -XX, -q, --count, ...); false when `arg` is not one */
+function outputOption(o: OutputArgs, arg: string): boolean {
+  if (arg === '--count') {
+    o.countOnly = true;
+    return true;
+  }
+  if (!/^-[xXAqS#KlUN]+$/.test(arg)) return false;
+  for (const letter of arg.slice(1)) OUTPUT_LETTERS[letter]!(o);
+  return true;
+}
+
+/** the printer's options for the output options (-x, -X, -A, -q, -S, -#, -K) */
+export function printOutputOptions(o: OutputArgs): Pick<PrintOptions, 'dump' | 'quiet' | 'absoluteSeq' | 'packetNumbers' | 'noChecksums'> {
+  let dump: PacketDump | null = null;
+  if (o.hexAscii) dump = { style: 'hexAscii', linkHeader: o.hexAscii > 1 };
+  else if (o.hex) dump = { style: 'hex', linkHeader: o.hex > 1 };
+  else if (o.ascii) dump = { style: 'ascii', linkHeader: o.ascii > 1 };
+  return { dump, quiet: o.quiet, absoluteSeq: o.absoluteSeq, packetNumbers: o.packetNumbers, noChecksums: o.noChecksums };
 }
 
 const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container', '--backend']);
@@ -71,6 +132,7 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
   const a: CaptureArgs = {
     iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false, verbose: false,
     timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '', backend: 'auto',
+    output: { hex: 0, hexAscii: 0, ascii: 0, quiet: false, absoluteSeq: false, packetNumbers: false, noChecksums: false, flushEachPacket: false, countOnly: false },
   };
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -89,10 +151,12 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       inlineValue = arg.slice(eq + 1);
       arg = arg.slice(0, eq);
     }
-    // -ni eth0, -nne, -nv: leading n/e/v letters, maybe ending in a value option
-    const cluster = /^-([nev]+)([icwrs])?$/.exec(arg);
+    // -ni eth0, -nne, -nv, -nnXX: leading flag letters, maybe ending in a value option
+    const cluster = /^-([nevxXAqS#KlUN]+)([icwrs])?$/.exec(arg);
     if (cluster && (cluster[1]!.length > 1 || cluster[2])) {
       if (cluster[1]!.includes('e')) a.linkHeader = true;
+      const output = cluster[1]!.replace(/[nev]/g, '');
+      if (output) outputOption(a.output, `-${output}`);
       if (cluster[1]!.includes('v')) {
         if (cluster[1]!.split('v').length > 2) throw new UsageError('-vv is not supported: -v prints what tcpdump -v prints');
         a.verbose = true;
@@ -106,6 +170,10 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       if (v === undefined) throw new UsageError(`option ${arg} needs a value (see tsdiag capture --help)`);
       return v;
     };
+    if (outputOption(a.output, arg)) {
+      if (inlineValue !== null) throw new UsageError(`option ${arg} takes no value`);
+      continue;
+    }
     if (arg in TIMESTAMP_FLAGS) {
       a.timestamps = TIMESTAMP_FLAGS[arg]!;
       continue;
@@ -163,12 +231,14 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
     if (!VALUE_OPTIONS.has(arg) && inlineValue !== null) throw new UsageError(`option ${arg} takes no value`);
   }
   if (!a.iface && !a.container && !a.readFile && positionals.length > 0) a.iface = positionals.shift()!;
+  if (a.iface === '') throw new UsageError('empty interface name: give one (ip link lists them)');
   a.filter = positionals.join(' ');
   if (a.help) return a;
   const sources = [a.iface, a.container, a.readFile].filter((s) => s !== null).length;
   if (sources === 0) throw new UsageError('nothing to capture: give an interface (-i IFACE), --container NAME or -r FILE');
   if (sources > 1) throw new UsageError('give only one of -i IFACE, --container NAME and -r FILE');
   if (a.pcapng && !a.writeFile) throw new UsageError('--pcapng needs -w FILE');
+  if (a.output.countOnly && !a.readFile) throw new UsageError('--count needs -r FILE (a live capture prints its counters on exit)');
   if (a.readFile && a.writeFile) throw new UsageError('-r and -w together are not supported: copy the file instead');
   return a;
 }
@@ -247,8 +317,15 @@ export function backendTargets(ctx: CliContext, choice: BackendChoice): CaptureT
   };
 }
 
+const packets = (n: number) => `${n} packet${n === 1 ? '' : 's'}`;
+
 function plural(n: number, what: string): string {
-  return `${n} packet${n === 1 ? '' : 's'} ${what}\n`;
+  return `${packets(n)} ${what}\n`;
+}
+
+/** what the printer is told: the parsed options and the names for --names */
+export function printOptionsOf(a: CaptureArgs, names: ReadonlyMap<string, string> | null): PrintOptions {
+  return { linkHeader: a.linkHeader, verbose: a.verbose, timestamps: a.timestamps, names, ...printOutputOptions(a.output) };
 }
 
 export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs) => CaptureTargets = (ctx, a) => backendTargets(ctx, a.backend)): Command {
@@ -291,8 +368,13 @@ function withoutRawSockets(err: Error, args: string[], ctx: CliContext): string 
 const ignoreSignal = () => undefined;
 
 async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets): Promise<number> {
-  const out = new TextOut(ctx.stdout);
-  const print = { linkHeader: a.linkHeader, verbose: a.verbose, timestamps: a.timestamps, names: a.names ? await targets.addressNames() : null };
+  const out = new TextOut(ctx.stdout, { eachLine: a.output.flushEachPacket });
+  const print = printOptionsOf(a, a.names ? await targets.addressNames() : null);
+  if (a.readFile && a.output.countOnly) {
+    out.line(packets(await countPackets(a)));
+    await out.flush();
+    return 0;
+  }
   if (a.readFile) {
     if (!a.filter) {
       await printPcapFile(a.readFile, { ...print, count: a.count }, out);
@@ -324,6 +406,26 @@ async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets)
     process.off('SIGTERM', onSignal);
     process.off('SIGXFSZ', ignoreSignal);
   }
+}
+
+/** --count -r FILE [FILTER]: the packets tcpdump would have printed, counted */
+async function countPackets(a: CaptureArgs): Promise<number> {
+  const limit = a.count ?? Infinity;
+  let n = 0;
+  if (a.filter) {
+    await LiveCapture.replayFiltered(a.readFile!, a.filter, () => () => {
+      if (n < limit) n++;
+    });
+    return n;
+  }
+  const reader = openCaptureFile(a.readFile!);
+  try {
+    const counted = () => void n++;
+    while (n < limit && reader.read(counted, Math.min(4096, limit - n)));
+  } finally {
+    reader.close();
+  }
+  return n;
 }
 
 /** -r FILE FILTER: the file is checked record by record first (libpcap stays silent on broken files), then libpcap filters it */
