@@ -2,7 +2,8 @@
 // Live capture speed: small UDP packets (iperf3 -u -l 64) from namespace A to
 // B at rising rates; at each rate `tcpdump -w` and `tsdiag capture -w` capture
 // on a0 in turn, and their "dropped by kernel" counters are compared. Reports
-// the highest rate where tcpdump drops nothing and what tsdiag drops there.
+// the highest rate where tcpdump drops nothing and what tsdiag drops there,
+// also writing a -C 1 -W 3 ring (a new file every million bytes).
 // Needs root and a build (npx tsc -p tsconfig.json).
 // Usage: node bench/capture/live.mjs [--seconds 3] [--rates 20000,50000,80000,100000,150000]
 import fs from 'node:fs';
@@ -23,19 +24,21 @@ function counters(stderr) {
   return { captured: n('captured'), received: n('received by filter'), dropped: n('dropped by kernel') };
 }
 
-async function measure(lab, tool, pps) {
+const RING = ['-C', '1', '-W', '3'];
+
+async function measure(lab, tool, pps, extra = []) {
   const file = path.join(tmp, `${tool}.pcap`);
   const filter = ['udp', 'and', 'dst', 'port', '5201'];
   const p = tool === 'tcpdump'
-    ? lab.spawnIn(lab.a, 'tcpdump', ['-i', 'a0', '-w', file, ...filter])
-    : lab.spawnIn(lab.a, process.execPath, [RUNNER, '-i', 'a0', '-w', file, ...filter]);
+    ? lab.spawnIn(lab.a, 'tcpdump', ['-i', 'a0', '-w', file, ...extra, ...filter])
+    : lab.spawnIn(lab.a, process.execPath, [RUNNER, '-i', 'a0', '-w', file, ...extra, ...filter]);
   await waitFor(() => p.stderrText.includes('listening on'), 10_000, () => `${tool} did not start: ${p.stderrText}`);
   await sleep(200);
   const client = lab.spawnIn(lab.a, 'iperf3', ['-c', '10.250.1.2', '-u', '-l', String(PAYLOAD), '-b', String(pps * PAYLOAD * 8), '-t', String(SECONDS)]);
   await client.exited;
   await sleep(1500);
   await stop(p, 'SIGINT');
-  fs.rmSync(file, { force: true });
+  for (const name of fs.readdirSync(tmp)) fs.rmSync(path.join(tmp, name), { force: true });
   const c = counters(p.stderrText);
   return { ...c, pps: Math.round(c.received / SECONDS) };
 }
@@ -49,10 +52,11 @@ try {
   for (const rate of RATES) {
     const tcpdump = await measure(lab, 'tcpdump', rate);
     const tsdiag = await measure(lab, 'tsdiag', rate);
-    console.log(`target ${rate}/s: tcpdump got ${tcpdump.pps}/s dropped ${tcpdump.dropped}; tsdiag got ${tsdiag.pps}/s dropped ${tsdiag.dropped} (captured ${tsdiag.captured} of ${tsdiag.received})`);
-    if (tcpdump.dropped === 0) best = { rate, tcpdump, tsdiag };
+    const ring = await measure(lab, 'tsdiag', rate, RING);
+    console.log(`target ${rate}/s: tcpdump got ${tcpdump.pps}/s dropped ${tcpdump.dropped}; tsdiag got ${tsdiag.pps}/s dropped ${tsdiag.dropped} (captured ${tsdiag.captured} of ${tsdiag.received}); tsdiag ${RING.join(' ')} got ${ring.pps}/s dropped ${ring.dropped}`);
+    if (tcpdump.dropped === 0) best = { rate, tcpdump, tsdiag, ring };
   }
-  if (best) console.log(`highest rate without tcpdump drops: ~${best.tcpdump.pps} packets/s; tsdiag dropped ${best.tsdiag.dropped} there`);
+  if (best) console.log(`highest rate without tcpdump drops: ~${best.tcpdump.pps} packets/s; tsdiag dropped ${best.tsdiag.dropped} there, ${best.ring.dropped} writing the ${RING.join(' ')} ring`);
 } finally {
   lab.dispose();
   fs.rmSync(tmp, { recursive: true, force: true });

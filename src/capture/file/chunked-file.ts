@@ -13,13 +13,14 @@ export class ChunkedFile {
   fileOffset = 0;
   private eof = false;
 
-  private constructor(private readonly fd: number, readonly path: string, chunkSize: number) {
+  private constructor(private readonly fd: number, readonly path: string, chunkSize: number, private readonly sequential = false) {
     this.chunk = Buffer.allocUnsafe(chunkSize);
     this.fill();
   }
 
-  /** a UsageError (as tcpdump words it) when the file cannot be opened */
+  /** a UsageError (as tcpdump words it) when the file cannot be opened; `-` is standard input */
   static open(path: string, chunkSize = 4 << 20): ChunkedFile {
+    if (path === STDIN_NAME) return new ChunkedFile(0, path, chunkSize, true);
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -35,7 +36,7 @@ export class ChunkedFile {
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    if (!this.sequential) fs.closeSync(this.fd);
   }
 
   /** a reader made on this file; the file is closed when making it fails (a wrong header) */
@@ -79,11 +80,29 @@ export class ChunkedFile {
   }
 
   private fill(): void {
-    const got = fs.readSync(this.fd, this.chunk, this.filled, this.chunk.length - this.filled, this.fileOffset + this.filled);
+    const got = this.sequential ? this.readOn() : fs.readSync(this.fd, this.chunk, this.filled, this.chunk.length - this.filled, this.fileOffset + this.filled);
     if (got === 0) this.eof = true;
     this.filled += got;
   }
+
+  /** a pipe or terminal: what is there, waiting while a non-blocking one is empty */
+  private readOn(): number {
+    for (;;) {
+      try {
+        return fs.readSync(this.fd, this.chunk, this.filled, this.chunk.length - this.filled, null);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EOF') return 0;
+        if (code !== 'EAGAIN') throw new UsageError(`${this.path}: ${(err as Error).message}`);
+        Atomics.wait(PAUSE, 0, 0, 5);
+      }
+    }
+  }
 }
+
+/** the -r name of standard input */
+export const STDIN_NAME = '-';
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** a 32-bit unsigned field in a file's byte order (plain reads: Buffer's readers check their arguments) */
 export function u32(b: Buffer, o: number, big: boolean): number {

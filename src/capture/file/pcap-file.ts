@@ -38,6 +38,10 @@ export class PcapReader {
     return this.header.linkType;
   }
 
+  get snaplen(): number {
+    return this.header.snaplen;
+  }
+
   static open(path: string): PcapReader {
     return PcapReader.from(ChunkedFile.open(path));
   }
@@ -141,6 +145,11 @@ export class PcapWriter {
     data.copy(b, o + RECORD_HEADER_LEN, off, off + caplen);
     this.sink.commit(RECORD_HEADER_LEN + caplen);
     this.records++;
+  }
+
+  /** bytes written so far, buffered ones included */
+  get bytes(): number {
+    return this.sink.size;
   }
 
   flush(): void {

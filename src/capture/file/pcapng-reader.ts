@@ -52,6 +52,11 @@ export class PcapngReader {
     return this.interfaces[0]?.linkType ?? 0;
   }
 
+  /** the snap length of the first interface (0: none, or none known yet) */
+  get snaplen(): number {
+    return this.interfaces[0]?.snaplen ?? 0;
+  }
+
   close(): void {
     this.file.close();
   }

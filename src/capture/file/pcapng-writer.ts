@@ -52,6 +52,11 @@ export class PcapngWriter {
     this.records++;
   }
 
+  /** bytes written so far, buffered ones included */
+  get bytes(): number {
+    return this.sink.size;
+  }
+
   flush(): void {
     this.sink.flush();
   }

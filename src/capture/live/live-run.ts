@@ -1,7 +1,6 @@
 import { OperationError } from '../../netcore/errors.js';
 import { LiveCapture, type CaptureStats, type PacketHandler } from './live.js';
-import { PcapWriter } from '../file/pcap-file.js';
-import { PcapngWriter } from '../file/pcapng-writer.js';
+import { RotatingWriter, pcapOutput, pcapngOutput, type RotationOptions } from '../file/rotating-writer.js';
 import { LinePrinter, type PrintOptions } from '../print.js';
 import type { TextOut } from '../text-out.js';
 
@@ -17,9 +16,13 @@ export interface LiveRunOptions {
   filter: string;
   snaplen: number;
   count: number | null;
-  /** write packets here instead of printing them */
+  /** write packets here instead of printing them (`-` standard output) */
   writeFile: string | null;
   pcapng: boolean;
+  /** -C/-G/-W: writeFile is the first name of a rotation */
+  rotation?: RotationOptions;
+  /** -U: each packet written out at once (for a reader at the other end of `-w -`) */
+  flushEachPacket?: boolean;
   print: PrintOptions;
   out: TextOut;
   /** called once every interface is open (tcpdump's "listening on" line) */
@@ -31,12 +34,8 @@ export interface LiveRunOptions {
 export interface LiveRunResult {
   captured: number;
   stats: CaptureStats;
-}
-
-interface Writer {
-  write(ifIndex: number, buf: Buffer, caplen: number, wireLen: number, sec: number, usec: number): void;
-  flush(): void;
-  close(): void;
+  /** -G with -W: the capture ended because its last file was done */
+  fileLimitReached: boolean;
 }
 
 const FLUSH_EVERY_MS = 1000;
@@ -48,7 +47,7 @@ const FLUSH_EVERY_MS = 1000;
  */
 export async function runLiveCapture(opts: LiveRunOptions): Promise<LiveRunResult> {
   const captures: LiveCapture[] = [];
-  let writer: Writer | null = null;
+  let writer: RotatingWriter | null = null;
   let captured = 0;
   let failure: unknown = null;
   let finish!: () => void;
@@ -73,10 +72,13 @@ export async function runLiveCapture(opts: LiveRunOptions): Promise<LiveRunResul
     const printer = opts.writeFile ? null : new LinePrinter(linkType, opts.print);
     return (buf, caplen, wireLen, sec, usec) => {
       if (done) return;
-      captured++;
       try {
-        if (writer) writer.write(ifIndex, buf, caplen, wireLen, sec, usec);
-        else {
+        if (writer) {
+          if (!writer.write(ifIndex, buf, caplen, wireLen, sec, usec)) return end();
+          captured++;
+          if (opts.flushEachPacket) writer.flush();
+        } else {
+          captured++;
           printer!.print(opts.out.text, buf, 0, caplen, wireLen, sec, usec);
           opts.out.endLine();
           if (!outputScheduled) {
@@ -128,10 +130,10 @@ export async function runLiveCapture(opts: LiveRunOptions): Promise<LiveRunResul
   }
   await opts.out.flush();
   if (failure) throw failure instanceof Error ? failure : new OperationError(String(failure));
-  return { captured, stats };
+  return { captured, stats, fileLimitReached: writer?.limitReached ?? false };
 }
 
-function safeFlush(writer: Writer, onError: (err: unknown) => void): void {
+function safeFlush(writer: RotatingWriter, onError: (err: unknown) => void): void {
   try {
     writer.flush();
   } catch (err) {
@@ -139,24 +141,15 @@ function safeFlush(writer: Writer, onError: (err: unknown) => void): void {
   }
 }
 
-function openWriter(opts: LiveRunOptions, captures: LiveCapture[]): Writer {
-  const path = opts.writeFile!;
+function openWriter(opts: LiveRunOptions, captures: LiveCapture[]): RotatingWriter {
+  const rotation = opts.rotation ?? { sizeBytes: null, seconds: null, files: null };
   if (opts.pcapng) {
-    const w = new PcapngWriter(path, opts.interfaces.map((iface, i) => ({ name: iface.label, linkType: captures[i]!.linkType, snaplen: opts.snaplen })));
-    return {
-      write: (ifIndex, buf, caplen, wireLen, sec, usec) => w.write(ifIndex, buf, 0, caplen, wireLen, sec, usec),
-      flush: () => w.flush(),
-      close: () => w.close(),
-    };
+    const interfaces = opts.interfaces.map((iface, i) => ({ name: iface.label, linkType: captures[i]!.linkType, snaplen: opts.snaplen }));
+    return new RotatingWriter(opts.writeFile!, rotation, (path) => pcapngOutput(path, interfaces));
   }
   const linkTypes = new Set(captures.map((c) => c.linkType));
   if (linkTypes.size > 1) throw new OperationError('the interfaces have different link types: use --pcapng to write them into one file');
-  const w = new PcapWriter(path, captures[0]!.linkType, opts.snaplen);
-  return {
-    write: (_ifIndex, buf, caplen, wireLen, sec, usec) => w.write(buf, 0, caplen, wireLen, sec, usec),
-    flush: () => w.flush(),
-    close: () => w.close(),
-  };
+  return new RotatingWriter(opts.writeFile!, rotation, (path) => pcapOutput(path, captures[0]!.linkType, opts.snaplen));
 }
 
 function sumStats(all: CaptureStats[]): CaptureStats {

@@ -6,8 +6,13 @@ import { linkTypeText } from '../../capture/link-types.js';
 import { LiveCapture } from '../../capture/live/live.js';
 import { runLiveCapture, type CaptureInterface } from '../../capture/live/live-run.js';
 import { DEFAULT_SNAPLEN } from '../../capture/file/pcap-file.js';
-import { openCaptureFile } from '../../capture/file/capture-file.js';
+import { openCaptureFile, checkWholeFile } from '../../capture/file/capture-file.js';
 import { LinePrinter, type PacketDump, type PrintOptions } from '../../capture/print.js';
+import { STDOUT_NAME } from '../../capture/file/file-sink.js';
+import { STDIN_NAME } from '../../capture/file/chunked-file.js';
+import { copyCaptureFile } from '../../capture/file/copy-file.js';
+import { postRotateCommand } from '../../capture/live/post-rotate.js';
+import type { RotationOptions } from '../../capture/file/rotating-writer.js';
 import { printPcapFile } from '../../capture/file/read-file.js';
 import { TextOut } from '../../capture/text-out.js';
 import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../capture/timestamp.js';
@@ -26,8 +31,14 @@ Options:
                     auto (default: whichever knows the name)
   -c N              stop after N packets
   -w FILE           write packets to a pcap file (snap length 262144) instead of printing
+                    (-w - : pcap on standard output, for | tcpdump -r - or wireshark -k -i -)
   --pcapng          with -w: write pcapng, one interface block per interface (web:eth0)
-  -r FILE           print a saved pcap or pcapng file
+  -r FILE           print a saved pcap or pcapng file (-r - : from standard input);
+                    with -w: copy its records (those FILTER matches) into a pcap file
+  -C SIZE           with -w: a new file once one passes SIZE million bytes (FILE, FILE1, FILE2...)
+  -G SECONDS        with -w: a new file every SECONDS; FILE may hold strftime fields (dump-%H%M%S.pcap)
+  -W COUNT          with -C: a ring of COUNT files (FILE0..); with -G alone: stop after COUNT files
+  -z PROGRAM        run PROGRAM FILE on each file closed at a rotation (e.g. -z gzip)
   -n                accepted for tcpdump habits (addresses are never resolved)
   -e                print the link-level header
   -v                verbose: IP header fields and options, checksums, ND options, group records
@@ -68,6 +79,14 @@ export interface CaptureArgs {
   /** whose container --container names */
   backend: BackendChoice;
   output: OutputArgs;
+  /** -C in bytes */
+  rotateSize: number | null;
+  /** -G */
+  rotateSeconds: number | null;
+  /** -W */
+  rotateFiles: number | null;
+  /** -z */
+  postRotate: string | null;
 }
 
 /** the options that change what is printed for each packet and how it is written */
@@ -120,7 +139,8 @@ export function printOutputOptions(o: OutputArgs): Pick<PrintOptions, 'dump' | '
   return { dump, quiet: o.quiet, absoluteSeq: o.absoluteSeq, packetNumbers: o.packetNumbers, noChecksums: o.noChecksums };
 }
 
-const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container', '--backend']);
+const FILE_OPTIONS = new Set(['-C', '-G', '-W', '-z']);
+const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container', '--backend', ...FILE_OPTIONS]);
 
 function positiveInt(flag: string, value: string): number {
   if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new UsageError(`invalid ${flag} "${value}": expected a positive number`);
@@ -133,6 +153,7 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
     iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false, verbose: false,
     timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '', backend: 'auto',
     output: { hex: 0, hexAscii: 0, ascii: 0, quiet: false, absoluteSeq: false, packetNumbers: false, noChecksums: false, flushEachPacket: false, countOnly: false },
+    rotateSize: null, rotateSeconds: null, rotateFiles: null, postRotate: null,
   };
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -152,7 +173,7 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       arg = arg.slice(0, eq);
     }
     // -ni eth0, -nne, -nv, -nnXX: leading flag letters, maybe ending in a value option
-    const cluster = /^-([nevxXAqS#KlUN]+)([icwrs])?$/.exec(arg);
+    const cluster = /^-([nevxXAqS#KlUN]+)([icwrsCGWz])?$/.exec(arg);
     if (cluster && (cluster[1]!.length > 1 || cluster[2])) {
       if (cluster[1]!.includes('e')) a.linkHeader = true;
       const output = cluster[1]!.replace(/[nev]/g, '');
@@ -226,7 +247,8 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
         break;
       }
       default:
-        throw new UsageError(`unknown option ${arg} (see tsdiag capture --help)`);
+        if (!FILE_OPTIONS.has(arg)) throw new UsageError(`unknown option ${arg} (see tsdiag capture --help)`);
+        parseFileOption(a, arg, value());
     }
     if (!VALUE_OPTIONS.has(arg) && inlineValue !== null) throw new UsageError(`option ${arg} takes no value`);
   }
@@ -239,8 +261,36 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
   if (sources > 1) throw new UsageError('give only one of -i IFACE, --container NAME and -r FILE');
   if (a.pcapng && !a.writeFile) throw new UsageError('--pcapng needs -w FILE');
   if (a.output.countOnly && !a.readFile) throw new UsageError('--count needs -r FILE (a live capture prints its counters on exit)');
-  if (a.readFile && a.writeFile) throw new UsageError('-r and -w together are not supported: copy the file instead');
+  checkFileOptions(a);
   return a;
+}
+
+/** -C, -G, -W, -z with tcpdump's words for a bad value */
+function parseFileOption(a: CaptureArgs, flag: string, v: string): void {
+  const whole = (what: string) => {
+    if (!/^[0-9]+$/.test(v) || Number(v) <= 0) throw new UsageError(`invalid ${what} ${v}`);
+    return Number(v);
+  };
+  if (flag === '-C') {
+    const millions = whole('file size');
+    if (millions > Number.MAX_SAFE_INTEGER / 1e6) throw new UsageError(`file size ${v} is too large`);
+    a.rotateSize = millions * 1e6;
+  } else if (flag === '-G') a.rotateSeconds = whole('number of seconds');
+  else if (flag === '-W') a.rotateFiles = whole('number of output files');
+  else {
+    if (!v) throw new UsageError('-z needs a program name');
+    a.postRotate = v;
+  }
+}
+
+function checkFileOptions(a: CaptureArgs): void {
+  const rotates = a.rotateSize !== null || a.rotateSeconds !== null;
+  if (a.rotateSize !== null && !a.writeFile) throw new UsageError('-C needs -w FILE');
+  if (a.rotateSeconds !== null && !a.writeFile) throw new UsageError('-G needs -w FILE');
+  if (a.rotateFiles !== null && !rotates) throw new UsageError('-W needs -C SIZE or -G SECONDS');
+  if (a.postRotate !== null && !rotates) throw new UsageError('-z needs -C SIZE or -G SECONDS');
+  if (rotates && a.writeFile === STDOUT_NAME) throw new UsageError('-C and -G cannot rotate standard output (-w -)');
+  if (a.readFile && a.writeFile && a.pcapng) throw new UsageError('--pcapng is for live captures: -r with -w writes pcap, as tcpdump does');
 }
 
 /**
@@ -370,6 +420,10 @@ const ignoreSignal = () => undefined;
 async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets): Promise<number> {
   const out = new TextOut(ctx.stdout, { eachLine: a.output.flushEachPacket });
   const print = printOptionsOf(a, a.names ? await targets.addressNames() : null);
+  if (a.readFile && a.writeFile) {
+    await copyCaptureFile(a.readFile, a.writeFile, { filter: a.filter, count: a.count, rotation: rotationOf(a, ctx) });
+    return 0;
+  }
   if (a.readFile && a.output.countOnly) {
     out.line(packets(await countPackets(a)));
     await out.flush();
@@ -392,12 +446,13 @@ async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets)
   try {
     const result = await runLiveCapture({
       interfaces, filter: a.filter, snaplen: a.snaplen, count: a.count, writeFile: a.writeFile, pcapng: a.pcapng,
-      print, out, stop: stop.signal,
+      rotation: rotationOf(a, ctx), flushEachPacket: a.output.flushEachPacket, print, out, stop: stop.signal,
       onListening: (linkTypes) => {
         const where = interfaces.map((i) => i.device).join(', ');
         ctx.stderr.write(`listening on ${where}, link-type ${linkTypeText(linkTypes[0]!)}, snapshot length ${a.snaplen} bytes\n`);
       },
     });
+    if (result.fileLimitReached) ctx.stderr.write(`Maximum file limit reached: ${a.rotateFiles}\n`);
     ctx.stderr.write(plural(result.captured, 'captured') + plural(result.stats.received, 'received by filter') + plural(result.stats.dropped, 'dropped by kernel'));
     if (result.stats.ifDropped) ctx.stderr.write(plural(result.stats.ifDropped, 'dropped by interface'));
     return 0;
@@ -428,14 +483,18 @@ async function countPackets(a: CaptureArgs): Promise<number> {
   return n;
 }
 
+function rotationOf(a: CaptureArgs, ctx: CliContext): RotationOptions {
+  return {
+    sizeBytes: a.rotateSize,
+    seconds: a.rotateSeconds,
+    files: a.rotateFiles,
+    onRotated: a.postRotate ? postRotateCommand(a.postRotate, (line) => ctx.stderr.write(`${line}\n`)) : undefined,
+  };
+}
+
 /** -r FILE FILTER: the file is checked record by record first (libpcap stays silent on broken files), then libpcap filters it */
 async function printFiltered(a: CaptureArgs, print: PrintOptions, out: TextOut): Promise<number> {
-  const reader = openCaptureFile(a.readFile!);
-  try {
-    while (reader.read(() => undefined, 1 << 16));
-  } finally {
-    reader.close();
-  }
+  if (a.readFile !== STDIN_NAME) checkWholeFile(a.readFile!);
   let printed = 0;
   const limit = a.count ?? Infinity;
   await LiveCapture.replayFiltered(a.readFile!, a.filter, (linkType) => {
