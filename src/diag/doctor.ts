@@ -1,7 +1,7 @@
 import type { Check, CheckResult, Status } from './check.js';
 import type { PathPicture } from './checks/path/checks.js';
 import { AgentPool, startAgentsEarly } from './agents.js';
-import { dockerInventory, pickInventory, type BackendChoice } from './inventory/select.js';
+import { engineInventories, pickInventory, type BackendChoice } from './inventory/select.js';
 import type { InventoryProvider } from './inventory/types.js';
 import { loadTarget } from './target.js';
 import { UsageError } from '../netcore/errors.js';
@@ -73,10 +73,11 @@ export async function runDoctor(o: DoctorRequest): Promise<DoctorReport> {
   }
 }
 
-/** Docker can place the two namespaces in one request each: their agents start before the backend is even picked. */
+/** An engine (Docker, Podman) can place the two namespaces in one request each: their agents start before the backend is even picked. */
 function startEarly(o: DoctorRequest, agents: AgentPool, names: [string, string]): Promise<void> {
   if ('inventory' in o) return startAgentsEarly(agents, o.inventory, names);
-  return o.backend === 'native' ? Promise.resolve() : startAgentsEarly(agents, dockerInventory(o.host, o.env), names);
+  const engine = engineInventories(o.backend, o.host, o.env)[0];
+  return engine ? startAgentsEarly(agents, engine, names) : Promise.resolve();
 }
 
 /** `--check REGEX` selects checks by id; a leading `!` excludes them instead. */

@@ -3,13 +3,18 @@
  * the namespace that plays the host (commands that touch the host's firewall
  * or sysctls are prefixed with `ip netns exec NS` when it is not this machine).
  */
+import type { BackendName } from './inventory/types.js';
+
 export interface FixTarget {
-  backend: 'native' | 'docker';
+  backend: BackendName;
   hostNetns: string | null;
 }
 
+/** Docker or Podman: an engine whose CLI (`docker ...`, `podman ...`) the fixes use. */
+export const isEngine = (backend: BackendName): backend is 'docker' | 'podman' => backend !== 'native';
+
 export function cli(t: FixTarget, args: string): string {
-  if (t.backend === 'docker') return `docker ${args}`;
+  if (isEngine(t.backend)) return `${t.backend} ${args}`;
   return t.hostNetns ? `tsdiag --host-netns ${t.hostNetns} ${args}` : `tsdiag ${args}`;
 }
 

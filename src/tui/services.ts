@@ -1,7 +1,7 @@
 import { ALL_CHECKS } from '../diag/checks/index.js';
 import { runDoctor } from '../diag/doctor.js';
 import { NativeInventory } from '../diag/inventory/native.js';
-import { dockerInventory, type BackendChoice } from '../diag/inventory/select.js';
+import { engineInventories, type BackendChoice } from '../diag/inventory/select.js';
 import type { InventoryProvider } from '../diag/inventory/types.js';
 import { followQueryLog, queryLogFile } from '../dns/log-follow.js';
 import { filterError } from '../capture/live/filter-check.js';
@@ -9,11 +9,11 @@ import { startLineCapture, writeCapturedPackets } from '../capture/live/line-cap
 import type { HostRef } from '../netcore/host.js';
 import type { TuiServices } from './model/tui-model.js';
 
-/** The backends the tree shows: --backend native|docker, or both (auto). */
+/** The backends the tree shows: --backend native|docker|podman, or all there are (auto: Podman when it has a socket to try). */
 export function inventoriesFor(choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv): InventoryProvider[] {
   const out: InventoryProvider[] = [];
-  if (choice !== 'docker') out.push(new NativeInventory(host));
-  if (choice !== 'native') out.push(dockerInventory(host, env));
+  if (choice === 'native' || choice === 'auto') out.push(new NativeInventory(host));
+  out.push(...engineInventories(choice, host, env));
   return out;
 }
 

@@ -107,6 +107,6 @@ describeWithEngine('ps and network ls with --backend native|docker|auto', (engin
       expect(res.exitCode).toBe(2);
       expect(res.stderr).toContain(`no Docker engine answers at ${nowhere}`);
     }
-    expect((await tsdiag(['ps', '--backend', 'podman'])).stderr).toMatch(/invalid --backend "podman"/);
+    expect((await tsdiag(['ps', '--backend', 'lxd'])).stderr).toMatch(/invalid --backend "lxd"/);
   });
 });

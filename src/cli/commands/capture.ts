@@ -17,7 +17,7 @@ import { printPcapFile } from '../../capture/file/read-file.js';
 import { TextOut } from '../../capture/text-out.js';
 import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../capture/timestamp.js';
 import type { CliContext, Command } from '../command.js';
-import { dockerInventory, parseBackend, pickInventory, type BackendChoice } from '../../diag/inventory/select.js';
+import { engineInventories, parseBackend, pickInventory, type BackendChoice } from '../../diag/inventory/select.js';
 import type { InvContainer, InventoryProvider } from '../../diag/inventory/types.js';
 
 const USAGE = `Usage: tsdiag capture [options] [IFACE] [FILTER...]
@@ -27,8 +27,8 @@ Live capture and pcap files, printed the way tcpdump -n prints them.
 Options:
   -i IFACE          capture on this interface (or give it as the first argument)
   --container NAME  capture on the host end of a container's veth (every endpoint)
-  --backend B       whose container: native (tsdiag's), docker ($DOCKER_HOST), or
-                    auto (default: whichever knows the name)
+  --backend B       whose container: native (tsdiag's), docker ($DOCKER_HOST),
+                    podman ($CONTAINER_HOST), or auto (default: whichever knows the name)
   -c N              stop after N packets
   -w FILE           write packets to a pcap file (snap length 262144) instead of printing
                     (-w - : pcap on standard output, for | tcpdump -r - or wireshark -k -i -)
@@ -327,7 +327,7 @@ export function nativeTargets(host: HostRef): CaptureTargets {
 const findContainer = (containers: InvContainer[], ref: string) =>
   containers.find((c) => c.name === ref || c.id === ref || (ref.length >= 12 && c.id.startsWith(ref)));
 
-/** Containers of another backend (a Docker engine): the host ends of their veths as its inventory found them. */
+/** Containers of another backend (Docker, Podman): the host ends of their veths as its inventory found them. */
 export function inventoryTargets(inventory: InventoryProvider): CaptureTargets {
   return {
     async containerInterfaces(name) {
@@ -348,21 +348,22 @@ export function inventoryTargets(inventory: InventoryProvider): CaptureTargets {
 
 /**
  * The backend chosen as the doctor chooses it: --backend, or auto: whichever
- * knows the container; names (--names) from tsdiag's and Docker's containers.
+ * knows the container; names (--names) from tsdiag's and the engines' containers.
  */
 export function backendTargets(ctx: CliContext, choice: BackendChoice): CaptureTargets {
   const native = nativeTargets(ctx.host);
   if (choice === 'native') return native;
-  const docker = inventoryTargets(dockerInventory(ctx.host, ctx.env));
+  const engines = engineInventories(choice, ctx.host, ctx.env);
   return {
     async containerInterfaces(name) {
       const inventory = await pickInventory(choice, ctx.host, ctx.env, [name]);
-      return (inventory.backend === 'docker' ? docker : native).containerInterfaces(name);
+      return (inventory.backend === 'native' ? native : inventoryTargets(inventory)).containerInterfaces(name);
     },
     async addressNames() {
-      const available = choice === 'docker' || (await dockerInventory(ctx.host, ctx.env).available());
-      const fromDocker = available ? await docker.addressNames() : new Map<string, string>();
-      return choice === 'docker' ? fromDocker : new Map([...fromDocker, ...(await native.addressNames())]);
+      const available = await Promise.all(engines.map(async (e) => (choice !== 'auto' || (await e.available()) ? e : null)));
+      const fromEngines = await Promise.all(available.filter((e) => e !== null).map((e) => inventoryTargets(e).addressNames()));
+      const merged = new Map(fromEngines.flatMap((m) => [...m]));
+      return choice === 'auto' ? new Map([...merged, ...(await native.addressNames())]) : merged;
     },
   };
 }

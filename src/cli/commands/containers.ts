@@ -75,11 +75,12 @@ async function execCmd(args: string[], ctx: CliContext): Promise<number> {
   return runAttached(...commandInContainer(c, cmd));
 }
 
-const PS_USAGE = `Usage: tsdiag ps [--json] [-q] [--backend native|docker|auto]
+const PS_USAGE = `Usage: tsdiag ps [--json] [-q] [--backend native|docker|podman|auto]
 
 List containers with their networks, addresses, published ports and namespaces:
 tsdiag's own and, with --backend auto (the default), a Docker engine's beside
-them when one answers at $DOCKER_HOST; the BACKEND column says whose.
+them when one answers at $DOCKER_HOST, and Podman's when it answers at
+$CONTAINER_HOST (else /run/podman/podman.sock); the BACKEND column says whose.
 `;
 
 async function psCmd(args: string[], ctx: CliContext): Promise<number> {
@@ -91,7 +92,7 @@ async function psCmd(args: string[], ctx: CliContext): Promise<number> {
   const { listingRows, parseBackend } = await import('../../diag/inventory/select.js');
   const rows = await listingRows(parseBackend(values.backend), ctx.host, ctx.env, {
     native: async () => Object.values((await readState(ctx.host)).containers).map(containerRow),
-    docker: async (docker) => (await docker.listContainers()).map(inventoryContainerRow),
+    engine: async (engine) => (await engine.listContainers()).map(inventoryContainerRow),
   });
   if (values.json) return write(ctx, JSON.stringify(rows, null, 2) + '\n');
   if (values.quiet) return write(ctx, rows.map((r) => r.id.slice(0, 12) + '\n').join(''));

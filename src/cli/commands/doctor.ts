@@ -20,7 +20,7 @@ skip, with the evidence it saw and the exact command that fixes it.
 
 Options:
   --port N            the TCP port to test (default: the first port TO publishes, else listens on)
-  --backend B         native (tsdiag's own), docker, or auto (default: whichever knows the names)
+  --backend B         native (tsdiag's own), docker, podman ($CONTAINER_HOST), or auto (default: whichever knows the names)
   --check REGEX       only checks whose id matches (a leading ! excludes them)
   --swarm             run swarm.ports even when the engine is not in a swarm
   --json              the report as JSON
@@ -58,7 +58,7 @@ export const command: Command = {
     checkPattern(values.check);
     const backend = parseBackend(values.backend);
     // Docker's API answers a member of the docker group: without root the checks that need no namespace still run
-    if (backend !== 'docker') requireCapabilities('doctor', ['NET_ADMIN', 'SYS_ADMIN']);
+    if (backend === 'native' || backend === 'auto') requireCapabilities('doctor', ['NET_ADMIN', 'SYS_ADMIN']);
     const live = !values.json;
     const report = await runDoctor({
       backend, host: ctx.host, env: ctx.env, fromName, toName, port, select: values.check,

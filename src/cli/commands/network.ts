@@ -18,7 +18,7 @@ Commands:
   create [--driver bridge|macvlan] [--subnet CIDR] [--gateway IP] [--ip-range CIDR]
          [--internal] [-o com.docker.network.driver.mtu=N]
          [-o com.docker.network.bridge.name=NAME] [-o parent=IFACE] [--label k=v] NAME
-  ls [--json] [-q] [--backend native|docker|auto]
+  ls [--json] [-q] [--backend native|docker|podman|auto]
                                    list networks: tsdiag's own and (auto, the default)
                                    a Docker engine's at $DOCKER_HOST when one answers
   inspect NAME...                  JSON shaped like docker network inspect
@@ -55,8 +55,8 @@ async function ls(args: string[], ctx: CliContext): Promise<number> {
   const { listingRows, parseBackend } = await import('../../diag/inventory/select.js');
   const rows = await listingRows(parseBackend(values.backend), ctx.host, ctx.env, {
     native: async () => listNetworkRows(await readState(ctx.host)),
-    docker: async (docker) => {
-      const [networks, containers] = await Promise.all([docker.listNetworks(), docker.listContainers()]);
+    engine: async (engine) => {
+      const [networks, containers] = await Promise.all([engine.listNetworks(), engine.listContainers()]);
       return networks.map((n) => inventoryNetworkRow(n, containers));
     },
   });

@@ -18,7 +18,7 @@ Keys are shown below the panes; ? lists them all; q quits.
 \`tsdiag\` with no arguments on a terminal starts it too.
 
 Options:
-  --backend B         native (tsdiag's own), docker, or auto (default: both)
+  --backend B         native (tsdiag's own), docker, podman, or auto (default: all that answer)
   --host-netns NS     the namespace that plays the host (a sandbox, a lab)
 Needs a terminal (stdin and stdout a TTY); otherwise prints this text.
 `;

@@ -2,10 +2,11 @@ import type { PortMapping } from '../../netcore/bridge/state/types.js';
 
 /**
  * One view over "what containers and networks exist", whatever made them:
- * tsdiag's own state store (backend "native") or a Docker engine ("docker").
+ * tsdiag's own state store (backend "native"), a Docker engine ("docker") or a
+ * rootful Podman ("podman").
  * Doctor, capture and the TUI see only this.
  */
-export type BackendName = 'native' | 'docker';
+export type BackendName = 'native' | 'docker' | 'podman';
 
 export interface InvNetwork {
   backend: BackendName;

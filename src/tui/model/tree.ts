@@ -13,7 +13,7 @@ export type TreeRow =
   | { kind: 'network'; key: string; backend: BackendName; name: string; network: InvNetwork | null; members: InvContainer[] }
   | { kind: 'container'; key: string; backend: BackendName; container: InvContainer; endpoint: InvEndpoint | null };
 
-export const BACKEND_TITLE: Record<BackendName, string> = { native: "tsdiag's own", docker: 'Docker' };
+export const BACKEND_TITLE: Record<BackendName, string> = { native: "tsdiag's own", docker: 'Docker', podman: 'Podman' };
 
 /** containers without an endpoint on a listed network (host, none) gather under this pseudo network */
 const NO_NETWORK = '(no network)';

@@ -2,7 +2,7 @@ import type { ResolveResult } from '../../probe/protocol.js';
 import { isLoopbackAddress, parseResolvConf } from '../../../netcore/bridge/resolvconf.js';
 import { fail, pass, skip, type Check } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
-import { cli, type FixTarget } from '../../fixes.js';
+import { cli, isEngine, type FixTarget } from '../../fixes.js';
 import { recreateCommand } from '../../recreate.js';
 import { PATH_AND_FIREWALL, PATH_CHECK_IDS } from '../path/walk.js';
 
@@ -90,7 +90,7 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     const r = first.result;
     if (r.error === 'timeout') {
       return fail(`${f.from}'s resolver ${r.server} does not answer`, evidence,
-        f.backend === 'native' ? cli(f, 'dns serve') : `docker restart ${f.from}`);
+        f.backend === 'native' ? cli(f, 'dns serve') : cli(f, `restart ${f.from}`));
     }
     if (r.error) return fail(`${f.from} cannot resolve ${first.name}: ${r.error}`, evidence, null);
     const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));
@@ -192,7 +192,7 @@ export const dnsUpstream: Check<UpstreamFacts> = {
     }
     if (!f.probes.length) {
       return fail(`${f.from} has no upstream DNS server: outside names cannot resolve`, [`no upstream in ${f.resolvConfPath ?? 'its resolver file'}`],
-        f.backend === 'docker' ? `docker run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);
+        isEngine(f.backend) ? `${f.backend} run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);
     }
     if (f.internalNetworks.length) {
       const internalFail = judgeInternalOnly(f, evidence);
@@ -204,9 +204,9 @@ export const dnsUpstream: Check<UpstreamFacts> = {
     const loopbackInside = dead.find((p) => p.dialledFrom === 'container' && isLoopbackAddress(p.address));
     const hostFile = f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf';
     const fix = loopbackInside
-      ? (f.recreate ?? `docker run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)`)
+      ? (f.recreate ?? `${f.backend} run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)`)
       : [`sed -i ${dead.map((p) => `-e '/^nameserver ${p.address.replace(/\./g, '\\.')}$/d'`).join(' ')} ${hostFile}`,
-        ...(f.backend === 'docker' ? [`docker restart ${f.from}`] : [])].join(' && ');
+        ...(isEngine(f.backend) ? [cli(f, `restart ${f.from}`)] : [])].join(' && ');
     if (firstGood < 0) {
       return fail(`no upstream of ${f.from} answers: outside names do not resolve${loopbackInside ? ` (${loopbackInside.address} is dialled from inside the container, where nothing listens)` : ''}`, evidence, fix);
     }
@@ -225,6 +225,6 @@ function judgeInternalOnly(f: UpstreamFacts, evidence: string[]) {
   if (usable.some((p) => answered(p.result))) return null;
   const nets = f.internalNetworks.join(', ');
   const unused = f.probes.filter((p) => p.dialledFrom === 'host').map((p) => `${p.address} is not used: ${f.from} is only on --internal networks`);
-  const fix = f.backend === 'docker' ? `docker network connect <a network that is not --internal> ${f.from}` : cli(f, `network connect <a network that is not --internal> ${f.from}`);
+  const fix = cli(f, `network connect <a network that is not --internal> ${f.from}`);
   return fail(`${f.from} is only on --internal network${f.internalNetworks.length > 1 ? 's' : ''} ${nets}: outside names are not forwarded for it and fail with SERVFAIL`, [...evidence, ...unused], fix);
 }

@@ -2,6 +2,7 @@ import { fail, pass, type Check, type Verdict } from '../../check.js';
 import { cli, type FixTarget } from '../../fixes.js';
 import type { IptablesState } from '../../host-reader.js';
 import type { InvNetwork } from '../../inventory/types.js';
+import { netavarkExpected } from './netavark-expected.js';
 import { exact, expectedRules, isJump, missingRules, type ExpectedRule, type PresentRules } from './expected.js';
 import { currentRules, fixTargetOf } from './probe.js';
 import { joinOnHost } from './common.js';
@@ -57,6 +58,8 @@ export const dockerHints = (networks: InvNetwork[]): DockerBridgeHint[] =>
   networks.filter((n) => n.driver === 'bridge' && n.bridge).map((n) => ({ bridge: n.bridge!, internal: n.internal }));
 
 const RESTART = 'systemctl restart docker';
+/** netavark puts every running container's rules back */
+const PODMAN_RELOAD = 'podman network reload --all';
 
 function requirementLabel(r: LayoutRequirement): string {
   if (r.kind === 'table') return `table ${r.table}`;
@@ -109,7 +112,8 @@ export const fwChainsIntact: Check<ChainsFacts> = {
     const docker = ctx.inventory.backend === 'docker';
     const [rules, nft] = await Promise.all([currentRules(ctx), docker ? ctx.host.nftRulesetText() : null]);
     if (!rules && !nft) throw new Error('iptables-save failed');
-    const expected = expectedRules(ctx.inventory.backend, ctx.target.networks, ctx.target.containers);
+    const { backend } = ctx.inventory;
+    const expected = backend === 'podman' ? netavarkExpected(ctx.target.networks, ctx.target.containers) : expectedRules(backend, ctx.target.networks, ctx.target.containers);
     return chainsFacts(fixTargetOf(ctx), expected, rules, nft, docker ? dockerHints(ctx.target.networks) : []);
   },
   judge(f) {
@@ -128,7 +132,7 @@ export const fwChainsIntact: Check<ChainsFacts> = {
       const stranded = f.expected.filter((e) => e.table === m.table && e.chain === jumpTarget(m) && !missing.includes(e));
       if (stranded.length) evidence.push(`  so ${m.chain} never reaches ${jumpTarget(m)}: ${stranded.map((e) => e.purpose).join('; ')}`);
     }
-    const fix = f.backend === 'native' ? cli(f, 'system reconcile') : 'systemctl restart docker';
+    const fix = f.backend === 'native' ? cli(f, 'system reconcile') : f.backend === 'podman' ? PODMAN_RELOAD : RESTART;
     const headline = missing.map((m) => m.purpose).slice(0, 2).join(', ') + (missing.length > 2 ? `, and ${missing.length - 2} more` : '');
     return fail(`${missing.length} of ${f.expected.length} rules the networks need are missing: ${headline}`, evidence, fix);
   },

@@ -19,7 +19,7 @@ export interface ExpectedRule {
   purpose: string;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A rule that must be present word for word. */
 export const exact = (table: 'filter' | 'nat', chain: string, rule: string, purpose: string): ExpectedRule => {
   const line = `-A ${chain} ${rule}`;
@@ -101,4 +101,4 @@ export function missingRules(expected: ExpectedRule[], present: PresentRules): E
 }
 
 /** Whether a rule is a jump from a built-in chain into the backend's own chains. */
-export const isJump = (e: ExpectedRule): boolean => /^[A-Z]+$/.test(e.chain) && /-j (TSDIAG|DOCKER)/.test(e.rule);
+export const isJump = (e: ExpectedRule): boolean => /^[A-Z]+$/.test(e.chain) && /-j (TSDIAG|DOCKER|NETAVARK)/.test(e.rule);

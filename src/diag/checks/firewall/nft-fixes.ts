@@ -1,5 +1,5 @@
 import { validateIfName } from '../../../netcore/validate.js';
-import { cli, onHost, type FixTarget } from '../../fixes.js';
+import { cli, isEngine, onHost, type FixTarget } from '../../fixes.js';
 import { nftDeleteRuleArgs } from '../../host-reader.js';
 import type { DoctorContext } from '../../context.js';
 import type { NamedDrop } from './nft-drops.js';
@@ -20,7 +20,7 @@ export function dropFixTargetOf(ctx: DoctorContext): DropFixTarget {
 
 export function commandIn(t: DropFixTarget, where: string, cmd: string): string {
   if (where === 'host') return onHost(t, cmd);
-  if (t.backend === 'docker') return `nsenter -t ${t.pids[where] ?? `$(docker inspect -f '{{.State.Pid}}' ${where})`} -n ${cmd}`;
+  if (isEngine(t.backend)) return `nsenter -t ${t.pids[where] ?? `$(${t.backend} inspect -f '{{.State.Pid}}' ${where})`} -n ${cmd}`;
   return cli(t, `exec ${where} -- ${cmd}`);
 }
 

@@ -1,3 +1,5 @@
+import type { BackendName } from '../../inventory/types.js';
+
 /**
  * What the path walk knows of the way between two containers on one bridge
  * network: each end's link, addresses, route and neighbour table read in its
@@ -71,7 +73,7 @@ export interface PathFacts {
 }
 
 export interface PathFixTarget {
-  backend: 'native' | 'docker';
+  backend: BackendName;
   hostNetns: string | null;
   /** the pid of each container by name (Docker: fixes inside a container go through nsenter) */
   pids: Record<string, number | null>;

@@ -1,4 +1,4 @@
-import { onHost } from '../../fixes.js';
+import { isEngine, onHost } from '../../fixes.js';
 import type { PathFixTarget } from './facts.js';
 
 /**
@@ -12,12 +12,12 @@ export function ipOnHost(t: PathFixTarget, args: string): string {
 }
 
 export function ipInContainer(t: PathFixTarget, name: string, args: string): string {
-  if (t.backend === 'docker') return `nsenter -t ${t.pids[name] ?? `$(docker inspect -f '{{.State.Pid}}' ${name})`} -n ip ${args}`;
+  if (isEngine(t.backend)) return `nsenter -t ${t.pids[name] ?? `$(${t.backend} inspect -f '{{.State.Pid}}' ${name})`} -n ip ${args}`;
   return `${t.hostNetns ? `tsdiag --host-netns ${t.hostNetns}` : 'tsdiag'} exec ${name} -- ip ${args}`;
 }
 
 /** The backend's way to give a container its endpoint on a network again. */
 export function reconnect(t: PathFixTarget, network: string, name: string): string {
-  const cli = t.backend === 'docker' ? 'docker' : t.hostNetns ? `tsdiag --host-netns ${t.hostNetns}` : 'tsdiag';
+  const cli = isEngine(t.backend) ? t.backend : t.hostNetns ? `tsdiag --host-netns ${t.hostNetns}` : 'tsdiag';
   return `${cli} network disconnect ${network} ${name} && ${cli} network connect ${network} ${name}`;
 }

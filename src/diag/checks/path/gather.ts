@@ -39,7 +39,7 @@ export async function readPathFacts(ctx: DoctorContext): Promise<PathFactsOrNone
     to: toEnd,
     hostLinks: hostLinks.map(pathLink),
     others: holders,
-    fix: { backend: ctx.backend === 'docker' ? 'docker' : 'native', hostNetns: ctx.inventory.hostNetns, pids: { [from.name]: from.pid, [to.name]: to.pid } },
+    fix: { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, pids: { [from.name]: from.pid, [to.name]: to.pid } },
   };
 }
 

@@ -1,7 +1,7 @@
 import type { HostSocket } from '../../host-reader.js';
 import type { PortMapping } from '../../../netcore/bridge/state/types.js';
 import { fail, pass, type Check } from '../../check.js';
-import { cli, type FixTarget } from '../../fixes.js';
+import { cli, isEngine, type FixTarget } from '../../fixes.js';
 
 export interface Publication extends PortMapping {
   container: string;
@@ -60,7 +60,7 @@ function conflictsOf(f: PortsFacts): Conflict[] {
 function republish(f: PortsFacts, pub: Publication): string {
   const hostPort = pub.hostPort < 65535 ? pub.hostPort + 1 : pub.hostPort - 1;
   const spec = `${pub.hostIp === '0.0.0.0' ? '' : `${pub.hostIp}:`}${hostPort}:${pub.containerPort}/${pub.proto}`;
-  return `${cli(f, `rm -f ${pub.container}`)} && ${cli(f, `run -d --name ${pub.container}${pub.network ? ` --network ${pub.network}` : ''} -p ${spec} ${f.backend === 'docker' ? 'IMAGE' : '-- CMD'}`)}`;
+  return `${cli(f, `rm -f ${pub.container}`)} && ${cli(f, `run -d --name ${pub.container}${pub.network ? ` --network ${pub.network}` : ''} -p ${spec} ${isEngine(f.backend) ? 'IMAGE' : '-- CMD'}`)}`;
 }
 
 export const portsConflict: Check<PortsFacts> = {

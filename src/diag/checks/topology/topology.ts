@@ -1,6 +1,6 @@
 import { fail, pass, type Check } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
-import { cli, type FixTarget } from '../../fixes.js';
+import { cli, isEngine, type FixTarget } from '../../fixes.js';
 
 interface Who extends FixTarget {
   name: string;
@@ -34,7 +34,7 @@ export const topologyExists: Check<ExistsFacts> = {
     for (const w of [f.from, f.to]) {
       if (!w.found) {
         return fail(`no container named "${w.name}"`, [`known containers: ${f.known.join(', ') || '(none)'}`],
-          f.backend === 'docker' ? `docker ps -a --filter name=${w.name}` : cli(f, `run -d --name ${w.name} --network NETWORK -- CMD`));
+          isEngine(f.backend) ? cli(f, `ps -a --filter name=${w.name}`) : cli(f, `run -d --name ${w.name} --network NETWORK -- CMD`));
       }
       if (!w.running) return fail(`container "${w.name}" is not running`, [`${w.name} exists but is stopped`], cli(f, `start ${w.name}`));
     }

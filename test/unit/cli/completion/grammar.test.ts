@@ -22,7 +22,7 @@ describe('grammarOf: a command\'s words from its --help text', () => {
     expect(create.options.get('--internal')).toBeNull();
     expect(create.options.has('-o')).toBe(true);
     expect(create.options.get('--label')).toEqual({ kind: 'any' });
-    expect(g.subcommands.get('ls')!.options.get('--backend')).toEqual({ kind: 'choices', words: ['native', 'docker', 'auto'] });
+    expect(g.subcommands.get('ls')!.options.get('--backend')).toEqual({ kind: 'choices', words: ['native', 'docker', 'podman', 'auto'] });
     expect(g.subcommands.get('connect')!.positionals).toEqual([{ kind: 'network' }, { kind: 'container' }]);
     expect(g.subcommands.get('rm')!).toMatchObject({ positionals: [{ kind: 'network' }], rest: true });
     expect(grammar(dns).subcommands.get('serve')!.options.has('--upstream')).toBe(true);
