@@ -8,17 +8,17 @@ import type { DockerEngine } from './docker.js';
 
 /**
  * The built tsdiag CLI pointed at the test engine: `--host-netns` the engine's
- * namespace, DOCKER_HOST its socket, and a state dir of its own for tsdiag's
+ * namespace, DOCKER_HOST (for Podman: CONTAINER_HOST) its socket, and a state dir of its own for tsdiag's
  * native objects made in that namespace (removed by dispose()).
  */
 export class EngineCli {
   readonly stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdiag-docker-'));
 
-  constructor(readonly engine: DockerEngine) {}
+  constructor(readonly engine: Pick<DockerEngine, 'host' | 'netns'>, private readonly hostVariable: 'DOCKER_HOST' | 'CONTAINER_HOST' = 'DOCKER_HOST') {}
 
   /** The CLI as a running process (a capture); killed with SIGTERM after timeoutMs. */
   start(args: string[], timeoutMs = 120_000): ResultPromise<{ reject: false; timeout: number }> {
-    const env = { DOCKER_HOST: this.engine.host, TSDIAG_STATE_DIR: this.stateDir, TZ: 'UTC' };
+    const env = { [this.hostVariable]: this.engine.host, TSDIAG_STATE_DIR: this.stateDir, TZ: 'UTC' };
     return execa(process.execPath, [CLI, '--host-netns', this.engine.netns, ...args], { env, reject: false, timeout: timeoutMs });
   }
 
@@ -34,7 +34,7 @@ export class EngineCli {
   }
 
   /** `doctor FROM TO --json` with the given backend; exit code 2 (bad input) throws. */
-  async doctor(from: string, to: string, backend: 'docker' | 'native', ...extra: string[]): Promise<{ exitCode: number; report: DoctorJson }> {
+  async doctor(from: string, to: string, backend: 'docker' | 'podman' | 'native', ...extra: string[]): Promise<{ exitCode: number; report: DoctorJson }> {
     const res = await this.run(['doctor', from, to, '--backend', backend, '--json', ...extra]);
     if (res.exitCode === 2 || !res.stdout) throw new Error(`doctor ${from} ${to} exited ${res.exitCode}: ${res.stderr}`);
     return { exitCode: res.exitCode, report: JSON.parse(res.stdout) as DoctorJson };
