@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { run } from '../../src/netcore/kernel/exec.js';
 import { uniqueRunId } from '../helpers/docker.js';
 import { EngineCli, checkIn, failingIds } from '../helpers/docker-cli.js';
 import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, removePodmanRunObjects, type PodmanEngine } from '../helpers/podman.js';
 
 /**
  * `tsdiag --backend podman` on a real rootful Podman 4.3 (netavark,
- * aardvark-dns): the listings, a healthy pair that passes the doctor, and two
- * faults of spec/faults.md named with their fixes in podman's words.
+ * aardvark-dns): the listings, a healthy pair that passes the doctor, and
+ * faults of spec/faults.md (S2, S13, netavark's rules) named with their fixes in podman's words.
  */
 const PORT = 5432;
+const HOST_PORT = 18432;
 const httpd = (bind: string) => [PODMAN_IMAGE, 'httpd', '-f', '-p', bind];
 /** the engine's namespace has no way out: outside names never resolve there (as in docker-doctor.test.ts) */
 const WITHOUT_OUTSIDE_DNS = ['--check', '!^dns\\.upstream$'];
@@ -33,7 +35,8 @@ describeWithPodman('tsdiag --backend podman on a real Podman', (engine: PodmanEn
   beforeAll(async () => {
     try {
       for (const net of [n.app, n.other]) await podman(engine, ['network', 'create', ...label, net]);
-      await runDetached(n.db, ['--network', n.app, ...httpd(String(PORT))]);
+      // published: fw.chains-intact then expects netavark's DNAT rules too
+      await runDetached(n.db, ['--network', n.app, '-p', `${HOST_PORT}:${PORT}`, ...httpd(String(PORT))]);
       await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
       await runDetached(n.far, ['--network', n.other, ...httpd(String(PORT))]);
       await runDetached(n.local, ['--network', n.app, ...httpd(`127.0.0.1:${PORT}`)]);
@@ -78,6 +81,7 @@ describeWithPodman('tsdiag --backend podman on a real Podman', (engine: PodmanEn
       expect(checkIn(report, id).status, id).toBe('pass');
     }
     expect(checkIn(report, 'fw.chains-intact').summary).toMatch(/^all \d+ rules the networks need are present$/);
+    expect(checkIn(report, 'fw.chains-intact').evidence).toContainEqual(expect.stringMatching(new RegExp(`^present: published port ${HOST_PORT}/tcp -> ${n.db} [\\d.]+:${PORT} \\(DNAT\\)$`)));
   });
 
   it('S2: no shared network: topology.common-network fails with `podman network connect`; the fix works', async () => {
@@ -102,5 +106,21 @@ describeWithPodman('tsdiag --backend podman on a real Podman', (engine: PodmanEn
     await podman(engine, ['rm', '-f', '-t', '0', n.local]);
     await runDetached(n.local, ['--network', n.app, ...httpd(`0.0.0.0:${PORT}`)]);
     await expectHealthy(n.web, n.local);
+  });
+  // last: containers (re)created on the network after a reload were seen not to resolve through aardvark-dns
+  it("netavark's FORWARD jump deleted: fw.chains-intact fails with `podman network reload --all`; the fix works", async () => {
+    await run('iptables', ['-D', 'FORWARD', '-m', 'comment', '--comment', 'netavark firewall plugin rules', '-j', 'NETAVARK_FORWARD'], { netns: engine.netns });
+    try {
+      const { exitCode, report } = await doctor(n.web, n.db);
+      expect(exitCode).toBe(1);
+      expect(failingIds(report)).toEqual(['fw.chains-intact']);
+      const c = checkIn(report, 'fw.chains-intact');
+      expect(c.summary).toMatch(/^1 of \d+ rules the networks need are missing: jump FORWARD -> NETAVARK_FORWARD$/);
+      expect(c.fix).toBe(`nsenter --net=/run/netns/${engine.netns} podman network reload --all`);
+    } finally {
+      // the fix, with this instance's storage flags (scripts/podman-engine podman)
+      await run('bash', ['scripts/podman-engine', 'podman', 'network', 'reload', '--all']);
+    }
+    await expectHealthy(n.web, n.db);
   });
 });

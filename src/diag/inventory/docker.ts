@@ -181,9 +181,14 @@ export function bridgeDeviceOf(n: DockerNetwork): string | null {
   return n.Name === 'bridge' ? 'docker0' : `br-${n.Id.slice(0, 12)}`;
 }
 
+/** A network's MTU option as the engine keeps it (text); null when unset or not a positive integer. */
+export function mtuOption(text: string | undefined): number | null {
+  const mtu = Number(text);
+  return Number.isInteger(mtu) && mtu > 0 ? mtu : null;
+}
+
 export function networkFromDocker(n: DockerNetwork, gatewayFallback: string | null): InvNetwork {
   const config = ipv4Config(n);
-  const mtu = Number(n.Options?.['com.docker.network.driver.mtu']);
   return {
     backend: 'docker',
     id: n.Id,
@@ -193,7 +198,7 @@ export function networkFromDocker(n: DockerNetwork, gatewayFallback: string | nu
     gateway: config?.Gateway ?? (config?.Subnet ? gatewayFallback : null),
     internal: n.Internal,
     bridge: bridgeDeviceOf(n),
-    mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : null,
+    mtu: mtuOption(n.Options?.['com.docker.network.driver.mtu']),
     isDefault: n.Name === 'bridge',
     ...(n.Attachable ? { attachable: true } : {}),
   };

@@ -1,4 +1,4 @@
-import { DockerInventory } from './docker.js';
+import { DockerInventory, mtuOption } from './docker.js';
 import { DockerApi } from './docker-api.js';
 import type { InvContainer, InvNetwork, InventoryProvider, ListOptions } from './types.js';
 
@@ -72,17 +72,11 @@ export class PodmanInventory implements InventoryProvider {
 
 export function networkFromLibpod(n: LibpodNetwork): InvNetwork {
   const v4 = (n.subnets ?? []).find((s) => s.subnet.includes('.'));
-  const mtu = Number(n.options?.mtu);
   return {
-    backend: 'podman',
-    id: n.id,
-    name: n.name,
-    driver: n.driver,
-    subnet: v4?.subnet ?? null,
-    gateway: v4?.gateway ?? null,
-    internal: n.internal,
+    backend: 'podman', id: n.id, name: n.name, driver: n.driver,
+    subnet: v4?.subnet ?? null, gateway: v4?.gateway ?? null, internal: n.internal,
     bridge: n.driver === 'bridge' ? (n.network_interface ?? null) : null,
-    mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : null,
+    mtu: mtuOption(n.options?.mtu),
     // what isDefault tells the checks: no embedded DNS (podman's default network, or --disable-dns)
     isDefault: !n.dns_enabled,
   };

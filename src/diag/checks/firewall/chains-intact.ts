@@ -58,8 +58,12 @@ export const dockerHints = (networks: InvNetwork[]): DockerBridgeHint[] =>
   networks.filter((n) => n.driver === 'bridge' && n.bridge).map((n) => ({ bridge: n.bridge!, internal: n.internal }));
 
 const RESTART = 'systemctl restart docker';
-/** netavark puts every running container's rules back */
-const PODMAN_RELOAD = 'podman network reload --all';
+/**
+ * netavark puts every running container's rules back. A local command (the
+ * remote client has no reload), run with nsenter: `ip netns exec` hides the
+ * cgroup mounts podman needs.
+ */
+const podmanReload = (t: FixTarget) => `${t.hostNetns ? `nsenter --net=/run/netns/${t.hostNetns} ` : ''}podman network reload --all`;
 
 function requirementLabel(r: LayoutRequirement): string {
   if (r.kind === 'table') return `table ${r.table}`;
@@ -132,7 +136,7 @@ export const fwChainsIntact: Check<ChainsFacts> = {
       const stranded = f.expected.filter((e) => e.table === m.table && e.chain === jumpTarget(m) && !missing.includes(e));
       if (stranded.length) evidence.push(`  so ${m.chain} never reaches ${jumpTarget(m)}: ${stranded.map((e) => e.purpose).join('; ')}`);
     }
-    const fix = f.backend === 'native' ? cli(f, 'system reconcile') : f.backend === 'podman' ? PODMAN_RELOAD : RESTART;
+    const fix = f.backend === 'native' ? cli(f, 'system reconcile') : f.backend === 'podman' ? podmanReload(f) : RESTART;
     const headline = missing.map((m) => m.purpose).slice(0, 2).join(', ') + (missing.length > 2 ? `, and ${missing.length - 2} more` : '');
     return fail(`${missing.length} of ${f.expected.length} rules the networks need are missing: ${headline}`, evidence, fix);
   },

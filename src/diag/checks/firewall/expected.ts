@@ -72,22 +72,32 @@ function dockerExpected(networks: InvNetwork[], containers: InvContainer[]): Exp
         pattern: `^-A POSTROUTING -s ${escape(n.subnet)} ! -o ${br} -j MASQUERADE$`, purpose: `outbound NAT (MASQUERADE) for ${n.name} ${n.subnet}` });
     }
   }
+  return [...out, ...publishedDnats(bridges, containers, 'DOCKER', 'DOCKER')];
+}
+
+export function expectedRules(backend: 'native' | 'docker', networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
+  return backend === 'native' ? nativeExpected(networks, containers) : dockerExpected(networks, containers);
+}
+
+/**
+ * An engine's rules for the running containers' published ports: PREROUTING's
+ * jump into `jumpTo`, then one DNAT per port in `chain` (as shown; `chainPattern`
+ * matches its name).
+ */
+export function publishedDnats(bridges: InvNetwork[], containers: InvContainer[], jumpTo: string, chain: string, chainPattern = escape(chain)): ExpectedRule[] {
   const published = containers.filter((c) => c.running && c.published.length);
-  if (published.length) out.push(exact('nat', 'PREROUTING', '-m addrtype --dst-type LOCAL -j DOCKER', 'jump PREROUTING -> DOCKER (published ports)'));
+  if (!published.length) return [];
+  const out = [exact('nat', 'PREROUTING', `-m addrtype --dst-type LOCAL -j ${jumpTo}`, `jump PREROUTING -> ${jumpTo} (published ports)`)];
   for (const c of published) {
     const ip = c.endpoints.find((e) => bridges.some((n) => n.name === e.network) && e.ipv4)?.ipv4;
     if (!ip) continue;
     for (const p of c.published) {
       const to = `${ip}:${p.containerPort}`;
-      out.push({ table: 'nat', chain: 'DOCKER', rule: `-A DOCKER ... -p ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${to}`,
-        pattern: `^-A DOCKER .*-p ${p.proto} .*--dport ${p.hostPort} -j DNAT --to-destination ${escape(to)}$`, purpose: `published port ${p.hostPort}/${p.proto} -> ${c.name} ${to} (DNAT)` });
+      out.push({ table: 'nat', chain, rule: `-A ${chain} ... -p ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${to}`,
+        pattern: `^-A ${chainPattern} .*-p ${p.proto} .*--dport ${p.hostPort} -j DNAT --to-destination ${escape(to)}$`, purpose: `published port ${p.hostPort}/${p.proto} -> ${c.name} ${to} (DNAT)` });
     }
   }
   return out;
-}
-
-export function expectedRules(backend: 'native' | 'docker', networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
-  return backend === 'native' ? nativeExpected(networks, containers) : dockerExpected(networks, containers);
 }
 
 /** Present rules as "table -A CHAIN ..." lines. */

@@ -1,5 +1,5 @@
 import type { InvContainer, InvNetwork } from '../../inventory/types.js';
-import { escape, exact, type ExpectedRule } from './expected.js';
+import { escape, exact, publishedDnats, type ExpectedRule } from './expected.js';
 
 /**
  * The iptables rules netavark (Podman 4's network backend) installs for its
@@ -31,17 +31,5 @@ export function netavarkExpected(networks: InvNetwork[], containers: InvContaine
   }
   out.push({ table: 'nat', chain: 'NETAVARK-<hash>', rule: '-A NETAVARK-<hash> ! -d 224.0.0.0/4 -j MASQUERADE',
     pattern: '^-A NETAVARK-[0-9A-F]+ ! -d 224\\.0\\.0\\.0/4 -j MASQUERADE$', purpose: 'outbound NAT (MASQUERADE) for the networks' });
-  const published = containers.filter((c) => c.running && c.published.length);
-  if (published.length) out.push(exact('nat', 'PREROUTING', '-m addrtype --dst-type LOCAL -j NETAVARK-HOSTPORT-DNAT', 'jump PREROUTING -> NETAVARK-HOSTPORT-DNAT (published ports)'));
-  for (const c of published) {
-    const ip = c.endpoints.find((e) => bridges.some((n) => n.name === e.network) && e.ipv4)?.ipv4;
-    if (!ip) continue;
-    for (const p of c.published) {
-      const to = `${ip}:${p.containerPort}`;
-      out.push({ table: 'nat', chain: 'NETAVARK-DN-<hash>', rule: `-A NETAVARK-DN-<hash> -p ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${to}`,
-        pattern: `^-A NETAVARK-DN-[0-9A-F]+ .*-p ${p.proto} .*--dport ${p.hostPort} -j DNAT --to-destination ${escape(to)}$`,
-        purpose: `published port ${p.hostPort}/${p.proto} -> ${c.name} ${to} (DNAT)` });
-    }
-  }
-  return out;
+  return [...out, ...publishedDnats(bridges, containers, 'NETAVARK-HOSTPORT-DNAT', 'NETAVARK-DN-<hash>', 'NETAVARK-DN-[0-9A-F]+')];
 }

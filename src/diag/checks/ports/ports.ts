@@ -19,8 +19,8 @@ export interface PortsFacts extends FixTarget {
   pair?: string[];
 }
 
-/** Processes that hold a published port on the engine's behalf: their socket is the publication itself. */
-const PUBLISHERS = new Set(['docker-proxy', 'rootlesskit', 'slirp4netns']);
+/** Processes that hold a published port on the engine's behalf: their socket is the publication itself (conmon: rootful Podman's reservation). */
+const PUBLISHERS = new Set(['docker-proxy', 'rootlesskit', 'slirp4netns', 'conmon']);
 const WILDCARDS = new Set(['0.0.0.0', '::', '*', '']);
 const unmapped = (a: string) => a.replace(/^::ffff:/, '');
 
