@@ -21,3 +21,18 @@ export function cli(t: FixTarget, args: string): string {
 export function onHost(t: FixTarget, cmd: string): string {
   return t.hostNetns ? `ip netns exec ${t.hostNetns} ${cmd}` : cmd;
 }
+
+/** A fix target that knows the containers' pids (an engine's container is entered through nsenter on it). */
+export interface ContainerFixTarget extends FixTarget {
+  pids: Record<string, number | null>;
+}
+
+/**
+ * CMD run in a container's namespace: tsdiag's own through `tsdiag exec`, an
+ * engine's through nsenter on its pid (its image need not have the tool, nor
+ * CAP_NET_ADMIN).
+ */
+export function inContainer(t: ContainerFixTarget, name: string, cmd: string): string {
+  if (isEngine(t.backend)) return `nsenter -t ${t.pids[name] ?? `$(${t.backend} inspect -f '{{.State.Pid}}' ${name})`} -n ${cmd}`;
+  return cli(t, `exec ${name} -- ${cmd}`);
+}

@@ -1,5 +1,5 @@
 import { validateIfName } from '../../../netcore/validate.js';
-import { cli, isEngine, onHost, type FixTarget } from '../../fixes.js';
+import { inContainer, onHost, type ContainerFixTarget } from '../../fixes.js';
 import { nftDeleteRuleArgs } from '../../host-reader.js';
 import type { DoctorContext } from '../../context.js';
 import type { NamedDrop } from './nft-drops.js';
@@ -7,8 +7,7 @@ import { fixTargetOf, sharedBridge } from './probe.js';
 import { deleteRulesCommands } from './rules.js';
 
 /** Where fixes run: the host namespace, or a container's (tsdiag's own through `tsdiag exec`, Docker's through nsenter). */
-export interface DropFixTarget extends FixTarget {
-  pids: Record<string, number | null>;
+export interface DropFixTarget extends ContainerFixTarget {
   /** the bridge both containers are on (a forward policy's fix accepts its traffic) */
   bridge: string | null;
 }
@@ -19,9 +18,7 @@ export function dropFixTargetOf(ctx: DoctorContext): DropFixTarget {
 }
 
 export function commandIn(t: DropFixTarget, where: string, cmd: string): string {
-  if (where === 'host') return onHost(t, cmd);
-  if (isEngine(t.backend)) return `nsenter -t ${t.pids[where] ?? `$(${t.backend} inspect -f '{{.State.Pid}}' ${where})`} -n ${cmd}`;
-  return cli(t, `exec ${where} -- ${cmd}`);
+  return where === 'host' ? onHost(t, cmd) : inContainer(t, where, cmd);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { BackendName } from '../../inventory/types.js';
+import type { ContainerFixTarget } from '../../fixes.js';
 
 /**
  * What the path walk knows of the way between two containers on one bridge
@@ -72,9 +72,5 @@ export interface PathFacts {
   fix: PathFixTarget;
 }
 
-export interface PathFixTarget {
-  backend: BackendName;
-  hostNetns: string | null;
-  /** the pid of each container by name (Docker: fixes inside a container go through nsenter) */
-  pids: Record<string, number | null>;
-}
+/** how fixes are written: the backend, the host namespace, the containers' pids (an engine's are entered with nsenter) */
+export type PathFixTarget = ContainerFixTarget;
