@@ -2,8 +2,8 @@ import { UsageError } from './netcore/errors.js';
 import { validateName } from './netcore/validate.js';
 
 /**
- * Every TSDIAG_* variable tsdiag reads at run time, parsed once into one
- * frozen object. The CLI hands its environment to configure() first thing;
+ * Every TSDIAG_* variable tsdiag reads at run time (and Compose's
+ * COMPOSE_PROJECT_NAME), parsed once into one frozen object. The CLI hands its environment to configure() first thing;
  * other entry points (the probe agent, the DNS dialer, tests) get
  * process.env's on the first config(). TSDIAG_WRITE_CODE_CACHE is not here:
  * only the build sets it, for src/cli/bundle-entry.cjs.
@@ -21,6 +21,8 @@ export interface Config {
   addon: boolean;
   /** the parts that use the addon when it loads; the others take their fallback */
   native: Readonly<Record<NativeKey, boolean>>;
+  /** COMPOSE_PROJECT_NAME: the compose project service names are looked up in (checked where it is used: other commands ignore it) */
+  composeProjectName: string | null;
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/tsdiag';
@@ -43,6 +45,7 @@ const VARIABLES: Array<[name: string, values: string, meaning: string]> = [
   ['TSDIAG_FAIL_AT_STEP', 'K', 'test hook: a change fails before step K'],
   ['TSDIAG_PAUSE_AT_STEP', 'K', 'test hook: a change waits before step K'],
   ['TSDIAG_INSIDE_NETNS', 'NS', 'set by tsdiag when it re-runs itself in NS'],
+  ['COMPOSE_PROJECT_NAME', 'NAME', 'the compose project whose service names doctor and capture take'],
 ];
 
 /** The variables for --help, one line each. */
@@ -92,6 +95,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     trace: flagOf('TSDIAG_TRACE', get('TSDIAG_TRACE')),
     steps: Object.freeze({ failAtStep: stepOf('TSDIAG_FAIL_AT_STEP', get('TSDIAG_FAIL_AT_STEP')), pauseAtStep: stepOf('TSDIAG_PAUSE_AT_STEP', get('TSDIAG_PAUSE_AT_STEP')) }),
     ...nativeOf(get('TSDIAG_NATIVE')),
+    composeProjectName: get('COMPOSE_PROJECT_NAME') || null,
   });
 }
 

@@ -73,6 +73,8 @@ export interface ContainerRow {
   ports: string[];
   netns: string | null;
   command: string;
+  /** its compose project, service and container number, when Compose made it */
+  compose?: { project: string; service: string; number: number | null };
 }
 
 export function formatPort(p: PortMapping): string {
@@ -94,6 +96,7 @@ export function inventoryContainerRow(c: InvContainer): ContainerRow {
     backend: c.backend, id: c.id, name: c.name, status: c.status ?? (c.running ? 'running' : 'exited'), pid: c.pid,
     networks: c.endpoints.length ? c.endpoints.map((e) => e.network) : [c.networkMode],
     addresses: c.endpoints.flatMap((e) => (e.ipv4 ? [e.ipv4] : [])), ports: c.published.map(formatPort), netns: c.netnsPath, command: c.command ?? '',
+    ...(c.compose ? { compose: { project: c.compose.project, service: c.compose.service, number: c.compose.number } } : {}),
   };
 }
 

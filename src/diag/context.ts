@@ -2,6 +2,7 @@ import type { NamespaceProber } from './probe/prober.js';
 import { OperationError } from '../netcore/errors.js';
 import { netnsPathOf } from '../netcore/kernel/exec.js';
 import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './inventory/types.js';
+import type { ServicePick } from './inventory/service-names.js';
 import { HostReader } from './host-reader.js';
 import { Memo } from './memo.js';
 import { AgentPool } from './agents.js';
@@ -15,6 +16,8 @@ export interface DoctorTarget {
   containers: InvContainer[];
   networks: InvNetwork[];
   port: number | null;
+  /** the compose services FROM and TO were asked by (fromName, toName: the containers taken), when either was */
+  services?: { from: ServicePick | null; to: ServicePick | null };
 }
 
 /**

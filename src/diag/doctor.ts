@@ -3,6 +3,8 @@ import type { PathPicture } from './checks/path/checks.js';
 import { AgentPool, startAgentsEarly } from './agents.js';
 import { engineInventories, pickInventory, type BackendChoice } from './inventory/select.js';
 import type { InventoryProvider } from './inventory/types.js';
+import type { CurrentProject } from './inventory/compose-project.js';
+import type { ServicePick } from './inventory/service-names.js';
 import { loadTarget } from './target.js';
 import { UsageError } from '../netcore/errors.js';
 import type { HostRef } from '../netcore/host.js';
@@ -17,6 +19,8 @@ export type DoctorRequest = DoctorSource & {
   fromName: string;
   toName: string;
   port?: number | null;
+  /** the compose project FROM and TO name services of first (--project, COMPOSE_PROJECT_NAME, the compose file here) */
+  project?: CurrentProject | null;
   /** the checks to run (default: every check, in report order) */
   checks?: Check<any>[];
   /** `--check REGEX` over them (a leading ! excludes); a pattern that matches none is a UsageError */
@@ -38,6 +42,8 @@ export interface DoctorReport {
   ms: number;
   /** the packet's way between the two, hop by hop, when the path checks ran on a bridge network */
   path?: PathPicture | null;
+  /** the compose services FROM and TO were given as (from, to: the containers taken), when either was */
+  services?: { from: ServicePick | null; to: ServicePick | null };
 }
 
 /**
@@ -58,7 +64,7 @@ export async function runDoctor(o: DoctorRequest): Promise<DoctorReport> {
     const early = startEarly(o, agents, names);
     const inventory = 'inventory' in o ? o.inventory : await pickInventory(o.backend, o.host, o.env, names);
     trace('doctor: backend picked');
-    const target = loadTarget({ inventory, fromName: o.fromName, toName: o.toName, port: o.port });
+    const target = loadTarget({ inventory, fromName: o.fromName, toName: o.toName, port: o.port, project: o.project });
     target.catch(() => undefined);
     const [[{ runChecks }, index]] = await Promise.all([loaded, early]);
     trace('doctor: checks loaded');

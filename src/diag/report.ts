@@ -1,5 +1,6 @@
 import type { CheckResult, Status } from './check.js';
 import type { DoctorReport } from './doctor.js';
+import type { ServicePick } from './inventory/service-names.js';
 import { drawLines } from './checks/path/draw.js';
 
 const ORDER: Record<Status, number> = { fail: 0, warn: 1, pass: 2, skip: 3 };
@@ -11,7 +12,7 @@ export function progressLine(r: CheckResult): string {
 
 /** The report: failures first, each with evidence and fix; a last line with the counts. */
 export function renderText(rep: DoctorReport): string {
-  const lines: string[] = [`doctor ${rep.from} -> ${rep.to}${rep.port ? ` port ${rep.port}` : ''} (${rep.backend})`, ''];
+  const lines: string[] = [`doctor ${named(rep.from, rep.services?.from)} -> ${named(rep.to, rep.services?.to)}${rep.port ? ` port ${rep.port}` : ''} (${rep.backend})`, ''];
   if (rep.path) lines.push(...drawLines(rep.path.title, rep.path.lines), '');
   const sorted = [...rep.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   for (const r of sorted) {
@@ -23,6 +24,13 @@ export function renderText(rep: DoctorReport): string {
   }
   lines.push('', countsLine(rep));
   return lines.join('\n') + '\n';
+}
+
+/** A container as the header names it: project/service (container, which replica) when a service name was given. */
+function named(container: string, service: ServicePick | null | undefined): string {
+  if (!service) return container;
+  const replica = service.replicas > 1 ? `, #${service.number ?? '?'} of ${service.replicas} replicas` : '';
+  return `${service.label} (${container}${replica})`;
 }
 
 export function countsLine(rep: DoctorReport): string {
@@ -39,6 +47,7 @@ export function renderJson(rep: DoctorReport): string {
     })),
     counts: rep.counts, ms: Math.round(rep.ms),
     ...(rep.path ? { path: rep.path } : {}),
+    ...(rep.services ? { services: rep.services } : {}),
   }, null, 2) + '\n';
 }
 

@@ -49,8 +49,11 @@ export async function runChecks(o: CheckRun): Promise<DoctorReport> {
   const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const r of results) counts[r.status]++;
   trace('doctor: all checks done');
-  const { fromName, toName } = o.target;
-  return { from: fromName, to: toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - o.t0, path };
+  const { fromName, toName, services } = o.target;
+  return {
+    from: fromName, to: toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - o.t0, path,
+    ...(services ? { services } : {}),
+  };
 }
 
 /** Without root most readings are refused (a namespace, iptables-save, the agent's start): say so, so a user knows why the check was skipped. */

@@ -8,6 +8,7 @@ describe('config: the TSDIAG_* variables', () => {
       stateDir: '/var/lib/tsdiag', hostNetns: null, insideNetns: null, trace: false,
       steps: { failAtStep: null, pauseAtStep: null },
       addon: true, native: { spawn: true, netlink: true, probeSockets: true, dnsUdp: true, dnsDial: true },
+      composeProjectName: null,
     });
     expect(Object.isFrozen(c) && Object.isFrozen(c.native) && Object.isFrozen(c.steps)).toBe(true);
   });
@@ -15,9 +16,9 @@ describe('config: the TSDIAG_* variables', () => {
   it('parses every variable', () => {
     const c = parseConfig({
       TSDIAG_STATE_DIR: '/tmp/s', TSDIAG_HOST_NETNS: 'lab', TSDIAG_INSIDE_NETNS: 'lab', TSDIAG_TRACE: '1',
-      TSDIAG_FAIL_AT_STEP: '3', TSDIAG_PAUSE_AT_STEP: '0', TSDIAG_NATIVE: '-spawn, -dns-dial',
+      TSDIAG_FAIL_AT_STEP: '3', TSDIAG_PAUSE_AT_STEP: '0', TSDIAG_NATIVE: '-spawn, -dns-dial', COMPOSE_PROJECT_NAME: 'shop',
     });
-    expect(c).toMatchObject({ stateDir: '/tmp/s', hostNetns: 'lab', insideNetns: 'lab', trace: true, steps: { failAtStep: 3, pauseAtStep: 0 } });
+    expect(c).toMatchObject({ stateDir: '/tmp/s', hostNetns: 'lab', insideNetns: 'lab', trace: true, steps: { failAtStep: 3, pauseAtStep: 0 }, composeProjectName: 'shop' });
     expect(c.native).toEqual({ spawn: false, netlink: true, probeSockets: true, dnsUdp: true, dnsDial: false });
     expect(parseConfig({ TSDIAG_NATIVE: 'off' })).toMatchObject({ addon: false, native: { spawn: false, netlink: false, probeSockets: false, dnsUdp: false, dnsDial: false } });
     expect(parseConfig({ TSDIAG_NATIVE: 'on' }).addon).toBe(true);

@@ -19,6 +19,10 @@ import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../capture/timestamp.js
 import type { CliContext, Command } from '../command.js';
 import { engineInventories, parseBackend, pickInventory, type BackendChoice } from '../../diag/inventory/select.js';
 import type { InvContainer, InventoryProvider } from '../../diag/inventory/types.js';
+import type { CurrentProject } from '../../diag/inventory/compose-project.js';
+import { namedBy } from '../../diag/inventory/names.js';
+import { resolveServiceNames } from '../../diag/inventory/service-names.js';
+import { projectFor } from '../compose-names.js';
 
 const USAGE = `Usage: tsdiag capture [options] [IFACE] [FILTER...]
 
@@ -29,6 +33,8 @@ Options:
   --container NAME  capture on the host end of a container's veth (every endpoint)
   --backend B       whose container: native (tsdiag's), docker ($DOCKER_HOST),
                     podman ($CONTAINER_HOST), or auto (default: whichever knows the name)
+  --project NAME    the compose project a service name given to --container is looked up in
+                    (default: $COMPOSE_PROJECT_NAME, else the compose file's here, else the only one)
   -c N              stop after N packets
   -w FILE           write packets to a pcap file (snap length 262144) instead of printing
                     (-w - : pcap on standard output, for | tcpdump -r - or wireshark -k -i -)
@@ -78,6 +84,8 @@ export interface CaptureArgs {
   filter: string;
   /** whose container --container names */
   backend: BackendChoice;
+  /** --project: the compose project a service name of --container is looked up in */
+  project: string | null;
   output: OutputArgs;
   /** -C in bytes */
   rotateSize: number | null;
@@ -140,7 +148,7 @@ export function printOutputOptions(o: OutputArgs): Pick<PrintOptions, 'dump' | '
 }
 
 const FILE_OPTIONS = new Set(['-C', '-G', '-W', '-z']);
-const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container', '--backend', ...FILE_OPTIONS]);
+const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container', '--backend', '--project', ...FILE_OPTIONS]);
 
 function positiveInt(flag: string, value: string): number {
   if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new UsageError(`invalid ${flag} "${value}": expected a positive number`);
@@ -151,7 +159,7 @@ function positiveInt(flag: string, value: string): number {
 export function parseCaptureArgs(args: string[]): CaptureArgs {
   const a: CaptureArgs = {
     iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false, verbose: false,
-    timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '', backend: 'auto',
+    timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '', backend: 'auto', project: null,
     output: { hex: 0, hexAscii: 0, ascii: 0, quiet: false, absoluteSeq: false, packetNumbers: false, noChecksums: false, flushEachPacket: false, countOnly: false },
     rotateSize: null, rotateSeconds: null, rotateFiles: null, postRotate: null,
   };
@@ -230,6 +238,9 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
         break;
       case '--backend':
         a.backend = parseBackend(value());
+        break;
+      case '--project':
+        a.project = value();
         break;
       case '-c':
         a.count = positiveInt('-c', value());
@@ -324,14 +335,17 @@ export function nativeTargets(host: HostRef): CaptureTargets {
   };
 }
 
-const findContainer = (containers: InvContainer[], ref: string) =>
-  containers.find((c) => c.name === ref || c.id === ref || (ref.length >= 12 && c.id.startsWith(ref)));
+/** The container a name stands for: its own name or id, or a compose service's (resolveServiceNames). */
+function findContainer(containers: InvContainer[], name: string, project: CurrentProject | null): InvContainer | undefined {
+  const [resolved] = resolveServiceNames(containers, [name], project);
+  return containers.find((c) => namedBy(c, resolved!.container));
+}
 
 /** Containers of another backend (Docker, Podman): the host ends of their veths as its inventory found them. */
-export function inventoryTargets(inventory: InventoryProvider): CaptureTargets {
+export function inventoryTargets(inventory: InventoryProvider, project: () => CurrentProject | null = () => null): CaptureTargets {
   return {
     async containerInterfaces(name) {
-      const c = findContainer(await inventory.listContainers(), name);
+      const c = findContainer(await inventory.listContainers(), name, project());
       if (!c) throw new UsageError(`no such container: ${name}`);
       if (!c.running) throw new UsageError(`container ${name} is not running`);
       const ifs = c.endpoints.filter((e) => e.hostIf).map((e) => ({ device: e.hostIf!, label: `${name}:${e.network}` }));
@@ -350,14 +364,14 @@ export function inventoryTargets(inventory: InventoryProvider): CaptureTargets {
  * The backend chosen as the doctor chooses it: --backend, or auto: whichever
  * knows the container; names (--names) from tsdiag's and the engines' containers.
  */
-export function backendTargets(ctx: CliContext, choice: BackendChoice): CaptureTargets {
+export function backendTargets(ctx: CliContext, choice: BackendChoice, projectFlag: string | null = null): CaptureTargets {
   const native = nativeTargets(ctx.host);
   if (choice === 'native') return native;
   const engines = engineInventories(choice, ctx.host, ctx.env);
   return {
     async containerInterfaces(name) {
       const inventory = await pickInventory(choice, ctx.host, ctx.env, [name]);
-      return (inventory.backend === 'native' ? native : inventoryTargets(inventory)).containerInterfaces(name);
+      return (inventory.backend === 'native' ? native : inventoryTargets(inventory, () => projectFor(projectFlag ?? undefined))).containerInterfaces(name);
     },
     async addressNames() {
       const available = await Promise.all(engines.map(async (e) => (choice !== 'auto' || (await e.available()) ? e : null)));
@@ -379,7 +393,7 @@ export function printOptionsOf(a: CaptureArgs, names: ReadonlyMap<string, string
   return { linkHeader: a.linkHeader, verbose: a.verbose, timestamps: a.timestamps, names, ...printOutputOptions(a.output) };
 }
 
-export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs) => CaptureTargets = (ctx, a) => backendTargets(ctx, a.backend)): Command {
+export function makeCaptureCommand(targetsFor: (ctx: CliContext, a: CaptureArgs) => CaptureTargets = (ctx, a) => backendTargets(ctx, a.backend, a.project)): Command {
   return {
     name: 'capture',
     summary: 'capture packets live or read pcap files, printed like tcpdump',

@@ -8,7 +8,8 @@ import {
 import { networkByNameOrId } from '../../netcore/bridge/networks.js';
 import { config } from '../../config.js';
 import { readState } from '../../netcore/bridge/state/store.js';
-import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow } from '../views.js';
+import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow, type ContainerRow } from '../views.js';
+import { serviceLabel } from '../../diag/inventory/compose.js';
 import { ensureDnsServer } from '../../dns/daemon.js';
 
 const RUN_USAGE = `Usage: tsdiag run [OPTIONS] [-- CMD ARGS...]
@@ -81,6 +82,8 @@ List containers with their networks, addresses, published ports and namespaces:
 tsdiag's own and, with --backend auto (the default), a Docker engine's beside
 them when one answers at $DOCKER_HOST, and Podman's when it answers at
 $CONTAINER_HOST (else /run/podman/podman.sock); the BACKEND column says whose.
+Containers Compose made show their PROJECT/SERVICE (the SERVICE column; in
+--json, compose: project, service and container number).
 `;
 
 async function psCmd(args: string[], ctx: CliContext): Promise<number> {
@@ -96,8 +99,11 @@ async function psCmd(args: string[], ctx: CliContext): Promise<number> {
   });
   if (values.json) return write(ctx, JSON.stringify(rows, null, 2) + '\n');
   if (values.quiet) return write(ctx, rows.map((r) => r.id.slice(0, 12) + '\n').join(''));
-  return write(ctx, table(['CONTAINER ID', 'NAME', 'BACKEND', 'STATUS', 'NETWORKS', 'IP ADDRESS', 'PORTS', 'COMMAND'],
-    rows.map((r) => [r.id.slice(0, 12), r.name, r.backend, r.status, r.networks.join(','), r.addresses.join(','), r.ports.join(', '), r.command])));
+  // a SERVICE column (project/service) only when Compose made some of them
+  const services = rows.some((r) => r.compose);
+  const service = (r: ContainerRow) => (services ? [r.compose ? serviceLabel(r.compose) : ''] : []);
+  return write(ctx, table(['CONTAINER ID', 'NAME', ...(services ? ['SERVICE'] : []), 'BACKEND', 'STATUS', 'NETWORKS', 'IP ADDRESS', 'PORTS', 'COMMAND'],
+    rows.map((r) => [r.id.slice(0, 12), r.name, ...service(r), r.backend, r.status, r.networks.join(','), r.addresses.join(','), r.ports.join(', '), r.command])));
 }
 
 const INSPECT_USAGE = `Usage: tsdiag inspect NAME...

@@ -3,7 +3,8 @@ import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
-import { validateName, parseIntStrict } from '../../netcore/validate.js';
+import { parseIntStrict } from '../../netcore/validate.js';
+import { PROJECT_HELP, containerArgument, projectFor } from '../compose-names.js';
 import { parseBackend } from '../../diag/inventory/select.js';
 import { runDoctor, type DoctorReport } from '../../diag/doctor.js';
 import { progressLine, renderJson, renderJunit, renderText } from '../../diag/report.js';
@@ -17,11 +18,16 @@ Finds why container FROM cannot talk to container TO: topology, DNS,
 reachability, the listening service, MTU, firewall, kernel switches, port
 conflicts, address overlaps, swarm ports. Each check says pass, warn, fail or
 skip, with the evidence it saw and the exact command that fixes it.
+FROM and TO are container names or ids, or compose service names (web, or
+PROJECT/SERVICE): a service of several projects is looked up in the current
+one (--project), else in the only project that has both, else it is an error
+that lists them; of a service's replicas the one \`docker compose exec\` takes.
 
 Options:
   --port N            the TCP port to test (default: the first port TO publishes, else listens on)
   --backend B         native (tsdiag's own), docker, podman ($CONTAINER_HOST), or auto (default: whichever knows the names)
   --check REGEX       only checks whose id matches (a leading ! excludes them)
+${PROJECT_HELP}
   --swarm             run swarm.ports even when the engine is not in a swarm
   --json              the report as JSON
   --junit FILE        also write a JUnit XML report
@@ -31,7 +37,7 @@ Options:
   --from-bundle FILE  judge a bundle's recorded facts again, offline, and print the report
   --host-netns NS     the namespace that plays the host (a sandbox, a test engine's)
 
-Exit codes: 0 no check failed, 1 a check failed, 2 bad input (unknown container, not root).
+Exit codes: 0 no check failed, 1 a check failed, 2 bad input (unknown container, an ambiguous service, not root).
 `;
 
 export const command: Command = {
@@ -42,7 +48,7 @@ export const command: Command = {
     const { values, positionals } = parse(args, {
       port: { type: 'string', short: 'p' }, backend: { type: 'string' }, check: { type: 'string' }, swarm: { type: 'boolean' },
       json: { type: 'boolean' }, junit: { type: 'string' }, facts: { type: 'boolean' },
-      bundle: { type: 'string' }, 'from-bundle': { type: 'string' },
+      bundle: { type: 'string' }, 'from-bundle': { type: 'string' }, project: { type: 'string' },
     });
     if (values.help) {
       ctx.stdout.write(withCheckList(USAGE, (await import('../../diag/checks/index.js')).ALL_CHECKS));
@@ -53,7 +59,8 @@ export const command: Command = {
       return fromBundle(values['from-bundle'], values.json ?? false, ctx);
     }
     if (positionals.length !== 2) throw new UsageError('doctor needs two containers: tsdiag doctor FROM TO');
-    const [fromName, toName] = positionals.map((p) => validateName('container', p)) as [string, string];
+    const [fromName, toName] = positionals.map(containerArgument) as [string, string];
+    const project = projectFor(values.project);
     const port = values.port !== undefined ? parseIntStrict('port', values.port, 1, 65535) : null;
     checkPattern(values.check);
     const backend = parseBackend(values.backend);
@@ -61,7 +68,7 @@ export const command: Command = {
     if (backend === 'native' || backend === 'auto') requireCapabilities('doctor', ['NET_ADMIN', 'SYS_ADMIN']);
     const live = !values.json;
     const report = await runDoctor({
-      backend, host: ctx.host, env: ctx.env, fromName, toName, port, select: values.check,
+      backend, host: ctx.host, env: ctx.env, fromName, toName, port, project, select: values.check,
       swarm: values.swarm ?? false, keepFacts: values.facts === true || values.bundle !== undefined,
       onResult: live ? (r) => ctx.stderr.write(progressLine(r) + '\n') : undefined,
     });

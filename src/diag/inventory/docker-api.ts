@@ -136,6 +136,7 @@ export interface DockerContainerInspect {
   Path?: string;
   Args?: string[] | null;
   HostConfig: { NetworkMode: string; PortBindings: DockerPortMap; Dns?: string[] | null };
+  Config?: { Labels?: Record<string, string> | null };
   NetworkSettings: { Ports: DockerPortMap; Networks: Record<string, DockerEndpointSettings> | null };
   ResolvConfPath: string;
 }

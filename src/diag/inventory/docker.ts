@@ -9,7 +9,8 @@ import {
   type DockerPortMap,
 } from './docker-api.js';
 import { readSwarm } from './docker-swarm.js';
-import { namedBy } from './names.js';
+import { composeServiceOf } from './compose.js';
+import { answersTo } from './names.js';
 import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider, ListOptions, SwarmView } from './types.js';
 
 export interface DockerInventoryOptions {
@@ -40,7 +41,8 @@ export class DockerInventory implements InventoryProvider {
       summaries.map((s) => this.api.getJson<DockerContainerInspect>(`/containers/${encodeURIComponent(s.Id)}/json`)),
     );
     const { vethsOf } = options;
-    const withVeths = vethsOf ? inspected.filter((c) => vethsOf.some((n) => namedBy({ name: nameOf(c), id: c.Id }, n))) : inspected;
+    const askedBy = (c: DockerContainerInspect) => ({ name: nameOf(c), id: c.Id, compose: composeServiceOf(c.Config?.Labels) });
+    const withVeths = vethsOf ? inspected.filter((c) => vethsOf.some((n) => answersTo(askedBy(c), n))) : inspected;
     const hostLinks = await this.hostLinksIfNeeded(withVeths);
     const containers = await Promise.all(
       inspected.map(async (c) => containerFromInspect(c, withVeths.includes(c) ? await this.hostVethEnds(c, hostLinks) : new Map())),
@@ -114,6 +116,7 @@ function netnsPathOfPid(pid: number): string {
 export function containerFromInspect(c: DockerContainerInspect, hostIfByMac: Map<string, string>): InvContainer {
   const running = c.State.Running && c.State.Pid > 0;
   const networkMode = c.HostConfig.NetworkMode === 'default' ? 'bridge' : c.HostConfig.NetworkMode;
+  const compose = composeServiceOf(c.Config?.Labels);
   return {
     backend: 'docker',
     id: c.Id,
@@ -130,6 +133,7 @@ export function containerFromInspect(c: DockerContainerInspect, hostIfByMac: Map
     dnsServers: c.HostConfig.Dns ?? [],
     status: c.State.Status ?? (running ? 'running' : 'exited'),
     command: [c.Path ?? '', ...(c.Args ?? [])].join(' ').trim(),
+    ...(compose ? { compose } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../../netcore/errors.js';
 import type { HostRef } from '../../netcore/host.js';
 import { DockerInventory } from './docker.js';
+import { askableNames } from './names.js';
 import type { NativeInventory } from './native.js';
 import { DEFAULT_PODMAN_HOST, PodmanInventory } from './podman.js';
 import type { InventoryProvider } from './types.js';
@@ -80,8 +81,9 @@ export async function listingRows<R extends { name: string }>(
 }
 
 /**
- * The backend that knows these names. auto: whichever knows them all; a name
- * known to more than one is an error that says so.
+ * The backend that knows these names (container names, compose service
+ * names). auto: whichever knows them all; a name known to more than one is
+ * an error that says so.
  */
 export async function pickInventory(choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv, names: string[]): Promise<InventoryProvider> {
   if (choice === 'docker' || choice === 'podman') return (await answeringEngines(choice, host, env))[0]!;
@@ -90,7 +92,7 @@ export async function pickInventory(choice: BackendChoice, host: HostRef, env: N
   const engines = await answeringEngines(choice, host, env);
   const known = await Promise.all([native, ...engines].map(async (i) => ({
     inventory: i as InventoryProvider,
-    names: new Set((await i.listContainers({ vethsOf: [] })).map((c) => c.name)),
+    names: new Set((await i.listContainers({ vethsOf: [] })).flatMap(askableNames)),
   })));
   const both = names.filter((n) => known.filter((k) => k.names.has(n)).length > 1);
   if (both.length) {

@@ -57,6 +57,18 @@ export interface InvContainer {
   command?: string;
   /** the address of the swarm node it runs on, when that is another node than this engine's (no namespace here) */
   node?: string;
+  /** the compose service it is a container of (Compose's com.docker.compose.* labels), when Compose made it */
+  compose?: ComposeService;
+}
+
+/** What Compose's labels say of a container it made. */
+export interface ComposeService {
+  project: string;
+  service: string;
+  /** com.docker.compose.container-number: 1, 2, ... for a service's replicas (null: no such label) */
+  number: number | null;
+  /** made by `compose run` (com.docker.compose.oneoff=True), not one of the service's replicas */
+  oneOff: boolean;
 }
 
 /** A node of the swarm the engine is in, as the engine's API reports it. */
@@ -89,8 +101,9 @@ export interface SwarmView {
 
 export interface ListOptions {
   /**
-   * The containers (names, ids, id prefixes) whose veths' host ends are
-   * wanted: finding them reads each one's namespace. Default: every container.
+   * The containers (names, ids, id prefixes, compose service names) whose
+   * veths' host ends are wanted: finding them reads each one's namespace.
+   * Default: every container.
    */
   vethsOf?: readonly string[];
 }
