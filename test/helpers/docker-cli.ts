@@ -6,6 +6,12 @@ import type { DoctorJson } from './lab.js';
 import { CLI, type CliResult } from './sandbox.js';
 import type { DockerEngine } from './docker.js';
 
+/** Where the CLI runs: its working directory (compose files are looked for there) and variables added to its environment. */
+export interface CliWhere {
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
 /**
  * The built tsdiag CLI pointed at the test engine: `--host-netns` the engine's
  * namespace, DOCKER_HOST (for Podman: CONTAINER_HOST) its socket, and a state dir of its own for tsdiag's
@@ -16,14 +22,14 @@ export class EngineCli {
 
   constructor(readonly engine: Pick<DockerEngine, 'host' | 'netns'>, private readonly hostVariable: 'DOCKER_HOST' | 'CONTAINER_HOST' = 'DOCKER_HOST') {}
 
-  /** The CLI as a running process (a capture); killed with SIGTERM after timeoutMs. */
-  start(args: string[], timeoutMs = 120_000): ResultPromise<{ reject: false; timeout: number }> {
-    const env = { [this.hostVariable]: this.engine.host, TSDIAG_STATE_DIR: this.stateDir, TZ: 'UTC' };
-    return execa(process.execPath, [CLI, '--host-netns', this.engine.netns, ...args], { env, reject: false, timeout: timeoutMs });
+  /** The CLI as a running process (a capture); killed with SIGTERM after timeoutMs. `where`: its directory and more variables. */
+  start(args: string[], timeoutMs = 120_000, where: CliWhere = {}): ResultPromise<{ reject: false; timeout: number }> {
+    const env = { [this.hostVariable]: this.engine.host, TSDIAG_STATE_DIR: this.stateDir, TZ: 'UTC', ...where.env };
+    return execa(process.execPath, [CLI, '--host-netns', this.engine.netns, ...args], { env, reject: false, timeout: timeoutMs, cwd: where.cwd });
   }
 
-  async run(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-    const res = await this.start(args, timeoutMs);
+  async run(args: string[], timeoutMs = 120_000, where: CliWhere = {}): Promise<CliResult> {
+    const res = await this.start(args, timeoutMs, where);
     return { stdout: String(res.stdout), stderr: String(res.stderr), exitCode: res.exitCode ?? 1 };
   }
 
