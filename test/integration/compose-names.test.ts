@@ -201,3 +201,25 @@ describeWithPodman('compose service names', (engine) => {
       : null,
   });
 });
+
+describeWithPodman('compose service names under --backend auto', (pod) => {
+  describeWithEngine('and Docker', (dock) => {
+    const runId = `cmp-${uniqueRunId()}`;
+    const cli = new EngineCli(pod, 'CONTAINER_HOST');
+    const labels = ['--label', `${TEST_RUN_LABEL}=${runId}`, '--label', `com.docker.compose.project=${runId}`, '--label', 'com.docker.compose.service=web'];
+    beforeAll(async () => {
+      await docker(dock, ['run', '-d', '--name', `${runId}-web-1`, ...labels, TEST_IMAGE, 'sleep', '600']);
+      await podman(pod, ['run', '-d', '--name', `${runId}-web-1`, ...labels, ...ULIMITS, PODMAN_IMAGE, 'sleep', '600']);
+    }, 120_000);
+    afterAll(async () => {
+      await Promise.all([removeRunObjects(dock, runId), removePodmanRunObjects(pod, runId)]);
+      cli.dispose();
+    });
+
+    it('a service both engines know is an error naming both, exit 2', async () => {
+      const res = await cli.run(['doctor', 'web', `${runId}/web`], 120_000, { cwd: os.tmpdir(), env: { DOCKER_HOST: dock.host } });
+      expect(res.exitCode).toBe(2);
+      expect(res.stderr.trim()).toBe(`tsdiag: web, ${runId}/web is known to both Docker and Podman: choose with --backend docker|podman`);
+    });
+  }, ['20.10']);
+});

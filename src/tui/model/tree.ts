@@ -1,3 +1,4 @@
+import { serviceLabel } from '../../diag/inventory/compose.js';
 import type { BackendName, InvContainer, InvEndpoint, InvNetwork } from '../../diag/inventory/types.js';
 
 /** What one backend reported at the last refresh (or why it could not). */
@@ -67,7 +68,8 @@ export function rowLabel(row: TreeRow): string {
     case 'container': {
       const c = row.container;
       const addr = row.endpoint?.ipv4 ?? c.networkMode;
-      return [c.name, addr, shortPortsText(c), c.running ? '' : '(stopped)'].filter(Boolean).join(' ');
+      const service = c.compose ? `(${serviceLabel(c.compose)})` : '';
+      return [c.name, service, addr, shortPortsText(c), c.running ? '' : '(stopped)'].filter(Boolean).join(' ');
     }
   }
 }

@@ -22,6 +22,12 @@ describe('tree', () => {
     ]);
   });
 
+  it('names a compose container\'s project/service after its name', () => {
+    const web = { ...LAB.containers.find((c) => c.name === 'web')!, compose: { project: 'shop', service: 'web', number: 1, oneOff: false } };
+    const rows = buildTree([{ ...snapshot, containers: LAB.containers.map((c) => (c.name === 'web' ? web : c)) }]);
+    expect(rows.map(rowLabel)).toContain('web (shop/web) 172.18.0.3');
+  });
+
   it('names addresses for capture lines, and finds what a capture opens', () => {
     expect(addressNames([snapshot])).toEqual(new Map([['172.18.0.2', 'db'], ['172.18.0.3', 'web']]));
     const rows = buildTree([snapshot]);
