@@ -52,8 +52,10 @@ export const dnsEmbedded: Check<EmbeddedFacts> = {
     const fix = shared
       ? cli(f, `network connect ${shared} ${f.from}`)
       : `${cli(f, `network create app`)} && ${cli(f, `network connect app ${f.from}`)} && ${cli(f, `network connect app ${f.to}`)}`;
-    const where = f.backend === 'podman' ? `${f.networks.map((n) => n.name).join(', ')}, with DNS off (aardvark-dns serves only networks with DNS enabled)` : 'the default bridge';
-    return fail(`${f.from} is only on ${where}, which resolves no container names`, evidence, fix);
+    const summary = f.backend === 'podman'
+      ? `${f.from} is only on ${f.networks.map((n) => n.name).join(', ')}, with DNS off: aardvark-dns resolves no container names there`
+      : `${f.from} is only on the default bridge, which resolves no container names`;
+    return fail(summary, evidence, fix);
   },
 };
 
@@ -213,7 +215,9 @@ export const dnsUpstream: Check<UpstreamFacts> = {
       return fail(`${f.from} has no upstream DNS server: outside names cannot resolve`, [`no upstream in ${f.resolvConfPath ?? 'its resolver file'}`],
         isEngine(f.backend) ? `${f.backend} run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);
     }
-    if (f.internalNetworks.length && !(f.aardvark && forwardsForInternal(f.aardvark.version))) {
+    if (f.internalNetworks.length && f.aardvark && forwardsForInternal(f.aardvark.version)) {
+      evidence.push(`${f.internalNetworks.join(', ')} ${f.internalNetworks.length > 1 ? 'are' : 'is'} --internal, yet ${f.aardvark.version} forwards outside names for it from the host namespace (aardvark-dns 1.11 and later do not)`);
+    } else if (f.internalNetworks.length) {
       const internalFail = judgeInternalOnly(f, evidence);
       if (internalFail) return internalFail;
     }
