@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uniqueRunId } from '../helpers/docker.js';
 import { EngineCli, checkIn, failingIds } from '../helpers/docker-cli.js';
@@ -8,6 +10,8 @@ import {
   type PodmanEngine,
 } from '../helpers/podman.js';
 import { AARDVARK_DIR } from '../../src/diag/checks/dns/aardvark.js';
+import { readTarGz } from '../../src/diag/bundle/tar.js';
+import type { DoctorJson } from '../helpers/lab.js';
 
 /**
  * The faults of spec/faults.md that apply to rootful Podman (netavark,
@@ -195,5 +199,22 @@ describeWithPodman('doctor --backend podman: the faults of spec/faults.md', (eng
     const ok = checkIn((await doctor(n.web, n.pub, ...checks)).report, 'ports.conflict');
     expect(ok.status, JSON.stringify(ok)).toBe('pass');
     expect(ok.evidence).toContain(`${n.pub} publishes 0.0.0.0:${hostPort}->${PORT}/tcp: nothing else listens there`);
+  });
+
+  it('--bundle on Podman: netavark rules, aardvark files and the versions of podman, netavark and aardvark-dns; --from-bundle judges it to the same verdicts', async () => {
+    const file = path.join(cli.stateDir, 'podman.tar.gz');
+    const res = await cli.run(['doctor', n.web, n.db, '--backend', 'podman', '--port', String(PORT), '--check', '!^dns\\.upstream$', '--json', '--bundle', file]);
+    expect(res.stderr).toContain(`bundle written to ${file}`);
+    const live = JSON.parse(res.stdout) as DoctorJson;
+    const files = readTarGz(fs.readFileSync(file));
+    const text = (name: string) => files.get(name)?.toString('utf8') ?? '';
+    expect(text('host/iptables-nft-save.txt')).toMatch(/^(\[\d+:\d+\] )?-A NETAVARK_FORWARD /m);
+    expect(text(`aardvark-dns/${n.app}`)).toContain(` ${dbIp}  ${n.db},`);
+    expect([...files.keys()].filter((f) => f.startsWith('aardvark-dns/')).sort()).toEqual([`aardvark-dns/${n.app}`, 'aardvark-dns/aardvark.pid'].sort());
+    expect(JSON.parse(text('versions.json')).engine).toMatchObject({ name: 'podman', version: expect.stringMatching(/^4\./), netavark: expect.stringMatching(/^netavark \d/), aardvark: expect.stringMatching(/^aardvark-dns \d/) });
+    expect(text(`containers/${n.web}/resolv.conf`)).toMatch(/^search dns\.podman$/m);
+    const again = await execa(process.execPath, [path.resolve(import.meta.dirname, '../../dist/bundle/main.cjs'), 'doctor', '--from-bundle', file, '--json'], { reject: false });
+    const shape = (r: DoctorJson) => r.checks.map((c) => ({ id: c.id, status: c.status, summary: c.summary, evidence: c.evidence, fix: c.fix }));
+    expect(shape(JSON.parse(String(again.stdout)) as DoctorJson)).toEqual(shape(live));
   });
 });
