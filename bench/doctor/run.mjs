@@ -4,7 +4,8 @@
 // natively `tsdiag inspect web db`, `tsdiag exec web -- ping -c1 <db>`, and a
 // DNS lookup with dig; where a Docker engine runs (TSDIAG_DOCKER_HOST and
 // TSDIAG_DOCKER_NETNS), `docker inspect web db`, `docker exec web nslookup db`,
-// `docker exec web ping -c1 db` against `tsdiag doctor --backend docker`.
+// `docker exec web ping -c1 db` against `tsdiag doctor --backend docker`; likewise for Podman
+// (TSDIAG_PODMAN_HOST and TSDIAG_PODMAN_NETNS) with `podman`.
 // The doctor runs as users run it, through the `tsdiag` command (bin/tsdiag).
 // The two take turns run by run, so load from elsewhere slows both alike. A
 // third turn starts the bundle with `node` directly in this process's own
@@ -84,34 +85,48 @@ async function faultyRun(doctorArgs) {
   }
 }
 
-const dockerHost = process.env.TSDIAG_DOCKER_HOST;
-const dockerNetns = process.env.TSDIAG_DOCKER_NETNS;
-if (dockerHost && dockerNetns) {
-  const docker = (args) => run('/usr/bin/docker', ['-H', dockerHost, ...args]);
+/**
+ * An engine's turn: the doctor against `X inspect web db`, `X exec web nslookup db`, `X exec web ping -c1 db`
+ * with the engine's own CLI. dns.upstream is left out: the engines' namespaces have no way out, so it waits 4 s
+ * for an upstream that cannot answer there (the same in every run, and no part of the three commands).
+ */
+async function engineTurn({ name, cli, hostVariable, host, netns, image, runArgs = [] }) {
+  const engine = (args) => run(cli[0], [...cli.slice(1), ...args]);
   const tag = `bd${process.pid}`;
   const net = `${tag}-app`;
   const [web, db] = [`${tag}-web`, `${tag}-db`];
-  await docker(['network', 'create', net]);
+  await engine(['network', 'create', net]);
   try {
-    await docker(['run', '-d', '--name', db, '--network', net, 'tsdiag-busybox:local', 'httpd', '-f', '-p', '5432']);
-    await docker(['run', '-d', '--name', web, '--network', net, 'tsdiag-busybox:local', 'sleep', '3600']);
-    const denv = { DOCKER_HOST: dockerHost };
-    const report = JSON.parse((await tsdiag(['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'], denv).catch((e) => e)).stdout);
-    out.docker = { checks: report.checks.length, failed: report.counts.fail };
-    const doctorArgs = ['--host-netns', dockerNetns, 'doctor', web, db, '--backend', 'docker', '--json'];
-    Object.assign(out.docker, await medians({
-      doctor: () => tsdiag(doctorArgs, denv).catch(() => undefined),
+    await engine(['run', '-d', '--name', db, '--network', net, ...runArgs, image, 'httpd', '-f', '-p', '5432']);
+    await engine(['run', '-d', '--name', web, '--network', net, ...runArgs, image, 'sleep', '3600']);
+    const eenv = { [hostVariable]: host };
+    const doctorArgs = ['--host-netns', netns, 'doctor', web, db, '--backend', name, '--json', '--check', '!^dns\\.upstream$'];
+    const report = JSON.parse((await tsdiag(doctorArgs, eenv).catch((e) => e)).stdout);
+    out[name] = { checks: report.checks.length, failed: report.counts.fail };
+    Object.assign(out[name], await medians({
+      doctor: () => tsdiag(doctorArgs, eenv).catch(() => undefined),
       threeCommands: async () => {
-        await docker(['inspect', web, db]);
-        await docker(['exec', web, 'nslookup', db]).catch(() => undefined);
-        await docker(['exec', web, 'ping', '-c1', db]);
+        await engine(['inspect', web, db]);
+        await engine(['exec', web, 'nslookup', db]).catch(() => undefined);
+        await engine(['exec', web, 'ping', '-c1', db]);
       },
-      doctorByNode: () => nodeDirect(doctorArgs, denv).catch(() => undefined),
+      doctorByNode: () => nodeDirect(doctorArgs, eenv).catch(() => undefined),
     }));
   } finally {
-    await docker(['rm', '-f', web, db]).catch(() => undefined);
-    await docker(['network', 'rm', net]).catch(() => undefined);
+    await engine(['rm', '-f', web, db]).catch(() => undefined);
+    await engine(['network', 'rm', net]).catch(() => undefined);
   }
+}
+
+if (process.env.TSDIAG_DOCKER_HOST && process.env.TSDIAG_DOCKER_NETNS) {
+  await engineTurn({ name: 'docker', cli: ['/usr/bin/docker', '-H', process.env.TSDIAG_DOCKER_HOST], hostVariable: 'DOCKER_HOST',
+    host: process.env.TSDIAG_DOCKER_HOST, netns: process.env.TSDIAG_DOCKER_NETNS, image: 'tsdiag-busybox:local' });
+}
+if (process.env.TSDIAG_PODMAN_HOST && process.env.TSDIAG_PODMAN_NETNS) {
+  // the remote client, as test/helpers/podman.ts runs it; the rlimits this VM accepts
+  await engineTurn({ name: 'podman', cli: ['/usr/bin/podman', '--url', process.env.TSDIAG_PODMAN_HOST], hostVariable: 'CONTAINER_HOST',
+    host: process.env.TSDIAG_PODMAN_HOST, netns: process.env.TSDIAG_PODMAN_NETNS, image: 'localhost/tsdiag-busybox:local',
+    runArgs: ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] });
 }
 fs.rmSync(stateDir, { recursive: true, force: true });
 
@@ -124,4 +139,5 @@ console.log(`NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? `is set (${
 if (faulty) console.log(`native, an nft drop on the path: doctor ${faulty.doctorMs.toFixed(0)} ms (aim < 1000 ms, tracing on), ${faulty.nftrace ? 'named by nftrace' : 'NOT named by nftrace'}: ${faulty.rule}`);
 out.faulty = faulty;
 if (!out.docker) console.log('no Docker engine (TSDIAG_DOCKER_HOST / TSDIAG_DOCKER_NETNS): docker comparison not run');
+if (!out.podman) console.log('no Podman (TSDIAG_PODMAN_HOST / TSDIAG_PODMAN_NETNS): podman comparison not run');
 console.log(JSON.stringify(out));

@@ -2,7 +2,7 @@ import { run, type Where } from '../netcore/kernel/exec.js';
 import { readNowOrRefuse } from '../netcore/kernel/read-now.js';
 import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
 import {
-  iptablesBackendInUse, ipv4Addresses, ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, permanentNeighbours,
+  iptablesBackendInUse, ipv4Addresses, ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, toolVersion, permanentNeighbours,
   readIptablesOf, readSysctl, tunnelFdb, vxlanLinks, type IptablesBackend, type IptablesState,
 } from '../netcore/kernel/inspect.js';
 import { readHostResolvConf } from '../netcore/bridge/resolvconf.js';
@@ -54,6 +54,11 @@ export class HostReader {
   /** the host's listening sockets; owners only when asked (finding them costs more than the rest of the reading) */
   listening(withOwners: boolean) {
     return this.once(`listening-${withOwners}`, () => listeningSockets(this.netns, withOwners));
+  }
+
+  /** a helper program's `--version` line (aardvark-dns through /proc/PID/exe: the binary that runs, wherever it lives) */
+  toolVersion(program: string) {
+    return this.once(`version-${program}`, () => toolVersion(program));
   }
 
   routes() {

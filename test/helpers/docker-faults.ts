@@ -2,6 +2,9 @@ import { execa, type ResultPromise } from 'execa';
 import { run, type RunOptions, type RunResult } from '../../src/netcore/kernel/exec.js';
 import type { DockerEngine } from './docker.js';
 
+/** What these helpers need of an engine (Docker or Podman): the namespace that plays its host. */
+export type EngineHost = Pick<DockerEngine, 'netns'>;
+
 /**
  * Faults of spec/faults.md built on the real engine. Every iptables rule and
  * sysctl is changed inside the engine's host namespace, never in the
@@ -10,7 +13,7 @@ import type { DockerEngine } from './docker.js';
  */
 
 /** A command inside the namespace that plays the Docker host. */
-export function inEngineHost(engine: DockerEngine, cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+export function inEngineHost(engine: EngineHost, cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return run(cmd, args, { timeoutMs: 20_000, ...opts, netns: engine.netns });
 }
 
@@ -36,18 +39,18 @@ export class Cleanup {
 }
 
 /** S7: `iptables -I DOCKER-USER ... -j DROP` for TCP to one address and port. Returns the rule's removal. */
-export async function dropInDockerUser(engine: DockerEngine, addr: string, port: number): Promise<() => Promise<unknown>> {
+export async function dropInDockerUser(engine: EngineHost, addr: string, port: number): Promise<() => Promise<unknown>> {
   const spec = ['DOCKER-USER', '-d', `${addr}/32`, '-p', 'tcp', '--dport', String(port), '-j', 'DROP'];
   await inEngineHost(engine, 'iptables', ['-w', '-I', ...spec]);
   return () => inEngineHost(engine, 'iptables', ['-w', '-D', ...spec], { reject: false });
 }
 
-export async function readEngineSysctl(engine: DockerEngine, key: string): Promise<string> {
+export async function readEngineSysctl(engine: EngineHost, key: string): Promise<string> {
   return (await inEngineHost(engine, 'sysctl', ['-n', key])).stdout.trim();
 }
 
 /** S10: ip_forward 0 in the engine's host namespace while `body` runs; the value it had is put back, also on failure. */
-export async function withIpForwardOff<T>(engine: DockerEngine, body: () => Promise<T>): Promise<T> {
+export async function withIpForwardOff<T>(engine: EngineHost, body: () => Promise<T>): Promise<T> {
   const before = await readEngineSysctl(engine, 'net.ipv4.ip_forward');
   await inEngineHost(engine, 'sysctl', ['-w', 'net.ipv4.ip_forward=0']);
   try {
@@ -64,7 +67,7 @@ export interface PortHolder {
 }
 
 /** S12: a host process on `port` of the engine's host (all addresses). */
-export async function holdHostPort(engine: DockerEngine, port: number): Promise<PortHolder> {
+export async function holdHostPort(engine: EngineHost, port: number): Promise<PortHolder> {
   const js = `require('net').createServer((s) => s.destroy()).listen(${port}, '0.0.0.0', () => console.log('listening'))`;
   // nsenter execs the command: the pid is the listener's own
   const child: ResultPromise = execa('nsenter', [`--net=/run/netns/${engine.netns}`, '--', process.execPath, '-e', js], { reject: false });
@@ -91,12 +94,12 @@ export async function holdHostPort(engine: DockerEngine, port: number): Promise<
 }
 
 /** tsdiag's own jumps from FORWARD: without them, tsdiag's bridge is one nothing accepts. */
-export async function removeNativeForwardJumps(engine: DockerEngine): Promise<void> {
+export async function removeNativeForwardJumps(engine: EngineHost): Promise<void> {
   for (const chain of ['TSDIAG-USER', 'TSDIAG-FORWARD']) await inEngineHost(engine, 'iptables', ['-w', '-D', 'FORWARD', '-j', chain]);
 }
 
 /** Runs a fix the doctor printed, after checking it targets the engine's namespace, never the machine's own. */
-export async function runHostFix(engine: DockerEngine, fix: string): Promise<void> {
+export async function runHostFix(engine: EngineHost, fix: string): Promise<void> {
   for (const cmd of fix.split(' && ')) {
     const argv = cmd.split(' ');
     const prefix = ['ip', 'netns', 'exec', engine.netns];

@@ -87,7 +87,7 @@ const exitCodeOf = (report: DoctorReport) => (report.counts.fail > 0 ? 1 : 0);
 
 async function writeBundleOf(file: string, report: DoctorReport, ctx: CliContext): Promise<void> {
   const { writeBundle } = await import('../../diag/bundle/collect.js');
-  await writeBundle(file, { report, host: ctx.host, dockerHost: ctx.env.DOCKER_HOST });
+  await writeBundle(file, { report, host: ctx.host, dockerHost: ctx.env.DOCKER_HOST, podmanHost: ctx.env.CONTAINER_HOST });
   ctx.stderr.write(`bundle written to ${file}\n`);
 }
 

@@ -14,6 +14,9 @@ import { queryLogFile } from '../../dns/log-follow.js';
 import { FACTS_FILE, REPORT_FILE, factsOf, withoutFacts } from './rejudge.js';
 import { writeTarGz, type TarEntry } from './tar.js';
 import { tsdiagVersion } from '../../package-version.js';
+import { toolVersion } from '../../netcore/kernel/inspect.js';
+import { DEFAULT_PODMAN_HOST } from '../inventory/podman.js';
+import { AARDVARK_DIR } from '../checks/dns/aardvark.js';
 
 /**
  * A support bundle of one doctor run (like `cilium sysdump`): the report, the
@@ -28,6 +31,8 @@ export interface BundleRequest {
   host: HostRef;
   /** only DOCKER_HOST is read from it, to ask the engine its version */
   dockerHost: string | undefined;
+  /** CONTAINER_HOST: Podman's socket, for its containers and its version */
+  podmanHost?: string | undefined;
 }
 
 const DNS_LOG_TAIL_BYTES = 64 * 1024;
@@ -45,6 +50,7 @@ export async function collectBundle(o: BundleRequest): Promise<TarEntry[]> {
     ...containers.map((c) => containerFiles(c, errors)),
     dnsLogTail(o.host),
     versions(o, errors),
+    ...(o.report.backend === 'podman' ? [aardvarkFiles(containers.flatMap((c) => c.endpoints.map((e) => e.network)), errors)] : []),
   ]);
   return [
     { name: 'README.txt', data: readme(o.report) },
@@ -75,10 +81,11 @@ Judge it again offline: tsdiag doctor --from-bundle FILE [--json]
 
 report.txt, report.json   the report as the run printed it
 facts.json                what every check that reached its judge gathered
-versions.json             tsdiag's, Node's, the kernel's and the engine's
+versions.json             tsdiag's, Node's, the kernel's and the engine's (Podman: with netavark's and aardvark-dns's)
 host/                     the host namespace: iptables-save (nft and legacy), nft list ruleset, ip link/addr/route/neigh, resolv.conf
 containers/NAME/          each container's namespace: ip link/addr/route/neigh, resolv.conf
 dns.log                   the tail of tsdiag's DNS query log (native backend)
+aardvark-dns/             Podman: aardvark-dns's config files (one per network) and its pid file
 errors.txt                what could not be collected, and why
 `;
 }
@@ -86,7 +93,8 @@ errors.txt                what could not be collected, and why
 /** FROM and TO as the run's backend knows them now (the report has their names only). */
 async function theTwo(o: BundleRequest): Promise<InvContainer[]> {
   const { from, to, backend } = o.report;
-  const inventory = await pickInventory(backend === 'docker' ? 'docker' : 'native', o.host, { DOCKER_HOST: o.dockerHost }, [from, to]);
+  const choice = backend === 'docker' || backend === 'podman' ? backend : 'native';
+  const inventory = await pickInventory(choice, o.host, { DOCKER_HOST: o.dockerHost, CONTAINER_HOST: o.podmanHost }, [from, to]);
   const all = await inventory.listContainers({ vethsOf: [] });
   return [from, to].flatMap((name) => all.filter((c) => namedBy(c, name)).slice(0, 1));
 }
@@ -128,6 +136,21 @@ async function readFirst(files: Array<string | null>): Promise<string | null> {
   return null;
 }
 
+/** Where Debian's podman keeps its network helpers (netavark's rules are in the host rulesets already). */
+const PODMAN_NETAVARK = '/usr/lib/podman/netavark';
+const PODMAN_AARDVARK = '/usr/lib/podman/aardvark-dns';
+
+/** aardvark-dns's config files of the two containers' networks as netavark wrote them, and its pid file. */
+async function aardvarkFiles(networks: string[], errors: string[]): Promise<TarEntry[]> {
+  const present = await fs.readdir(AARDVARK_DIR).catch((err: Error) => {
+    errors.push(`aardvark-dns/: ${err.message}`);
+    return [];
+  });
+  const names = present.filter((n) => n === 'aardvark.pid' || networks.includes(n));
+  const files = await Promise.all(names.map(async (n) => ({ name: `aardvark-dns/${safeSegment(n)}`, data: await fs.readFile(path.join(AARDVARK_DIR, n), 'utf8').catch(() => null) })));
+  return files.flatMap((f) => (f.data === null ? [] : [{ name: f.name, data: f.data }]));
+}
+
 /** The last 64 KiB of the query log, from a line's start. */
 async function dnsLogTail(host: HostRef): Promise<TarEntry[]> {
   const fh = await fs.open(queryLogFile(host), 'r').catch(() => null);
@@ -153,6 +176,18 @@ async function versions(o: BundleRequest, errors: string[]): Promise<TarEntry[]>
       const v = await new DockerApi({ dockerHost: o.dockerHost, timeoutMs: 3000 }).getJson<EngineVersion>('/version');
       // the fields named, not the whole answer
       engine = { name: 'docker', version: v.Version, api: v.ApiVersion, minApi: v.MinAPIVersion, commit: v.GitCommit, go: v.GoVersion, os: v.Os, arch: v.Arch, kernel: v.KernelVersion };
+    } catch (err) {
+      errors.push(`versions.json: the engine's version: ${(err as Error).message}`);
+    }
+  }
+  if (o.report.backend === 'podman') {
+    try {
+      const v = await new DockerApi({ dockerHost: o.podmanHost || DEFAULT_PODMAN_HOST, timeoutMs: 3000 }).getJson<{ Version?: string; APIVersion?: string; GoVersion?: string }>('/v4.0.0/libpod/version');
+      const aardvarkPid = (await fs.readFile(`${AARDVARK_DIR}/aardvark.pid`, 'utf8').catch(() => '')).trim();
+      const [netavark, aardvark] = await Promise.all([
+        toolVersion(PODMAN_NETAVARK), /^\d+$/.test(aardvarkPid) ? toolVersion(`/proc/${aardvarkPid}/exe`) : toolVersion(PODMAN_AARDVARK),
+      ]);
+      engine = { name: 'podman', version: v.Version, api: v.APIVersion, go: v.GoVersion, netavark: netavark ?? undefined, aardvark: aardvark ?? undefined };
     } catch (err) {
       errors.push(`versions.json: the engine's version: ${(err as Error).message}`);
     }

@@ -199,3 +199,9 @@ export interface NeighbourEntry { dst: string; dev: string; lladdr: string | nul
 export async function permanentNeighbours(netns: string | null): Promise<NeighbourEntry[]> {
   return (await orNone(readNeighbours({ netns }, { ipv4Only: true, permanentOnly: true }))).map(({ dst, dev, lladdr }) => ({ dst, dev, lladdr }));
 }
+
+/** `PROGRAM --version`'s first line (an engine's helper: netavark, aardvark-dns); null when it does not run. */
+export async function toolVersion(program: string): Promise<string | null> {
+  const res = await run(program, ['--version'], { reject: false, timeoutMs: 5000 });
+  return res.exitCode === 0 ? (res.stdout.trim().split('\n')[0] ?? null) : null;
+}

@@ -5,6 +5,7 @@ import type { DoctorContext } from '../../context.js';
 import { cli, isEngine, type FixTarget } from '../../fixes.js';
 import { recreateCommand } from '../../recreate.js';
 import { PATH_AND_FIREWALL, PATH_CHECK_IDS } from '../path/walk.js';
+import { PODMAN_SEARCH_DOMAIN, aardvarkCause, aardvarkEvidence, forwardsForInternal, gatherAardvark, type AardvarkFacts } from './aardvark.js';
 
 interface NetworkFact { name: string; userDefined: boolean }
 
@@ -42,17 +43,24 @@ export const dnsEmbedded: Check<EmbeddedFacts> = {
   },
   judge(f) {
     const conf = f.resolvConf ? parseResolvConf(f.resolvConf) : null;
-    const evidence = [`${f.from} is on: ${f.networks.map((n) => `${n.name}${n.userDefined ? '' : ' (default bridge: no embedded DNS)'}`).join(', ') || 'no network'}`];
+    const off = f.backend === 'podman' ? ' (DNS off: podman\'s default network, or --disable-dns)' : ' (default bridge: no embedded DNS)';
+    const evidence = [`${f.from} is on: ${f.networks.map((n) => `${n.name}${n.userDefined ? '' : off}`).join(', ') || 'no network'}`];
     if (conf) evidence.push(`${f.from}'s resolver: ${conf.nameservers.join(', ') || 'no nameserver'}`);
     if (f.networks.some((n) => n.userDefined)) return pass(`${f.from} is on a user-defined network with embedded DNS`, evidence);
     if (!f.networks.length) return skip(`${f.from} has no network (host or none): names come from the host's resolver`, evidence);
-    const shared = f.toNetworks.find((n) => f.networks.every((x) => x.name !== n) && n !== 'bridge');
+    const shared = f.toNetworks.find((n) => f.networks.every((x) => x.name !== n) && !DEFAULT_NETWORKS.has(n));
     const fix = shared
       ? cli(f, `network connect ${shared} ${f.from}`)
       : `${cli(f, `network create app`)} && ${cli(f, `network connect app ${f.from}`)} && ${cli(f, `network connect app ${f.to}`)}`;
-    return fail(`${f.from} is only on the default bridge, which resolves no container names`, evidence, fix);
+    const summary = f.backend === 'podman'
+      ? `${f.from} is only on ${f.networks.map((n) => n.name).join(', ')}, with DNS off: aardvark-dns resolves no container names there`
+      : `${f.from} is only on the default bridge, which resolves no container names`;
+    return fail(summary, evidence, fix);
   },
 };
+
+/** The engines' default networks, which have no embedded DNS (Docker's `bridge`, Podman's `podman`). */
+const DEFAULT_NETWORKS = new Set(['bridge', 'podman']);
 
 export interface ResolvePeerFacts extends FixTarget {
   from: string;
@@ -61,6 +69,8 @@ export interface ResolvePeerFacts extends FixTarget {
   sharedAddresses: string[];
   allAddresses: string[];
   queries: Array<{ name: string; result: ResolveResult }>;
+  /** Podman: aardvark-dns as it stands for the shared network (why it does not answer, when it does not) */
+  aardvark?: AardvarkFacts;
 }
 
 export const dnsResolvePeer: Check<ResolvePeerFacts> = {
@@ -72,7 +82,9 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     const { from, to } = ctx.target;
     const agent = ctx.agentIn(from!);
     const shared = ctx.sharedEndpoints();
-    const names = [ctx.target.toName, ...shared.map((s) => `${ctx.target.toName}.${s.network}`)];
+    // aardvark-dns answers NAME and NAME.dns.podman (its search domain), not NAME.NETWORK
+    const podmanNet = ctx.inventory.backend === 'podman' ? shared.find((s) => ctx.networkNamed(s.network)?.isDefault === false) : undefined;
+    const names = [ctx.target.toName, ...(ctx.inventory.backend === 'podman' ? [`${ctx.target.toName}.${PODMAN_SEARCH_DOMAIN}`] : shared.map((s) => `${ctx.target.toName}.${s.network}`))];
     const queries = await Promise.all(names.map(async (name) => ({
       name, result: await ctx.once(`resolve:${name}`, () => agent.call('resolve', { name, resolvConf: from!.resolvConfPath, timeoutMs: 4000 })),
     })));
@@ -80,6 +92,7 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
       backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, to: ctx.target.toName,
       sharedAddresses: shared.map((s) => s.to.ipv4).filter((a): a is string => !!a),
       allAddresses: to!.endpoints.map((e) => e.ipv4).filter((a): a is string => !!a), queries,
+      ...(podmanNet ? { aardvark: await gatherAardvark(ctx, podmanNet.network) } : {}),
     };
   },
   judge(f) {
@@ -88,13 +101,17 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     const first = f.queries[0];
     if (!first) return skip('nothing to resolve');
     const r = first.result;
+    const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));
+    if (f.aardvark && !r.addresses.length) {
+      const cause = aardvarkCause(f.aardvark, f.to, f);
+      if (cause) return fail(cause.summary, [...evidence, ...cause.evidence], cause.fix);
+    }
     if (r.error === 'timeout') {
       return fail(`${f.from}'s resolver ${r.server} does not answer`, evidence,
         f.backend === 'native' ? cli(f, 'dns serve') : cli(f, `restart ${f.from}`));
     }
     if (r.error) return fail(`${f.from} cannot resolve ${first.name}: ${r.error}`, evidence, null);
-    const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));
-    if (good.length) return pass(`${first.name} resolves to ${good.join(', ')}`, evidence);
+    if (good.length) return pass(`${first.name} resolves to ${good.join(', ')}`, f.aardvark ? [...evidence, ...aardvarkEvidence(f.aardvark, f.to)] : evidence);
     if (r.addresses.length) {
       return fail(`${first.name} resolves to ${r.addresses.join(', ')}, not to an address on a network ${f.from} shares with ${f.to}`, evidence,
         f.sharedAddresses.length ? null : cli(f, `network connect NETWORK ${f.from}`));
@@ -125,6 +142,8 @@ export interface UpstreamFacts extends FixTarget {
   internalNetworks: string[];
   /** native: the commands that make the container again without its --dns */
   recreate: string | null;
+  /** Podman: aardvark-dns is the container's first nameserver; it forwards from the host namespace */
+  aardvark?: { pid: number | null; version: string | null; resolvConf: string };
 }
 
 /**
@@ -174,7 +193,8 @@ export const dnsUpstream: Check<UpstreamFacts> = {
   async gather(ctx) {
     const from = ctx.target.from!;
     const text = from.resolvConfPath ? await ctx.host.readFile(from.resolvConfPath) : null;
-    const { mode, upstreams } = upstreamsOf(text ?? '', from.dnsServers);
+    const aardvark = ctx.inventory.backend === 'podman' ? await aardvarkOf(ctx, text ?? '') : null;
+    const { mode, upstreams } = aardvark ? aardvarkUpstreams(aardvark, text ?? '') : upstreamsOf(text ?? '', from.dnsServers);
     const probes = await Promise.all(upstreams.map(async (u) => {
       const agent = u.dialledFrom === 'host' ? ctx.host.agent : ctx.agentIn(from);
       const result = await agent.call('resolve', { name: UPSTREAM_PROBE_NAME, server: u.address, timeoutMs: 4000 });
@@ -183,7 +203,8 @@ export const dnsUpstream: Check<UpstreamFacts> = {
     const networks = from.endpoints.map((ep) => ctx.networkNamed(ep.network));
     const internalNetworks = networks.length && networks.every((n) => n?.internal) ? networks.map((n) => n!.name) : [];
     return { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, mode, resolvConfPath: from.resolvConfPath, probes, internalNetworks,
-      recreate: ctx.inventory.backend === 'native' ? recreateCommand({ backend: 'native', hostNetns: ctx.inventory.hostNetns }, from) : null };
+      recreate: ctx.inventory.backend === 'native' ? recreateCommand({ backend: 'native', hostNetns: ctx.inventory.hostNetns }, from) : null,
+      ...(aardvark ? { aardvark: { pid: aardvark.pid, version: aardvark.version, resolvConf: aardvark.resolvConf ?? '' } } : {}) };
   },
   judge(f) {
     const evidence = f.probes.map(describeProbe);
@@ -194,7 +215,9 @@ export const dnsUpstream: Check<UpstreamFacts> = {
       return fail(`${f.from} has no upstream DNS server: outside names cannot resolve`, [`no upstream in ${f.resolvConfPath ?? 'its resolver file'}`],
         isEngine(f.backend) ? `${f.backend} run --dns <server> ... (or add a nameserver to the host's /etc/resolv.conf)` : `add a nameserver to the host's resolver file (${f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf'})`);
     }
-    if (f.internalNetworks.length) {
+    if (f.internalNetworks.length && f.aardvark && forwardsForInternal(f.aardvark.version)) {
+      evidence.push(`${f.internalNetworks.join(', ')} ${f.internalNetworks.length > 1 ? 'are' : 'is'} --internal, yet ${f.aardvark.version} forwards outside names for it from the host namespace (aardvark-dns 1.11 and later do not)`);
+    } else if (f.internalNetworks.length) {
       const internalFail = judgeInternalOnly(f, evidence);
       if (internalFail) return internalFail;
     }
@@ -202,11 +225,13 @@ export const dnsUpstream: Check<UpstreamFacts> = {
     const dead = f.probes.filter((p) => !answered(p.result));
     if (firstGood === 0) return pass(`${f.probes[0]!.address} answers in ${f.probes[0]!.result.ms.toFixed(1)} ms`, evidence);
     const loopbackInside = dead.find((p) => p.dialledFrom === 'container' && isLoopbackAddress(p.address));
-    const hostFile = f.hostNetns ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf';
+    // aardvark-dns reads the /etc/resolv.conf of its own filesystem again when it gets SIGHUP
+    const hostFile = f.hostNetns && !f.aardvark ? `/etc/netns/${f.hostNetns}/resolv.conf` : '/etc/resolv.conf';
+    const reread = f.aardvark?.pid && dead.some((p) => p.dialledFrom === 'host') ? [`kill -HUP ${f.aardvark.pid}`] : [];
     const fix = loopbackInside
       ? (f.recreate ?? `${f.backend} run --dns <an address reachable from the container> ... (${loopbackInside.address} is the container's own loopback)`)
-      : [`sed -i ${dead.map((p) => `-e '/^nameserver ${p.address.replace(/\./g, '\\.')}$/d'`).join(' ')} ${hostFile}`,
-        ...(isEngine(f.backend) ? [cli(f, `restart ${f.from}`)] : [])].join(' && ');
+      : [`sed -i ${[...new Set(dead.map((p) => p.address))].map((a) => `-e '/^nameserver ${a.replace(/\./g, '\\.')}$/d'`).join(' ')} ${hostFile}`,
+        ...reread, ...(isEngine(f.backend) ? [cli(f, `restart ${f.from}`)] : [])].join(' && ');
     if (firstGood < 0) {
       return fail(`no upstream of ${f.from} answers: outside names do not resolve${loopbackInside ? ` (${loopbackInside.address} is dialled from inside the container, where nothing listens)` : ''}`, evidence, fix);
     }
@@ -214,6 +239,28 @@ export const dnsUpstream: Check<UpstreamFacts> = {
     return fail(`${dead.map((p) => p.address).join(', ')} ${dead.length > 1 ? 'do' : 'does'} not answer: every outside lookup waits ${delay || 'a few'} s before ${f.probes[firstGood]!.address} answers`, evidence, fix);
   },
 };
+
+/** aardvark-dns when it is the container's first nameserver (a gateway it listens on), else null. */
+async function aardvarkOf(ctx: DoctorContext, resolvConf: string): Promise<AardvarkFacts | null> {
+  const first = parseResolvConf(resolvConf).nameservers[0];
+  const ep = ctx.target.from!.endpoints.find((e) => ctx.networkNamed(e.network)?.gateway === first && ctx.networkNamed(e.network)?.isDefault === false);
+  return ep ? gatherAardvark(ctx, ep.network) : null;
+}
+
+/**
+ * A Podman container's upstreams: aardvark forwards outside names to the
+ * nameservers of its own resolver file, from the host namespace; when it gives
+ * no answer the container's resolver tries its next nameservers (the host's,
+ * copied at creation) from inside the container.
+ */
+function aardvarkUpstreams(a: AardvarkFacts, resolvConf: string): ReturnType<typeof upstreamsOf> {
+  const own = parseResolvConf(resolvConf).nameservers.filter((n) => !a.gateways.includes(n));
+  const forwarded = a.resolvConf ? parseResolvConf(a.resolvConf).nameservers : [];
+  return {
+    mode: 'embedded',
+    upstreams: [...forwarded.map((address) => ({ address, dialledFrom: 'host' as const })), ...own.map((address) => ({ address, dialledFrom: 'container' as const }))],
+  };
+}
 
 /**
  * A container only on --internal networks: its resolver never forwards from

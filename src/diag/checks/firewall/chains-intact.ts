@@ -5,7 +5,7 @@ import type { InvNetwork } from '../../inventory/types.js';
 import { netavarkExpected } from './netavark-expected.js';
 import { exact, expectedRules, isJump, missingRules, type ExpectedRule, type PresentRules } from './expected.js';
 import { currentRules, fixTargetOf } from './probe.js';
-import { joinOnHost } from './common.js';
+import { joinOnHost, podmanReload } from './common.js';
 import { dockerLayoutReport, type DockerBridgeHint, type LayoutReport, type LayoutRequirement } from './docker-layouts.js';
 
 export interface ChainsFacts extends FixTarget {
@@ -58,13 +58,6 @@ export const dockerHints = (networks: InvNetwork[]): DockerBridgeHint[] =>
   networks.filter((n) => n.driver === 'bridge' && n.bridge).map((n) => ({ bridge: n.bridge!, internal: n.internal }));
 
 const RESTART = 'systemctl restart docker';
-/**
- * netavark puts every running container's rules back. A local command (the
- * remote client has no reload), run with nsenter: `ip netns exec` hides the
- * cgroup mounts podman needs.
- */
-const podmanReload = (t: FixTarget) => `${t.hostNetns ? `nsenter --net=/run/netns/${t.hostNetns} ` : ''}podman network reload --all`;
-
 function requirementLabel(r: LayoutRequirement): string {
   if (r.kind === 'table') return `table ${r.table}`;
   if (r.kind === 'chain') return `${r.table} chain ${r.chain}`;

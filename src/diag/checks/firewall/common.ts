@@ -9,3 +9,10 @@ export function acceptBridgeFix(t: FixTarget, bridge: string): string {
 }
 
 export const joinOnHost = (t: FixTarget, cmds: string[]) => cmds.map((c) => onHost(t, c)).join(' && ');
+
+/**
+ * netavark puts every running container's rules back. A local command (the
+ * remote client has no reload), run with nsenter: `ip netns exec` hides the
+ * cgroup mounts podman needs.
+ */
+export const podmanReload = (t: FixTarget) => `${t.hostNetns ? `nsenter --net=/run/netns/${t.hostNetns} ` : ''}podman network reload --all`;

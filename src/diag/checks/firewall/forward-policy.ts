@@ -1,9 +1,9 @@
 import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js';
 import { cli, onHost, type FixTarget } from '../../fixes.js';
 import { expectedRules, isJump, missingRules } from './expected.js';
-import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, type ProbeOutcome } from './probe.js';
+import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, sharedPassage, type ProbeOutcome } from './probe.js';
 import { chainListing, describeRule, walkForward } from './rules.js';
-import { PAIR_CHECKS, acceptBridgeFix } from './common.js';
+import { PAIR_CHECKS, acceptBridgeFix, podmanReload } from './common.js';
 import { nftAcceptBridgeArgs, nftForwardDrops, type NftForwardDrop } from './nft-forward.js';
 import { parseNftRuleset } from './nft-ruleset-text.js';
 
@@ -37,7 +37,7 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
     const probe = await firewallProbe(ctx);
     const rules = await currentRules(ctx);
     if (!rules) throw new Error('iptables-save failed');
-    const walk = bridge ? walkForward(rules, { in: bridge, out: bridge }) : null;
+    const walk = bridge ? walkForward(rules, sharedPassage(ctx, bridge)) : null;
     const expected = bridge && ctx.backend === 'native' ? expectedRules('native', ctx.target.networks, ctx.target.containers) : [];
     const forBridge = expected.filter((e) => e.table === 'filter' && (isJump(e) || e.rule.includes(` ${bridge} `)));
     return {
@@ -88,6 +88,8 @@ function judgeIptables(f: ForwardPolicyFacts, bridge: string, walk: NonNullable<
   const what = f.policyPackets && probeFailed(f.outcome)
     ? `${f.outcome.from} -> ${f.outcome.to} is dropped by it`
     : 'traffic leaving it (outbound, published ports) is dropped';
-  const fix = f.backend === 'native' && f.restorable.length ? cli(f, 'system reconcile') : acceptBridgeFix(f, bridge);
+  // netavark accepts its subnets in NETAVARK_FORWARD: when nothing accepts, its rules are gone and a reload puts them back
+  const fix = f.backend === 'native' && f.restorable.length ? cli(f, 'system reconcile')
+    : f.backend === 'podman' ? podmanReload(f) : acceptBridgeFix(f, bridge);
   return fail(`FORWARD policy DROP and nothing accepts ${bridge}'s traffic: ${what}`, evidence, fix);
 }

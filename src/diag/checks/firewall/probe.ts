@@ -2,7 +2,7 @@ import type { ConnectResult } from '../../probe/protocol.js';
 import type { IptablesBackend, IptablesState } from '../../host-reader.js';
 import type { DoctorContext } from '../../context.js';
 import type { FixTarget } from '../../fixes.js';
-import { movedPolicies, movedRules, type CounterMove, type PolicyMove } from './rules.js';
+import { movedPolicies, movedRules, type CounterMove, type Passage, type PolicyMove } from './rules.js';
 
 /**
  * The firewall checks' shared evidence: the counters of every rule and policy
@@ -56,6 +56,12 @@ export function sharedBridge(ctx: DoctorContext): string | null {
     if (br) return br;
   }
   return null;
+}
+
+/** The pair's passage through FORWARD on the bridge they share, with their addresses there. */
+export function sharedPassage(ctx: DoctorContext, bridge: string): Passage {
+  const s = ctx.sharedEndpoints().find((e) => ctx.networkNamed(e.network)?.bridge === bridge);
+  return { in: bridge, out: bridge, saddr: s?.from.ipv4 ?? undefined, daddr: s?.to.ipv4 ?? undefined };
 }
 
 const other = (b: IptablesBackend): IptablesBackend => (b === 'nft' ? 'legacy' : 'nft');

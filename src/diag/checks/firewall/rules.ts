@@ -10,13 +10,15 @@ import { iptablesRule, iptablesTable } from './iptables-rules.js';
 
 export const isBlocking = (target: string | null): boolean => target === 'DROP' || target === 'REJECT';
 
-/** A packet as FORWARD sees it: the interfaces it enters and leaves by. */
+/** A packet as FORWARD sees it: the interfaces it enters and leaves by, and its addresses when known (netavark accepts by subnet, not by interface). */
 export interface Passage {
   in: string;
   out: string;
+  saddr?: string;
+  daddr?: string;
 }
 
-const passage = (p: Passage): Packet => ({ family: 'ip', in: p.in, out: p.out });
+const passage = (p: Passage): Packet => ({ family: 'ip', in: p.in, out: p.out, saddr: p.saddr, daddr: p.daddr });
 
 /**
  * Whether a rule matches a passage: 'no' when an interface match excludes it,

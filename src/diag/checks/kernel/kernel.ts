@@ -2,7 +2,7 @@ import { fail, pass, skip, warn, type Check } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
 import { onHost, type FixTarget } from '../../fixes.js';
 import { acceptBridgeFix } from '../firewall/checks.js';
-import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, type ProbeOutcome } from '../firewall/probe.js';
+import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, sharedPassage, type ProbeOutcome } from '../firewall/probe.js';
 import { describeRule, walkForward } from '../firewall/rules.js';
 
 // ---------------------------------------------------------------- kernel.ip-forward
@@ -103,7 +103,7 @@ export const kernelBrNetfilter: Check<BrNetfilterFacts> = {
     const [moduleLoaded, callIptables, probe, rules] = await Promise.all([
       ctx.host.moduleLoaded('br_netfilter'), ctx.host.sysctl('net.bridge.bridge-nf-call-iptables'), firewallProbe(ctx), currentRules(ctx),
     ]);
-    const walk = bridge && rules ? walkForward(rules, { in: bridge, out: bridge }) : null;
+    const walk = bridge && rules ? walkForward(rules, sharedPassage(ctx, bridge)) : null;
     return {
       ...fixTargetOf(ctx), bridge, moduleLoaded, callIptables,
       bridgedBlockers: walk?.blockers.map(describeRule) ?? [],
