@@ -21,10 +21,11 @@ const isNat = (e: ExpectedRule) => /MASQUERADE|DNAT/.test(e.rule);
 const withTable = (e: ExpectedRule) => (e.table === 'filter' ? e.rule : `-t ${e.table} ${e.rule}`);
 
 /**
- * A chain's first expected jump (TSDIAG-USER / DOCKER-USER) standing after
- * one of the others: user rules must see traffic before the backend accepts
- * it. The other jumps may stand in any order (Docker inserts each new bridge's
- * jump at the top). With the commands that move it in front: its present text
+ * A chain's first expected jump, when it leads to the user's chain
+ * (TSDIAG-USER / DOCKER-USER), standing after one of the others: user rules
+ * must see traffic before the backend accepts it. The other jumps may stand in
+ * any order (Docker inserts each new bridge's jump at the top; netavark's
+ * per-network POSTROUTING jumps have no order at all). With the commands that move it in front: its present text
  * and the position of the first one it must precede.
  */
 function misplacedJump(expected: ExpectedRule[], present: PresentRules): { jump: ExpectedRule; moves: string[] } | null {
@@ -32,6 +33,7 @@ function misplacedJump(expected: ExpectedRule[], present: PresentRules): { jump:
   for (const e of expected.filter(isJump)) chains.set(`${e.table} ${e.chain}`, [...(chains.get(`${e.table} ${e.chain}`) ?? []), e]);
   for (const jumps of chains.values()) {
     const at = jumps.map((e) => present.findIndex((p) => p.table === e.table && new RegExp(e.pattern).test(p.text)));
+    if (!/-j \S+-USER$/.test(jumps[0]!.rule)) continue;
     const head = at[0]!;
     const later = at.findIndex((idx, k) => k > 0 && idx >= 0 && head > idx);
     if (head < 0 || later < 0) continue;

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fwBackend, fwChainsIntact, fwForwardPolicy, fwRuleDrop } from '../../../../../src/diag/checks/firewall/checks.js';
+import { netavarkExpected } from '../../../../../src/diag/checks/firewall/netavark-expected.js';
+import type { InvContainer, InvNetwork } from '../../../../../src/diag/inventory/types.js';
 
 /** Facts recorded from a lab (`doctor web db --json --facts`) with each fault built in. */
 function recorded(fault: string, check: string): any {
@@ -96,6 +98,28 @@ describe('fw.chains-intact', () => {
     const v = fwChainsIntact.judge(f);
     expect(v.status).toBe('fail');
     expect(v.fix).toBe(`ip netns exec ${f.hostNetns} iptables -D FORWARD -j TSDIAG-USER && ip netns exec ${f.hostNetns} iptables -I FORWARD 1 -j TSDIAG-USER`);
+  });
+});
+
+describe('fw.chains-intact on netavark', () => {
+  const net = (name: string, subnet: string): InvNetwork => ({ backend: 'podman', id: name, name, driver: 'bridge', subnet, gateway: null, internal: false, bridge: `${name}0`, mtu: null, isDefault: false });
+  const ctr = (name: string, network: string): InvContainer => ({ backend: 'podman', id: name, name, running: true, pid: 1, netnsPath: null, networkMode: network, endpoints: [], published: [], resolvConfPath: null });
+  const networks = [net('a', '10.89.0.0/24'), net('b', '10.89.1.0/24')];
+  const containers = [ctr('web', 'a'), ctr('db', 'b')].map((c) => ({ ...c, endpoints: [{ network: c.networkMode, networkId: c.networkMode, ipv4: null, prefixLen: null, mac: null, aliases: [], hostIf: null }] }));
+  const present = [
+    { table: 'filter', text: '-A FORWARD -j NETAVARK_FORWARD' },
+    ...networks.flatMap((n) => [
+      { table: 'filter', text: `-A NETAVARK_FORWARD -d ${n.subnet} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` },
+      { table: 'filter', text: `-A NETAVARK_FORWARD -s ${n.subnet} -j ACCEPT` },
+    ]),
+    // netavark inserts each new network's jump above the others
+    { table: 'nat', text: '-A POSTROUTING -s 10.89.1.0/24 -j NETAVARK-1D8721804F16F' },
+    { table: 'nat', text: '-A POSTROUTING -s 10.89.0.0/24 -j NETAVARK-2F259BAB93AAA' },
+    { table: 'nat', text: '-A NETAVARK-1D8721804F16F ! -d 224.0.0.0/4 -j MASQUERADE' },
+  ];
+  it("networks' POSTROUTING jumps in any order pass: only a user chain's jump must come first", () => {
+    const f = { ...recorded('healthy', 'fw.chains-intact'), backend: 'podman', expected: netavarkExpected(networks, containers), present };
+    expect(fwChainsIntact.judge(f)).toMatchObject({ status: 'pass' });
   });
 });
 
