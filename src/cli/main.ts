@@ -26,6 +26,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'rm', summary: 'remove containers', load: fromList('rm') },
   { name: 'lab', summary: 'a sandbox with web and db, with a fault of your choice built in', load: async () => (await import('./commands/lab.js')).command },
   { name: 'doctor', summary: 'find why one container cannot talk to another, and the fix', load: async () => (await import('./commands/doctor.js')).command },
+  { name: 'perf', summary: 'how fast one container reaches another, and why it is slow', load: async () => (await import('./commands/perf.js')).command },
   { name: 'capture', summary: 'capture packets live or read pcap files, printed like tcpdump', load: async () => (await import('./commands/capture.js')).command },
   { name: 'dns', summary: 'the embedded DNS server: serve, status, stop, log', load: async () => (await import('./commands/dns.js')).command },
   { name: 'tui', summary: 'the interactive terminal UI: tree, doctor, capture and DNS log', load: async () => (await import('./commands/tui.js')).command },

@@ -8,7 +8,8 @@ import { OperationError } from '../errors.js';
  * stdin, one reply per line on its stdout, matched by the `id` this side
  * gives each request. It runs `script` in a network namespace (nsenter
  * --net) or in this process's own. Used by the probe agent (diag/probe) and
- * the DNS server's namespace dialer (dns/netns-dialer.ts).
+ * the DNS server's namespace dialer (dns/netns-dialer.ts), perf's traffic
+ * generator (perf/generator), which also reports events between replies.
  *
  * A request is answered, or fails: when the child exits or cannot start (every
  * pending one), when it is cancelled, or after its own timeout.
@@ -20,6 +21,8 @@ export interface JsonLinesChildOptions {
   onExit?: (why: OperationError) => void;
   /** told after each request is settled (answered, failed or cancelled) */
   onSettled?: () => void;
+  /** lines with an `event` field and no request's id: what the child reports on its own (perf's live samples) */
+  onEvent?: (event: { event: string } & Record<string, unknown>) => void;
 }
 
 interface Pending { resolve: (reply: unknown) => void; reject: (err: Error) => void; timer: NodeJS.Timeout | null }
@@ -43,6 +46,10 @@ export class JsonLinesChild<Req extends object, Reply extends { id: number }> {
         reply = JSON.parse(line) as Reply;
       } catch {
         return; // not ours to read
+      }
+      if (reply && typeof reply === 'object' && 'event' in reply) {
+        opts.onEvent?.(reply as unknown as { event: string });
+        return;
       }
       this.settle(reply.id, (p) => p.resolve(reply));
     });

@@ -1,0 +1,114 @@
+import { inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
+import { formatRate } from './stats.js';
+import type { Finding, Hop, PerfFacts, PerfPath } from './types.js';
+
+/** A shaper within this much of the measured rate is what bounds the path. */
+const SHAPER_MARGIN = 1.25;
+const CONNTRACK_NEAR = 0.9;
+const SOFTIRQ_BUSY = 0.6;
+
+/**
+ * Why a path is slow, from a run's facts alone (pure: unit-tested from
+ * recorded facts). Each judge names the object it saw and the command that
+ * fixes it, and speaks only of what was measured or observed.
+ */
+export function judge(f: PerfFacts): Finding[] {
+  return [...userlandProxy(f), ...qdiscRate(f), ...mtuMismatch(f), ...conntrackFull(f), ...softirqCore(f)];
+}
+
+const fixTarget = (f: PerfFacts): ContainerFixTarget => ({ backend: f.backend as ContainerFixTarget['backend'], hostNetns: f.hostNetns, pids: f.pids });
+
+/** A command in the namespace a hop lives in. */
+function atHop(f: PerfFacts, hop: Hop, cmd: string): string {
+  return hop.where === 'host' ? onHost(fixTarget(f), cmd) : inContainer(fixTarget(f), hop.where, cmd);
+}
+
+const hopName = (h: Hop) => (h.where === 'host' ? `${h.dev} (${h.role}, host)` : `${h.dev} in ${h.where} (${h.role})`);
+
+/** The fastest TCP figure a path reached: one stream or parallel. */
+export function bestTcp(p: PerfPath | undefined): number | null {
+  const v = [p?.tcp?.bps, p?.tcpParallel?.bps].filter((x): x is number => typeof x === 'number' && x > 0);
+  return v.length ? Math.max(...v) : null;
+}
+
+export function userlandProxy(f: PerfFacts): Finding[] {
+  const direct = f.paths.find((p) => p.via === 'bridge');
+  return f.paths.filter((p) => p.via === 'docker-proxy').map((p) => {
+    const viaProxy = bestTcp(p);
+    const straight = bestTcp(direct);
+    const cost = viaProxy && straight ? `${formatRate(viaProxy)} through the proxy against ${formatRate(straight)} over the bridge (${Math.round((viaProxy / straight) * 100)}%)` : 'the published port is served by a userland copy loop';
+    return {
+      id: 'userland-proxy',
+      object: `docker-proxy${p.proxyPid ? ` (pid ${p.proxyPid})` : ''} on ${p.address}:${p.port}`,
+      summary: `the published port ${p.port} goes through Docker's userland proxy: ${cost}`,
+      evidence: [
+        `docker-proxy${p.proxyPid ? ` pid ${p.proxyPid}` : ''} listens on port ${p.port} in the host namespace: every byte is copied through it`,
+        ...(p.rtt['tcp-connect']?.p50 != null && direct?.rtt['tcp-connect']?.p50 != null
+          ? [`TCP connect p50 ${p.rtt['tcp-connect'].p50} ms through it, ${direct.rtt['tcp-connect'].p50} ms over the bridge (the proxy answers the handshake itself)`] : []),
+      ],
+      fix: `set "userland-proxy": false in /etc/docker/daemon.json, then systemctl restart docker (published ports are then served by DNAT in the kernel)`,
+    };
+  });
+}
+
+export function qdiscRate(f: PerfFacts): Finding[] {
+  const measured = Math.max(0, ...f.paths.map((p) => bestTcp(p) ?? 0));
+  return f.hops.filter((h) => h.qdisc?.rateBps).flatMap((h): Finding[] => {
+    const rate = h.qdisc!.rateBps!;
+    if (measured > 0 && measured > rate * SHAPER_MARGIN) return [];
+    const towardTo = h.role === 'from-eth' || h.role === 'to-veth';
+    return [{
+      id: 'qdisc-rate',
+      object: hopName(h),
+      summary: `${h.qdisc!.kind} on ${hopName(h)} limits ${towardTo ? `${f.from} -> ${f.to}` : `${f.to} -> ${f.from}`} to ${formatRate(rate)}${measured ? ` (measured ${formatRate(measured)})` : ''}`,
+      evidence: [`tc qdisc show dev ${h.dev}: root ${h.qdisc!.kind} rate ${formatRate(rate)}`],
+      fix: atHop(f, h, `tc qdisc del dev ${h.dev} root`),
+    }];
+  });
+}
+
+export function mtuMismatch(f: PerfFacts): Finding[] {
+  const withMtu = f.hops.filter((h) => h.mtu !== null);
+  const counts = new Map<number, number>();
+  for (const h of withMtu) counts.set(h.mtu!, (counts.get(h.mtu!) ?? 0) + 1);
+  if (counts.size < 2) return [];
+  // the MTU most hops agree on is the network's; a hop apart from it is the odd one
+  const usual = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]![0];
+  return withMtu.filter((h) => h.mtu !== usual).map((h) => ({
+    id: 'mtu-mismatch',
+    object: hopName(h),
+    summary: `${hopName(h)} has MTU ${h.mtu} where the rest of the path has ${usual}: ${h.mtu! < usual
+      ? `packets over ${h.mtu} bytes are fragmented or dropped there (path MTU discovery must shrink every flow)`
+      : `it sends packets of up to ${h.mtu} bytes the next hop (MTU ${usual}) drops`}`,
+    evidence: withMtu.map((x) => `${hopName(x)}: mtu ${x.mtu}`),
+    fix: atHop(f, h, `ip link set dev ${h.dev} mtu ${usual}`),
+  }));
+}
+
+export function conntrackFull(f: PerfFacts): Finding[] {
+  const c = f.host.conntrack;
+  if (!c || c.max <= 0 || c.count / c.max < CONNTRACK_NEAR) return [];
+  return [{
+    id: 'conntrack-full',
+    object: 'the host\'s conntrack table',
+    summary: `the conntrack table holds ${c.count} of ${c.max} entries: new connections are dropped once it is full`,
+    evidence: [`net.netfilter.nf_conntrack_count ${c.count}, nf_conntrack_max ${c.max}`],
+    fix: onHost(fixTarget(f), `sysctl -w net.netfilter.nf_conntrack_max=${c.max * 2}`),
+  }];
+}
+
+export function softirqCore(f: PerfFacts): Finding[] {
+  const s = f.host.softirq;
+  if (!s || s.share < SOFTIRQ_BUSY) return [];
+  const toEth = f.hops.find((h) => h.role === 'to-eth');
+  const single = f.paths[0]?.tcp?.bps;
+  return [{
+    id: 'softirq-core',
+    object: s.cpu,
+    summary: `${s.cpu} spent ${Math.round(s.share * 100)}% of the single-stream test in softirq${single ? ` (${formatRate(single)})` : ''}: one core's packet processing bounds the stream`,
+    evidence: [`/proc/stat: ${s.cpu} softirq ${Math.round(s.share * 100)}% during the test, ${f.host.cpus} CPUs`],
+    fix: toEth
+      ? atHop(f, toEth, `sh -c 'echo ${((1 << Math.min(f.host.cpus, 31)) - 1).toString(16)} > /sys/class/net/${toEth.dev}/queues/rx-0/rps_cpus'`) + ' (spread receive processing over every CPU: RPS)'
+      : 'spread receive processing over the CPUs (RPS: /sys/class/net/DEV/queues/rx-0/rps_cpus), or use parallel streams',
+  }];
+}

@@ -1,0 +1,167 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { Jitter } from '../stats.js';
+import { monoMs, sleep } from './clock.js';
+import {
+  MAGIC_ECHO, MAGIC_TCP, MAGIC_UDP, TCP_HEADER, UDP_HEADER,
+  type ListenArgs, type ListenResult, type ResultArgs, type SampleEvent, type SessionArgs, type SessionResult,
+} from './protocol.js';
+
+const SAMPLE_MS = 100;
+
+class Session {
+  bytes = 0;
+  packets = 0;
+  firstMs: number | null = null;
+  lastMs: number | null = null;
+  expected = 0;
+  outOfOrder = 0;
+  open = 0;
+  readonly jitter = new Jitter();
+  private intervalBytes = 0;
+  private intervalPackets = 0;
+
+  constructor(readonly id: number, readonly kind: 'tcp' | 'udp') {}
+
+  add(bytes: number, packets: number): void {
+    const now = monoMs();
+    this.firstMs ??= now;
+    this.lastMs = now;
+    this.bytes += bytes;
+    this.packets += packets;
+    this.intervalBytes += bytes;
+    this.intervalPackets += packets;
+  }
+
+  takeInterval(): SampleEvent | null {
+    if (!this.intervalBytes) return null;
+    const e: SampleEvent = { event: 'sample', session: this.id, atMs: monoMs(), bytes: this.intervalBytes, packets: this.intervalPackets };
+    this.intervalBytes = 0;
+    this.intervalPackets = 0;
+    return e;
+  }
+
+  result(): SessionResult {
+    const { bytes, packets, firstMs, lastMs, expected, outOfOrder } = this;
+    return { bytes, packets, firstMs, lastMs, expected, outOfOrder, jitterMs: Math.round(this.jitter.ms * 1000) / 1000 };
+  }
+}
+
+/**
+ * The receiving half, in TO's namespace: a TCP sink and a UDP sink and echo
+ * on one port number, counting by session what the sender's streams bring.
+ */
+export class Receiver {
+  private readonly sessions = new Map<number, Session>();
+  private server: net.Server | null = null;
+  private udp: dgram.Socket | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+
+  constructor(private readonly emit: (e: SampleEvent) => void) {}
+
+  async listen(a: ListenArgs): Promise<ListenResult> {
+    for (const port of [...a.prefer, 0, 0, 0]) {
+      const tcp = await listenTcp(port, (s) => this.onConnection(s)).catch(() => null);
+      if (!tcp) continue;
+      const bound = (tcp.address() as net.AddressInfo).port;
+      const udp = await bindUdp(bound, (m, r) => this.onDatagram(m, r)).catch(() => null);
+      if (!udp) {
+        tcp.close();
+        continue;
+      }
+      this.server = tcp;
+      this.udp = udp;
+      this.ticker = setInterval(() => this.tick(), SAMPLE_MS);
+      this.ticker.unref();
+      return { port: bound };
+    }
+    throw new Error('no port to listen on for both TCP and UDP');
+  }
+
+  session(a: SessionArgs): Record<string, never> {
+    this.sessions.set(a.session, new Session(a.session, a.kind));
+    return {};
+  }
+
+  /** A session's figures once data came and then stopped (TCP: every stream closed) for idleMs, or at timeoutMs. */
+  async result(a: ResultArgs): Promise<SessionResult> {
+    const s = this.sessions.get(a.session);
+    if (!s) throw new Error(`no session ${a.session}`);
+    const deadline = monoMs() + a.timeoutMs;
+    while (monoMs() < deadline) {
+      const quiet = s.lastMs !== null && monoMs() - s.lastMs >= a.idleMs && s.open === 0;
+      if (quiet) break;
+      await sleep(20);
+    }
+    this.sessions.delete(a.session);
+    const e = s.takeInterval();
+    if (e) this.emit(e);
+    return s.result();
+  }
+
+  close(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.server?.close();
+    this.udp?.close();
+  }
+
+  private tick(): void {
+    for (const s of this.sessions.values()) {
+      const e = s.takeInterval();
+      if (e) this.emit(e);
+    }
+  }
+
+  private onConnection(sock: net.Socket): void {
+    let head: Buffer | null = Buffer.alloc(0);
+    let session: Session | null = null;
+    sock.on('error', () => undefined);
+    sock.on('data', (chunk: Buffer) => {
+      if (session) return session.add(chunk.length, 0);
+      head = Buffer.concat([head!, chunk]);
+      if (head.length < TCP_HEADER) return;
+      const s = head.readUInt32BE(0) === MAGIC_TCP ? this.sessions.get(head.readUInt32BE(4)) : undefined;
+      if (!s) return void sock.destroy();
+      session = s;
+      s.open++;
+      sock.once('close', () => s.open--);
+      s.add(head.length - TCP_HEADER, 0);
+      head = null;
+    });
+  }
+
+  private onDatagram(msg: Buffer, from: dgram.RemoteInfo): void {
+    if (msg.length < 4) return;
+    const magic = msg.readUInt32BE(0);
+    if (magic === MAGIC_ECHO) return void this.udp?.send(msg, from.port, from.address);
+    if (magic !== MAGIC_UDP || msg.length < UDP_HEADER) return;
+    const s = this.sessions.get(msg.readUInt32BE(4));
+    if (!s) return;
+    const seq = msg.readUInt32BE(8);
+    if (seq + 1 < s.expected) s.outOfOrder++;
+    s.expected = Math.max(s.expected, seq + 1);
+    s.jitter.add(msg.readDoubleBE(12), monoMs());
+    s.add(msg.length, 1);
+  }
+}
+
+function listenTcp(port: number, onConnection: (s: net.Socket) => void): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer(onConnection);
+    server.once('error', reject);
+    server.listen({ port, host: '0.0.0.0', backlog: 512 }, () => resolve(server));
+  });
+}
+
+function bindUdp(port: number, onMessage: (m: Buffer, r: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
+    sock.once('error', reject);
+    sock.on('message', onMessage);
+    sock.bind(port, '0.0.0.0', () => {
+      sock.removeListener('error', reject);
+      sock.on('error', () => undefined);
+      resolve(sock);
+    });
+  });
+}

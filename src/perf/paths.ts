@@ -1,0 +1,72 @@
+import type { PortMapping } from '../netcore/bridge/state/types.js';
+import type { HostSocket } from '../netcore/kernel/inspect.js';
+import type { PathVia } from './types.js';
+
+/** A path to measure: where FROM sends, what carries it, and which tests its traffic can take. */
+export interface PlannedPath {
+  id: string;
+  via: PathVia;
+  address: string;
+  /** the port the TCP connect RTT probes */
+  rttPort: number;
+  /** tsdiag's receiver answers here: throughput and UDP tests run (else RTT only) */
+  dataPort: number | null;
+  /** ICMP and UDP reach TO itself on this path (not on a TCP port published through DNAT or a proxy) */
+  icmpAndUdp: boolean;
+  detail: string;
+  proxyPid?: number | null;
+  notes: string[];
+}
+
+export interface PathInputs {
+  /** TO's address FROM sends to directly (its address on the shared network, or the host's for host networking) */
+  direct: string;
+  /** true: one of the two uses the host's network: there is no bridge between them */
+  hostNetworking: boolean;
+  recvPort: number;
+  /** --port: TO's own service, probed by TCP connect */
+  servicePort: number | null;
+  published: PortMapping[];
+  /** the address of the host as FROM sees it (its network's gateway) */
+  hostAddress: string | null;
+  /** TCP sockets listening in the host namespace, with their owners */
+  hostListeners: HostSocket[];
+}
+
+/**
+ * The paths a run compares: TO directly (over the bridge, or the host's stack
+ * for host networking), and TO's published TCP port through the host (DNAT in
+ * the kernel, or docker-proxy when that holds the port). The published path
+ * carries the throughput tests only when tsdiag's receiver could take its
+ * container port; else it is probed by TCP connect alone.
+ */
+export function planPaths(i: PathInputs): PlannedPath[] {
+  const direct: PlannedPath = {
+    id: i.hostNetworking ? 'host' : 'bridge',
+    via: i.hostNetworking ? 'host' : 'bridge',
+    address: i.direct,
+    rttPort: i.servicePort ?? i.recvPort,
+    dataPort: i.recvPort,
+    icmpAndUdp: true,
+    detail: i.hostNetworking ? 'host networking: no veth, no bridge' : 'container to container over the bridge',
+    notes: [],
+  };
+  const tcp = i.published.filter((m) => m.proto === 'tcp');
+  const mapping = tcp.find((m) => m.containerPort === i.recvPort) ?? tcp.find((m) => m.containerPort === i.servicePort) ?? tcp[0];
+  if (!mapping || i.hostNetworking) return [direct];
+  const address = mapping.hostIp && mapping.hostIp !== '0.0.0.0' && mapping.hostIp !== '::' ? mapping.hostIp : i.hostAddress;
+  if (!address) return [direct];
+  const proxy = i.hostListeners.find((s) => s.proto === 'tcp' && s.port === mapping.hostPort && s.process === 'docker-proxy');
+  const carriesData = mapping.containerPort === i.recvPort;
+  return [direct, {
+    id: 'published',
+    via: proxy ? 'docker-proxy' : 'dnat',
+    address,
+    rttPort: mapping.hostPort,
+    dataPort: carriesData ? mapping.hostPort : null,
+    icmpAndUdp: false,
+    detail: `${address}:${mapping.hostPort} -> ${mapping.containerPort}/tcp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
+    proxyPid: proxy?.pid ?? null,
+    notes: carriesData ? [] : [`throughput not measured: container port ${mapping.containerPort} is held by TO's own service (tsdiag's receiver needs a free published port)`],
+  }];
+}

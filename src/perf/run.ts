@@ -1,0 +1,125 @@
+import { UsageError } from '../netcore/errors.js';
+import type { HostRef } from '../netcore/host.js';
+import { netnsPathOf } from '../netcore/kernel/exec.js';
+import { listeningSockets, readSysctl } from '../netcore/kernel/inspect.js';
+import { withSignalCleanup } from '../netcore/kernel/signal-cleanup.js';
+import { pickInventory, type BackendChoice } from '../diag/inventory/select.js';
+import type { InvContainer, InvNetwork } from '../diag/inventory/types.js';
+import { NamespaceProber } from '../diag/probe/prober.js';
+import { loadTarget } from '../diag/target.js';
+import { judge } from './findings.js';
+import { Generator } from './generator/client.js';
+import { readHops, type PathEnd } from './hops.js';
+import { planPaths } from './paths.js';
+import { measurePath, type MeasureOptions } from './measure.js';
+import type { HostFigures, PerfFacts, PerfReport, PerfSample } from './types.js';
+
+export interface PerfRequest {
+  backend: BackendChoice;
+  host: HostRef;
+  env: NodeJS.ProcessEnv;
+  fromName: string;
+  toName: string;
+  /** TO's own service port, probed by TCP connect (it must listen) */
+  port?: number | null;
+  /** seconds per throughput test */
+  seconds?: number;
+  /** streams of the parallel TCP test */
+  parallel?: number;
+  /** probes per RTT figure */
+  count?: number;
+  udpRateBps?: number;
+  /** each sample as it is measured (a live view) */
+  onSample?: (s: PerfSample) => void;
+  /** a line per step, for a progress display */
+  onProgress?: (line: string) => void;
+}
+
+export const PERF_DEFAULTS = { seconds: 2, parallel: 4, count: 50, udpRateBps: 100e6 };
+
+/**
+ * One perf run: the two containers found as the doctor finds them, the hops
+ * of the path read, tsdiag's traffic generator started in both namespaces
+ * (a receiver in TO's, a sender in FROM's), every path measured in turn, the
+ * generators stopped (also on error and SIGINT), the findings judged.
+ */
+export async function runPerf(o: PerfRequest): Promise<PerfReport> {
+  const t0 = performance.now();
+  const opts: MeasureOptions = {
+    seconds: o.seconds ?? PERF_DEFAULTS.seconds, parallel: o.parallel ?? PERF_DEFAULTS.parallel,
+    count: o.count ?? PERF_DEFAULTS.count, udpRateBps: o.udpRateBps ?? PERF_DEFAULTS.udpRateBps,
+    onSample: o.onSample ?? (() => undefined), onProgress: o.onProgress ?? (() => undefined),
+  };
+  const inventory = await pickInventory(o.backend, o.host, o.env, [o.fromName, o.toName]);
+  const target = await loadTarget({ inventory, fromName: o.fromName, toName: o.toName, port: o.port });
+  const from = usable(target.from, o.fromName);
+  const to = usable(target.to, o.toName);
+  const hostNsPath = inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null;
+  const shared = from.endpoints.map((f) => ({ f, t: to.endpoints.find((e) => e.network === f.network && e.ipv4) })).find((s) => s.f.ipv4 && s.t);
+  const hostNetworking = !from.netnsPath || !to.netnsPath;
+  const network: InvNetwork | undefined = target.networks.find((n) => n.name === (shared?.f.network ?? from.endpoints[0]?.network));
+  const direct = !to.netnsPath ? network?.gateway ?? null : shared?.t?.ipv4 ?? (hostNetworking ? to.endpoints[0]?.ipv4 ?? null : null);
+  if (!direct) throw new UsageError(`${from.name} and ${to.name} share no network with addresses (tsdiag doctor ${from.name} ${to.name} says more)`);
+  const fromEnd: PathEnd = { c: from, netnsPath: from.netnsPath ?? hostNsPath, ep: from.netnsPath ? shared?.f ?? null : null };
+  const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? hostNsPath, ep: to.netnsPath ? shared?.t ?? null : null };
+  if (o.port) await assertListening(toEnd, o.port);
+
+  o.onProgress?.('reading the hops');
+  const [hops, conntrack, hostListeners] = await Promise.all([
+    readHops(fromEnd, toEnd, hostNetworking ? null : network?.bridge ?? null, inventory.hostNetns),
+    readConntrack(inventory.hostNetns),
+    to.published.length ? listeningSockets(inventory.hostNetns, true) : Promise.resolve([]),
+  ]);
+  const samplesBySession = new Map<number, (atMs: number, bytes: number) => void>();
+  const receiver = new Generator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
+  const sender = new Generator(fromEnd.netnsPath);
+  const stopAll = async () => { await Promise.all([receiver.stop(), sender.stop()]); };
+  return withSignalCleanup(stopAll, async () => {
+    const prefer = to.published.filter((m) => m.proto === 'tcp').map((m) => m.containerPort).filter((p) => p !== o.port);
+    const { port: recvPort } = await receiver.call('listen', { prefer });
+    const planned = planPaths({
+      direct, hostNetworking, recvPort, servicePort: o.port ?? null, published: to.published,
+      hostAddress: network?.gateway ?? null, hostListeners,
+    });
+    const mtus = hops.map((h) => h.mtu).filter((m): m is number => m !== null);
+    const ctx = { sender, receiver, fromNetns: fromEnd.netnsPath, samplesBySession, udpSize: Math.min(1472, Math.max(64, Math.min(1500, ...mtus) - 28)) };
+    const paths = [];
+    let softirq: HostFigures['softirq'] = null;
+    for (const p of planned) {
+      const measured = await measurePath(p, ctx, opts);
+      paths.push(measured.path);
+      softirq ??= measured.softirq;
+    }
+    const facts: PerfFacts = {
+      from: from.name, to: to.name, backend: inventory.backend, hostNetns: inventory.hostNetns,
+      pids: { [from.name]: from.pid, [to.name]: to.pid }, paths, hops,
+      host: { cpus: (await import('../netcore/kernel/cpu-stat.js')).cpuCount(), conntrack, softirq },
+    };
+    return { ...facts, seconds: opts.seconds, parallel: opts.parallel, findings: judge(facts), ms: Math.round(performance.now() - t0) };
+  });
+}
+
+function usable(c: InvContainer | null, name: string): InvContainer {
+  if (!c) throw new UsageError(`no container named ${name}`);
+  if (!c.running) throw new UsageError(`${name} is not running`);
+  if (c.node) throw new UsageError(`${name} runs on swarm node ${c.node}: run tsdiag perf there`);
+  return c;
+}
+
+/** --port names TO's service: something must listen there, or the run would measure nothing. */
+async function assertListening(to: PathEnd, port: number): Promise<void> {
+  const prober = new NamespaceProber(to.netnsPath);
+  try {
+    const socks = await prober.call('listening', {});
+    if (!socks.some((s) => s.proto.startsWith('tcp') && s.port === port)) throw new UsageError(`nothing listens on ${to.c.name}:${port}/tcp`);
+  } finally {
+    prober.close();
+  }
+}
+
+async function readConntrack(hostNetns: string | null): Promise<HostFigures['conntrack']> {
+  const [count, max] = await Promise.all([
+    readSysctl(hostNetns, 'net.netfilter.nf_conntrack_count'), readSysctl(hostNetns, 'net.netfilter.nf_conntrack_max'),
+  ]);
+  return count !== null && max !== null ? { count: Number(count), max: Number(max) } : null;
+}

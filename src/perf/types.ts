@@ -1,0 +1,101 @@
+import type { Offloads } from '../netcore/kernel/offloads.js';
+import type { RttStats } from './stats.js';
+
+/** How the traffic of a path gets to TO: straight over the bridge, through the published port's DNAT or docker-proxy, or the host's own stack. */
+export type PathVia = 'bridge' | 'dnat' | 'docker-proxy' | 'host';
+
+export type ThroughputTest = 'tcp' | 'tcp-parallel' | 'udp';
+export type RttProbe = 'icmp' | 'tcp-connect' | 'udp-echo';
+
+/** What a live view gets while a run goes: one interval of a throughput test, or one RTT probe. */
+export type PerfSample =
+  | { kind: 'throughput'; path: string; test: ThroughputTest; tMs: number; bps: number }
+  | { kind: 'rtt'; path: string; probe: RttProbe; ms: number };
+
+export interface Throughput {
+  streams: number;
+  bps: number;
+  bytes: number;
+  ms: number;
+  /** bits per second per 100 ms interval, as the receiver counted */
+  samples: Array<{ tMs: number; bps: number }>;
+  errors?: string[];
+}
+
+export interface UdpFigures {
+  rateBps: number;
+  size: number;
+  sent: number;
+  received: number;
+  lossPct: number;
+  jitterMs: number;
+  outOfOrder: number;
+  bps: number;
+}
+
+export type RttFigures = RttStats & { samples: number[]; errors?: string[] };
+
+export interface PerfPath {
+  /** bridge, published, host */
+  id: string;
+  via: PathVia;
+  address: string;
+  port: number;
+  /** what this path's traffic crosses that the bridge path does not (the proxy's pid, the DNAT rule's port) */
+  detail: string;
+  /** docker-proxy's pid when it holds the published port */
+  proxyPid?: number | null;
+  rtt: Partial<Record<RttProbe, RttFigures>>;
+  tcp?: Throughput;
+  tcpParallel?: Throughput;
+  udp?: UdpFigures;
+  /** why part of the path was not measured */
+  notes: string[];
+}
+
+/** One link on the way, where it lives, and what bounds it. */
+export interface Hop {
+  /** the container's name, or "host" */
+  where: string;
+  dev: string;
+  /** from-eth, from-veth, bridge, to-veth, to-eth */
+  role: string;
+  mtu: number | null;
+  offloads: Offloads;
+  qdisc: { kind: string; rateBps: number | null } | null;
+}
+
+export interface HostFigures {
+  cpus: number;
+  conntrack: { count: number; max: number } | null;
+  /** the busiest CPU's share of time in softirq during the single-stream test on the first path (0..1) */
+  softirq: { cpu: string; share: number } | null;
+}
+
+export interface Finding {
+  id: 'userland-proxy' | 'mtu-mismatch' | 'qdisc-rate' | 'conntrack-full' | 'softirq-core';
+  /** the object named: a hop (dev in where), the proxy, the conntrack table */
+  object: string;
+  summary: string;
+  evidence: string[];
+  fix: string;
+}
+
+/** What the judges read: everything a run measured and observed. */
+export interface PerfFacts {
+  from: string;
+  to: string;
+  backend: string;
+  hostNetns: string | null;
+  pids: Record<string, number | null>;
+  paths: PerfPath[];
+  hops: Hop[];
+  host: HostFigures;
+}
+
+export interface PerfReport extends PerfFacts {
+  seconds: number;
+  parallel: number;
+  findings: Finding[];
+  ms: number;
+}

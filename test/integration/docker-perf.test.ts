@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TEST_IMAGE, TEST_RUN_LABEL, describeWithEngine, docker, removeRunObjects, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
+import { EngineCli } from '../helpers/docker-cli.js';
+
+/**
+ * perf on Docker 20.10, whose userland proxy is on by default: the bridge
+ * path against db's published port, which docker-proxy serves for a client on
+ * the same bridge; the report names the proxy as the published path's cost.
+ */
+describeWithEngine('perf: bridge against the published port through docker-proxy', (engine: DockerEngine) => {
+  const runId = `pf-${uniqueRunId()}`;
+  const n = { app: `${runId}-app`, web: `${runId}-web`, db: `${runId}-db` };
+  const label = ['--label', `${TEST_RUN_LABEL}=${runId}`];
+  const cli = new EngineCli(engine);
+
+  beforeAll(async () => {
+    try {
+      await docker(engine, ['network', 'create', ...label, n.app]);
+      // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
+      await docker(engine, ['run', '-d', '--name', n.db, ...label, '--network', n.app, '-p', '5201', TEST_IMAGE, 'sleep', '3600']);
+      await docker(engine, ['run', '-d', '--name', n.web, ...label, '--network', n.app, TEST_IMAGE, 'sleep', '3600']);
+    } catch (err) {
+      await removeRunObjects(engine, runId);
+      throw err;
+    }
+  });
+  afterAll(async () => {
+    await removeRunObjects(engine, runId);
+    cli.dispose();
+  });
+
+  it('measures both paths and names docker-proxy with its cost and the daemon.json fix', async () => {
+    const res = await cli.run(['perf', n.web, n.db, '--backend', 'docker', '--time', '1', '--count', '20', '--json']);
+    expect(res.exitCode, res.stderr).toBe(1);
+    const report = JSON.parse(res.stdout);
+    const [bridge, published] = report.paths;
+    expect(bridge).toMatchObject({ id: 'bridge', via: 'bridge', port: 5201 });
+    expect(published).toMatchObject({ id: 'published', via: 'docker-proxy' });
+    expect(published.proxyPid).toBeGreaterThan(0);
+    for (const p of [bridge, published]) {
+      expect(p.tcp.bps, p.id).toBeGreaterThan(50e6);
+      expect(p.rtt['tcp-connect'].received, p.id).toBe(20);
+    }
+    const f = report.findings.find((x: any) => x.id === 'userland-proxy');
+    expect(f.object).toMatch(new RegExp(`^docker-proxy \\(pid ${published.proxyPid}\\) on [\\d.]+:${published.port}$`));
+    expect(f.summary).toMatch(/through the proxy against .* over the bridge \(\d+%\)/);
+    expect(f.fix).toMatch(/"userland-proxy": false in \/etc\/docker\/daemon.json/);
+  });
+}, ['20.10']);
