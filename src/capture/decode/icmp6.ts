@@ -1,6 +1,6 @@
 import { ipv6Addr, putIpv6Addr } from './addr.js';
-import { printIpv6Checksum } from './checksum.js';
-import { MULTICAST_RECORD_TYPES } from './igmp.js';
+import { printBracketChecksum } from './checksum.js';
+import { MULTICAST_RECORD_TYPES, sourcesPrint } from './igmp.js';
 import { ndOptionsPrint } from './ipv6-options.js';
 import type { Packet } from './packet.js';
 
@@ -42,8 +42,8 @@ export function icmp6Print(p: Packet, off: number, len: number, ipOff = -1, frag
     p.out.str(`ICMP6, type ${type}, length ${len}`);
     return;
   }
-  const verbose = p.opts.verbose === true;
-  if (verbose && !fragmented && ipOff >= 0 && p.has(off, len)) printIpv6Checksum(p, off, len, ipOff, 58, off + 2, 'icmp6');
+  const verbose = (p.opts.verbose ?? 0) > 0;
+  if (verbose && !fragmented && ipOff >= 0 && p.has(off, len)) printBracketChecksum(p, off, len, ipOff, true, 58, off + 2, 'icmp6');
   p.out.str('ICMP6, ');
   p.out.str(name);
   // with -v the length comes here for neighbour discovery, and nowhere for the others
@@ -131,7 +131,8 @@ function mldv2Records(p: Packet, off: number, len: number, groups: number): void
       p.out.str(` [invalid number of sources ${sources}]`);
       return;
     }
-    p.out.str(`, ${sources} source(s)]`);
+    sourcesPrint(p, off + g + 20, sources, 16);
+    p.out.ch(0x5d);
     g += 20 + sources * 16;
   }
 }

@@ -22,11 +22,18 @@ export function ndOptionsPrint(p: Packet, off: number, len: number): void {
     const units = p.buf[off + 1]!;
     if (units === 0 || off + units * 8 > end) return truncated(p);
     out.str(`\n\t  ${OPTION_NAMES[type] ?? 'unknown'} option (${type}), length ${units * 8} (${units}): `);
+    const verbose = p.opts.verbose ?? 0;
     if (type === 1 || type === 2) linkAddress(p, off + 2, units * 8 - 2);
     else if (type === 5) {
       out.ch(0x20);
       out.dec(p.u32(off + 4));
-    } else p.hexDump(off + 2, units * 8 - 2, '\n\t  ');
+    } else if (verbose < 2) {
+      p.hexDump(off + 2, units * 8 - 2, '\n\t  ');
+      // tcpdump stops at an option it has no name for
+      if (!(type in OPTION_NAMES)) return;
+    }
+    // -vv: every option's data in hex as well
+    if (verbose > 1) p.hexDump(off + 2, units * 8 - 2, '\n\t    ');
     off += units * 8;
   }
 }

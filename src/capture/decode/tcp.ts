@@ -84,7 +84,8 @@ export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
   // -v: the checksum when the whole segment was captured (a fragment cannot be checked)
   if (p.opts.verbose && !p.opts.noChecksums && !fragmented && p.has(off, len)) printTransportChecksum(p, off, len, ipOff, v6, 6, off + 16);
   const dataLen = len - hlen;
-  if (dataLen > 0 || flags & (SYN | FIN | RST)) {
+  // -vv: the sequence number of a bare ACK too
+  if (dataLen > 0 || flags & (SYN | FIN | RST) || (p.opts.verbose ?? 0) > 1) {
     out.str(', seq ');
     out.dec(seq);
     if (dataLen > 0) {

@@ -1,4 +1,4 @@
-import { printIpv6Checksum } from './checksum.js';
+import { printBracketChecksum } from './checksum.js';
 import { domainPrint } from './dns.js';
 import { TRUNCATED, type Packet } from './packet.js';
 import { transportAddresses, transportAddressesNoPorts } from './transport-addr.js';
@@ -39,8 +39,12 @@ export function udpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
   transportAddresses(p, ipOff, v6, 17, sport, dport);
   if (off + 8 > p.end) throw TRUNCATED;
   const payload = off + 8;
-  // -v: UDP over IPv6 has its checksum checked (over IPv4 only with -vv)
-  if (p.opts.verbose && !p.opts.noChecksums && v6 && !fragmented && p.has(payload, length)) printIpv6Checksum(p, off, length + 8, ipOff, 17, off + 6, 'udp');
+  // -v: UDP over IPv6 has its checksum checked, over IPv4 only with -vv (0 there: the sender computed none)
+  const verbose = p.opts.verbose ?? 0;
+  if (verbose && !p.opts.noChecksums && !fragmented) {
+    if (!v6 && verbose > 1 && p.u16(off + 6) === 0) p.out.str('[no cksum] ');
+    else if ((v6 || verbose > 1) && p.has(payload, length)) printBracketChecksum(p, off, length + 8, ipOff, v6, 17, off + 6, 'udp');
+  }
   // -q: no payload decoders
   const q = p.opts.quiet === true;
   if (!q && (sport === DNS_PORT || dport === DNS_PORT)) domainPrint(p, payload, length, false);
