@@ -2,6 +2,7 @@ import { ipv4String, ipv6String } from './addr.js';
 import { ednsOptionsPrint } from './dns-edns.js';
 import { dnsClassName, dnsTypeName, OPCODES, rcodeText } from './dns-names.js';
 import { TRUNCATED, type Packet } from './packet.js';
+import { printable } from './printable.js';
 
 const INDIRECT = 0xc0;
 const T_OPT = 41;
@@ -314,26 +315,4 @@ function namePrint(p: Packet, cp: number, msg: number): void {
     i = p.u8(cp++);
   }
   if (chars > 255) p.out.str('<DOMAIN NAME TOO LONG>');
-}
-
-/** tcpdump's fn_print_char: `M-` for the high bit, `^X` for control characters */
-function printable(buf: Buffer, off: number, n: number): string {
-  let s = '';
-  for (let k = 0; k < n; k++) {
-    let c = buf[off + k]!;
-    if (c >= 0x20 && c < 0x7f) {
-      s += String.fromCharCode(c);
-      continue;
-    }
-    if (c >= 0x80) {
-      c &= 0x7f;
-      s += 'M-';
-    }
-    if (c < 0x20 || c === 0x7f) {
-      c ^= 0x40;
-      s += '^';
-    }
-    s += String.fromCharCode(c);
-  }
-  return s;
 }
