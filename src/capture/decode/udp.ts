@@ -1,6 +1,7 @@
 import { printBracketChecksum } from './checksum.js';
 import { bootpPrint } from './bootp.js';
 import { domainPrint } from './dns.js';
+import { genevePrint } from './geneve.js';
 import { ntpPrint } from './ntp.js';
 import { TRUNCATED, type Packet } from './packet.js';
 import { transportAddresses, transportAddressesNoPorts } from './transport-addr.js';
@@ -11,6 +12,7 @@ const MDNS_PORT = 5353;
 const VXLAN_PORT = 4789;
 const BOOTPS_PORT = 67;
 const NTP_PORT = 123;
+const GENEVE_PORT = 6081;
 const BOOTPC_PORT = 68;
 
 /** UDP as tcpdump's udp_print: DNS, mDNS and VXLAN decoded, anything else `UDP, length N`. */
@@ -57,6 +59,7 @@ export function udpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
   else if (!q && (sport === BOOTPS_PORT || dport === BOOTPS_PORT || sport === BOOTPC_PORT || dport === BOOTPC_PORT)) bootpPrint(p, payload, length);
   else if (!q && (sport === NTP_PORT || dport === NTP_PORT)) ntpPrint(p, payload, length);
   else if (!q && (sport === VXLAN_PORT || dport === VXLAN_PORT)) vxlanPrint(p, payload, length);
+  else if (!q && (sport === GENEVE_PORT || dport === GENEVE_PORT)) genevePrint(p, payload, length);
   else if (ulen > length && !fragmented) p.out.str(`UDP, bad length ${ulen} > ${length}`);
   else {
     p.out.str('UDP, length ');
