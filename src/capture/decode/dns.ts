@@ -276,6 +276,14 @@ export function relativeTime(secs: number): string {
   return s;
 }
 
+/** fqdn_print for other printers (ICMPv6 DNSSL): the name at `cp`, compression relative to `msg`; the offset after it */
+export function dnsNamePrint(p: Packet, cp: number, msg: number): number {
+  namePrint(p, cp, msg);
+  const next = skipName(p, cp);
+  if (next < 0) throw TRUNCATED;
+  return next;
+}
+
 /** A domain name with compression, as tcpdump's fqdn_print (root is `.`). */
 function namePrint(p: Packet, cp: number, msg: number): void {
   let maxOffset = cp - msg;

@@ -1,7 +1,9 @@
 import { ipv6Addr, putIpv6Addr } from './addr.js';
 import { printBracketChecksum } from './checksum.js';
 import { MULTICAST_RECORD_TYPES, sourcesPrint } from './igmp.js';
-import { ndOptionsPrint } from './ipv6-options.js';
+import { ndOptionsPrint, routerPreference } from './ipv6-options.js';
+
+const RA_FLAGS: [number, string][] = [[0x80, 'managed'], [0x40, 'other stateful'], [0x20, 'home agent'], [0x02, 'ipv6 only']];
 import type { Packet } from './packet.js';
 
 const TYPE_NAMES: Record<number, string> = {
@@ -89,6 +91,16 @@ export function icmp6Print(p: Packet, off: number, len: number, ipOff = -1, frag
       break;
     case 133:
       if (verbose) ndOptionsPrint(p, off + 8, len - 8);
+      break;
+    case 134:
+      if (verbose) {
+        p.need(off + 4, 12);
+        const flags = p.buf[off + 5]!;
+        const names = RA_FLAGS.filter(([bit]) => flags & bit).map(([, n]) => n).join(', ') || 'none';
+        p.out.str(`\n\thop limit ${p.buf[off + 4]}, Flags [${names}], pref ${routerPreference(flags)}, router lifetime ${p.u16(off + 6)}s, `);
+        p.out.str(`reachable time ${p.u32(off + 8)}ms, retrans timer ${p.u32(off + 12)}ms`);
+        ndOptionsPrint(p, off + 16, len - 16);
+      }
       break;
     case 143:
       if (len < 8) {
