@@ -13,6 +13,8 @@ export const LINKTYPE_ETHERNET = 1;
 export const LINKTYPE_RAW = 101;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_LINUX_SLL2 = 276;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
 
 /** -x (hex), -X (hex and ASCII), -A (ASCII) after each line; doubled (-xx, -XX, -AA) with the link header */
 export interface PacketDump {
@@ -99,6 +101,9 @@ export class LinePrinter {
       case LINKTYPE_LINUX_SLL2:
         sll2Print(p, off, wireLen);
         return;
+      // tcpdump 4.99 reads the version nibble for the IPv4 and IPv6 link types too
+      case LINKTYPE_IPV4:
+      case LINKTYPE_IPV6:
       case LINKTYPE_RAW: {
         const version = p.u8(off) >> 4;
         if (version === 4) ipv4Print(p, off, wireLen);

@@ -126,6 +126,24 @@ describe('live capture to a file', () => {
     expect(live.some((l) => l.startsWith('Out '))).toBe(true);
   });
 
+  // -Q: the direction is a term of the filter on the cooked header (the pcap package has no pcap_setdirection); tcpdump -Q alongside
+  for (const [direction, expected] of [['in', 'echo reply'], ['out', 'echo request']] as const) {
+    it(`-Q ${direction} keeps only the packets ${direction === 'in' ? 'received' : 'sent'}, as tcpdump -Q ${direction}`, async () => {
+      const file = path.join(tmp, `direction-${direction}.pcap`);
+      const dump = await lab.tcpdump(lab.a, 'any', file, ['-y', 'LINUX_SLL', '-Q', direction, 'icmp']);
+      const p = startCapture(['-t', '-Q', direction, '-i', 'any', '-c', '3', 'icmp']);
+      await listening(p);
+      inNs(lab.a, 'ping', ['-c', '3', '-i', '0.05', '10.250.1.2']);
+      expect((await p.exited).code, p.stderrText).toBe(0);
+      await sleep(1200);
+      await stop(dump, 'SIGINT');
+      const live = p.stdoutText.split('\n').slice(0, -1);
+      expect(live).toHaveLength(3);
+      for (const line of live) expect(line).toContain(`ICMP ${expected}`);
+      expect(tcpdumpLines(file, ['-t'])).toEqual(live);
+    });
+  }
+
   it('writes pcapng with the interface name that tshark shows', async () => {
     const file = path.join(tmp, 'named.pcapng');
     const p = startCapture(['-i', 'a0', '-w', file, '--pcapng', '-c', '4']);
@@ -190,6 +208,8 @@ describe('bad input: one line on stderr, exit 2', () => {
     ['not a pcap', ['-r', path.join(ROOT, 'package.json')], /not a pcap file/],
     ['no interface at all', [], /nothing to capture/],
     ['bad count', ['-i', 'a0', '-c', 'x'], /invalid -c/],
+    ['bad direction', ['-i', 'any', '-Q', 'up'], /unknown capture direction "up"/],
+    ['-Q on an Ethernet interface', ['-i', 'a0', '-Q', 'in'], /-Q needs -i any/],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {

@@ -52,9 +52,9 @@ export function printTransportChecksum(p: Packet, off: number, len: number, ipOf
   }
 }
 
-/** `[udp sum ok] ` or `[bad udp cksum 0x.. -> 0x..!] ` (name: udp, icmp6), as udp_print and icmp6_print write them over IPv6 */
-export function printIpv6Checksum(p: Packet, off: number, len: number, ipOff: number, proto: number, fieldOff: number, name: string): void {
-  const sum = transportChecksum(p, off, len, ipOff, true, proto);
+/** `[udp sum ok] ` or `[bad udp cksum 0x.. -> 0x..!] ` (name: udp, icmp6), as udp_print and icmp6_print write them */
+export function printBracketChecksum(p: Packet, off: number, len: number, ipOff: number, v6: boolean, proto: number, fieldOff: number, name: string): void {
+  const sum = transportChecksum(p, off, len, ipOff, v6, proto);
   if (sum === 0) {
     p.out.str(`[${name} sum ok] `);
     return;

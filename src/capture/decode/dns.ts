@@ -1,13 +1,15 @@
 import { ipv4String, ipv6String } from './addr.js';
+import { ednsOptionsPrint } from './dns-edns.js';
 import { dnsClassName, dnsTypeName, OPCODES, rcodeText } from './dns-names.js';
 import { TRUNCATED, type Packet } from './packet.js';
+import { printable } from './printable.js';
 
 const INDIRECT = 0xc0;
 const T_OPT = 41;
 const CLASS_IN = 1;
 
 /**
- * A DNS message as tcpdump's domain_print without -v: queries as
+ * A DNS message as tcpdump's domain_print (-v: owner names, SOA; -vv: every section, EDNS options; -vvv: TTLs): queries as
  * `id+ [1au] A? name. (len)`, responses as `id* 1/0/1 A addr (len)`.
  * Over TCP the two-byte length prefix comes first.
  */
@@ -43,21 +45,25 @@ export function domainPrint(p: Packet, off: number, length: number, overTcp: boo
     const rcode = (flags & 0xf) | (extendedRcode(p, off, qd, an + ns, ar) << 4);
     p.out.str(`${id}${OPCODES[opcode]}${rcodeText(rcode)}${flags & 0x0400 ? '*' : ''}${flags & 0x0080 ? '' : '-'}${flags & 0x0200 ? '|' : ''}${flags & 0x0020 ? '$' : ''}`);
     if (qd !== 1) p.out.str(` [${qd}q]`);
+    // -vv: the question section (q:), then the authority (ns:) and additional (ar:) sections
+    const vv = (p.opts.verbose ?? 0) > 1;
     let cp = off + 12;
     for (let i = 0; i < qd; i++) {
       if (i !== 0) p.out.str(',');
+      if (vv) {
+        p.out.str(' q:');
+        cp = questionPrint(p, cp, off, mdns);
+        continue;
+      }
       const next = skipName(p, cp);
       if (next < 0) throw TRUNCATED;
       cp = next + 4;
     }
     p.out.str(` ${an}/${ns}/${ar}`);
-    for (let i = 0; i < an; i++) {
-      if (i > 0) {
-        if (cp >= p.end) throw TRUNCATED;
-        p.out.str(',');
-      }
-      cp = recordPrint(p, cp, off, mdns);
-      if (cp < 0) throw TRUNCATED;
+    cp = sectionPrint(p, cp, off, an, mdns, '');
+    if (vv) {
+      cp = sectionPrint(p, cp, off, ns, mdns, ' ns:');
+      sectionPrint(p, cp, off, ar, mdns, ' ar:');
     }
   } else {
     p.out.str(`${id}${OPCODES[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`);
@@ -82,8 +88,31 @@ export function domainPrint(p: Packet, off: number, length: number, overTcp: boo
       }
     }
     if (left) throw TRUNCATED;
+    if ((p.opts.verbose ?? 0) > 1) {
+      cp = sectionPrint(p, cp, off, an, mdns, '');
+      cp = sectionPrint(p, cp, off, ns, mdns, ' ns:');
+      sectionPrint(p, cp, off, ar, mdns, ' ar:');
+    }
   }
   p.out.str(` (${length})`);
+}
+
+/** `count` records, comma separated, after `label` (printed only when the section has a first record within the capture) */
+function sectionPrint(p: Packet, cp: number, msg: number, count: number, mdns: boolean, label: string): number {
+  if (count === 0) return cp;
+  if (label) {
+    if (cp >= p.end) throw TRUNCATED;
+    p.out.str(label);
+  }
+  for (let i = 0; i < count; i++) {
+    if (i > 0) {
+      if (cp >= p.end) throw TRUNCATED;
+      p.out.str(',');
+    }
+    cp = recordPrint(p, cp, msg, mdns);
+    if (cp < 0) throw TRUNCATED;
+  }
+  return cp;
 }
 
 /** The upper bits of the rcode from an OPT record, found the way tcpdump looks for it. */
@@ -162,6 +191,8 @@ function recordPrint(p: Packet, cp: number, msg: number, mdns: boolean): number 
   const cls = mdns ? rawClass & 0x7fff : rawClass;
   if (cls !== CLASS_IN && type !== T_OPT) p.out.str(` ${dnsClassName(cls)}`);
   if (mdns && rawClass & 0x8000) p.out.str(' (Cache flush)');
+  // -vvv: the TTL as tcpdump's unsigned_relts_print (OPT has flags there)
+  if (type !== T_OPT && (p.opts.verbose ?? 0) > 2) p.out.str(` [${relativeTime(p.u32(cp + 4))}]`);
   const rdlen = p.u16(cp + 8);
   const rd = cp + 10;
   const next = rd + rdlen;
@@ -199,11 +230,57 @@ function recordPrint(p: Packet, cp: number, msg: number, mdns: boolean): number 
         c += 1 + n;
       }
       break;
+    case 6:
+      if (p.opts.verbose) soaPrint(p, rd, msg);
+      break;
+    case 256:
+      if (rdlen < 4) return -1;
+      p.out.str(` ${p.u16(rd)} ${p.u16(rd + 2)} ${printable(p.buf, rd + 4, rdlen - 4)}`);
+      break;
     case T_OPT:
       p.out.str(` UDPsize=${rawClass}`);
       if (p.u16(cp + 6) & 0x8000) p.out.str(' DO');
+      if (rdlen > 0 && ednsOptionsPrint(p, rd, next, namePrint) < 0) return -1;
       break;
   }
+  return next;
+}
+
+/** -v: `mname rname serial refresh retry expire minimum` */
+function soaPrint(p: Packet, rd: number, msg: number): void {
+  p.out.ch(0x20);
+  namePrint(p, rd, msg);
+  let cp = skipName(p, rd);
+  if (cp < 0) throw TRUNCATED;
+  p.out.ch(0x20);
+  namePrint(p, cp, msg);
+  cp = skipName(p, cp);
+  if (cp < 0) throw TRUNCATED;
+  p.need(cp, 20);
+  for (let i = 0; i < 5; i++) p.out.str(` ${p.u32(cp + 4 * i)}`);
+}
+
+const UNITS = ['y', 'w', 'd', 'h', 'm', 's'];
+const UNIT_SECONDS = [31536000, 604800, 86400, 3600, 60, 1];
+
+/** 1d2h3m4s, as tcpdump's unsigned_relts_print */
+export function relativeTime(secs: number): string {
+  if (secs === 0) return '0s';
+  let s = '';
+  for (let i = 0; i < UNITS.length && secs > 0; i++) {
+    if (secs >= UNIT_SECONDS[i]!) {
+      s += `${Math.floor(secs / UNIT_SECONDS[i]!)}${UNITS[i]}`;
+      secs %= UNIT_SECONDS[i]!;
+    }
+  }
+  return s;
+}
+
+/** fqdn_print for other printers (ICMPv6 DNSSL): the name at `cp`, compression relative to `msg`; the offset after it */
+export function dnsNamePrint(p: Packet, cp: number, msg: number): number {
+  namePrint(p, cp, msg);
+  const next = skipName(p, cp);
+  if (next < 0) throw TRUNCATED;
   return next;
 }
 
@@ -246,26 +323,4 @@ function namePrint(p: Packet, cp: number, msg: number): void {
     i = p.u8(cp++);
   }
   if (chars > 255) p.out.str('<DOMAIN NAME TOO LONG>');
-}
-
-/** tcpdump's fn_print_char: `M-` for the high bit, `^X` for control characters */
-function printable(buf: Buffer, off: number, n: number): string {
-  let s = '';
-  for (let k = 0; k < n; k++) {
-    let c = buf[off + k]!;
-    if (c >= 0x20 && c < 0x7f) {
-      s += String.fromCharCode(c);
-      continue;
-    }
-    if (c >= 0x80) {
-      c &= 0x7f;
-      s += 'M-';
-    }
-    if (c < 0x20 || c === 0x7f) {
-      c ^= 0x40;
-      s += '^';
-    }
-    s += String.fromCharCode(c);
-  }
-  return s;
 }

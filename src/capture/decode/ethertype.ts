@@ -18,6 +18,7 @@ export const ETHERTYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [0x8809, 'Slow Protocols'],
   [0x88f7, 'PTP'],
   [0x9000, 'Loopback'],
+  [0x6558, 'TEB'],
 ]);
 
 export function ethertypeName(type: number): string {

@@ -1,7 +1,9 @@
 import { ipv6Addr, putIpv6Addr } from './addr.js';
-import { printIpv6Checksum } from './checksum.js';
-import { MULTICAST_RECORD_TYPES } from './igmp.js';
-import { ndOptionsPrint } from './ipv6-options.js';
+import { printBracketChecksum } from './checksum.js';
+import { MULTICAST_RECORD_TYPES, sourcesPrint } from './igmp.js';
+import { ndOptionsPrint, routerPreference } from './ipv6-options.js';
+
+const RA_FLAGS: [number, string][] = [[0x80, 'managed'], [0x40, 'other stateful'], [0x20, 'home agent'], [0x02, 'ipv6 only']];
 import type { Packet } from './packet.js';
 
 const TYPE_NAMES: Record<number, string> = {
@@ -42,8 +44,8 @@ export function icmp6Print(p: Packet, off: number, len: number, ipOff = -1, frag
     p.out.str(`ICMP6, type ${type}, length ${len}`);
     return;
   }
-  const verbose = p.opts.verbose === true;
-  if (verbose && !fragmented && ipOff >= 0 && p.has(off, len)) printIpv6Checksum(p, off, len, ipOff, 58, off + 2, 'icmp6');
+  const verbose = (p.opts.verbose ?? 0) > 0;
+  if (verbose && !fragmented && ipOff >= 0 && p.has(off, len)) printBracketChecksum(p, off, len, ipOff, true, 58, off + 2, 'icmp6');
   p.out.str('ICMP6, ');
   p.out.str(name);
   // with -v the length comes here for neighbour discovery, and nowhere for the others
@@ -90,6 +92,16 @@ export function icmp6Print(p: Packet, off: number, len: number, ipOff = -1, frag
     case 133:
       if (verbose) ndOptionsPrint(p, off + 8, len - 8);
       break;
+    case 134:
+      if (verbose) {
+        p.need(off + 4, 12);
+        const flags = p.buf[off + 5]!;
+        const names = RA_FLAGS.filter(([bit]) => flags & bit).map(([, n]) => n).join(', ') || 'none';
+        p.out.str(`\n\thop limit ${p.buf[off + 4]}, Flags [${names}], pref ${routerPreference(flags)}, router lifetime ${p.u16(off + 6)}s, `);
+        p.out.str(`reachable time ${p.u32(off + 8)}ms, retrans timer ${p.u32(off + 12)}ms`);
+        ndOptionsPrint(p, off + 16, len - 16);
+      }
+      break;
     case 143:
       if (len < 8) {
         p.out.str(` [invalid len ${len}]`);
@@ -131,7 +143,8 @@ function mldv2Records(p: Packet, off: number, len: number, groups: number): void
       p.out.str(` [invalid number of sources ${sources}]`);
       return;
     }
-    p.out.str(`, ${sources} source(s)]`);
+    sourcesPrint(p, off + g + 20, sources, 16);
+    p.out.ch(0x5d);
     g += 20 + sources * 16;
   }
 }

@@ -1,5 +1,5 @@
 import { complementedSum, wordSum } from './checksum.js';
-import { putIpv4Addr } from './addr.js';
+import { putIpv4Addr, putIpv6Addr } from './addr.js';
 import type { Packet } from './packet.js';
 
 /** tcpdump's igmpv3report2str (and mldv2report2str, the same names) */
@@ -93,9 +93,8 @@ function v3Report(p: Packet, off: number, len: number): void {
       out.str(` [invalid number of sources ${sources}]`);
       return;
     }
-    out.str(', ');
-    out.dec(sources);
-    out.str(' source(s)]');
+    sourcesPrint(p, off + g + 8, sources, 4);
+    out.ch(0x5d);
     g += 8 + sources * 4;
   }
 }
@@ -114,7 +113,10 @@ function v3Query(p: Packet, off: number, len: number): void {
   out.str(' [gaddr ');
   putIpv4Addr(p, off + 4);
   const sources = p.u16(off + 10);
-  if (sources > 0) out.str(len < 12 + sources * 4 ? ' [invalid number of sources]' : `, ${sources} source(s)`);
+  if (sources > 0) {
+    if (len < 12 + sources * 4) out.str(' [invalid number of sources]');
+    else sourcesPrint(p, off + 12, sources, 4, true);
+  }
   out.ch(0x5d);
 }
 
@@ -129,4 +131,22 @@ function relativeTime(secs: number): string {
     }
   }
   return s;
+}
+
+/**
+ * The sources of an IGMPv3 or MLDv2 group record or query: their count with
+ * -v, the addresses with -vv (a record shows `{ }` with none, a query nothing)
+ */
+export function sourcesPrint(p: Packet, off: number, count: number, addrLen: 4 | 16, query = false): void {
+  if ((p.opts.verbose ?? 0) === 1 || (query && (p.opts.verbose ?? 0) < 2)) {
+    p.out.str(`, ${count} source(s)`);
+    return;
+  }
+  p.out.str(' {');
+  for (let i = 0; i < count; i++) {
+    p.out.ch(0x20);
+    if (addrLen === 4) putIpv4Addr(p, off + i * 4);
+    else putIpv6Addr(p, off + i * 16);
+  }
+  p.out.str(' }');
 }

@@ -17,8 +17,8 @@ export interface DecodeOptions {
   linkHeader: boolean;
   /** --names: address -> container name, printed as `addr(name)` */
   names: ReadonlyMap<string, string> | null;
-  /** -v: IPv4 header fields, TCP and ICMP checksums, ARP address formats, quoted packets of ICMP errors */
-  verbose?: boolean;
+  /** how many -v (tcpdump's ndo_vflag): 1 IPv4 header fields, checksums, ARP address formats, quoted packets of ICMP errors; 2 and 3 more */
+  verbose?: number;
   /** -q: shorter protocol lines (`tcp 18`, `UDP, length 12`, `igmp`, the ethertype by name only) */
   quiet?: boolean;
   /** -S: absolute TCP sequence numbers */

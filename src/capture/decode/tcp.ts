@@ -1,6 +1,7 @@
 import { printTransportChecksum } from './checksum.js';
 import { domainPrint } from './dns.js';
 import { httpPrint } from './http.js';
+import { mptcpPrint } from './mptcp.js';
 import { TRUNCATED, TRUNCATED_DONE, type Packet } from './packet.js';
 import { transportAddresses, transportAddressesNoPorts } from './transport-addr.js';
 
@@ -84,7 +85,8 @@ export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
   // -v: the checksum when the whole segment was captured (a fragment cannot be checked)
   if (p.opts.verbose && !p.opts.noChecksums && !fragmented && p.has(off, len)) printTransportChecksum(p, off, len, ipOff, v6, 6, off + 16);
   const dataLen = len - hlen;
-  if (dataLen > 0 || flags & (SYN | FIN | RST)) {
+  // -vv: the sequence number of a bare ACK too
+  if (dataLen > 0 || flags & (SYN | FIN | RST) || (p.opts.verbose ?? 0) > 1) {
     out.str(', seq ');
     out.dec(seq);
     if (dataLen > 0) {
@@ -102,7 +104,7 @@ export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
     out.str(', urg ');
     out.dec(urp);
   }
-  if (hlen > 20) optionsPrint(p, off + 20, hlen - 20, rev ? baseSeq : baseAck);
+  if (hlen > 20) optionsPrint(p, off + 20, hlen - 20, rev ? baseSeq : baseAck, flags);
   out.str(', length ');
   out.dec(dataLen);
   if (dataLen === 0) return;
@@ -115,7 +117,7 @@ export function tcpPrint(p: Packet, off: number, len: number, ipOff: number, v6:
   }
 }
 
-function optionsPrint(p: Packet, off: number, hlen: number, sackBase: number): void {
+function optionsPrint(p: Packet, off: number, hlen: number, sackBase: number, flags: number): void {
   if (hlen === 12 && p.has(off, 12) && p.u32(off) === NOP_NOP_TIMESTAMP) {
     // what nearly every segment of an established connection carries, written straight
     p.out.str(', options [nop,nop,TS val ');
@@ -187,6 +189,30 @@ function optionsPrint(p: Packet, off: number, hlen: number, sackBase: number): v
         case 1:
         case 4:
           break;
+        case 30: {
+          datalen = len - 2;
+          lenCheck(p, cp, hlen, datalen);
+          if (!mptcpPrint(p, cp - 2, len, flags)) throw BAD_OPT;
+          break;
+        }
+        case 34:
+          datalen = len - 2;
+          lenCheck(p, cp, hlen, datalen);
+          p.out.ch(0x20);
+          fastOpenPrint(p, cp, datalen);
+          break;
+        case 254: {
+          datalen = len - 2;
+          lenCheck(p, cp, hlen, datalen);
+          if (datalen < 2) throw BAD_OPT;
+          const magic = p.u16(cp);
+          p.out.ch(0x2d);
+          if (magic === TFO_MAGIC) {
+            p.out.str('tfo');
+            fastOpenPrint(p, cp + 2, datalen - 2);
+          } else p.out.hex(magic, 4);
+          break;
+        }
         default:
           datalen = len - 2;
           if (datalen) p.out.str(' 0x');
@@ -215,6 +241,19 @@ function optionsPrint(p: Packet, off: number, hlen: number, sackBase: number): v
     throw err;
   }
   p.out.str(']');
+}
+
+/** RFC 6994's magic of an experimental option carrying TCP Fast Open */
+const TFO_MAGIC = 0xf989;
+
+/** a Fast Open cookie request, or the cookie in hex */
+function fastOpenPrint(p: Packet, cp: number, len: number): void {
+  if (len === 0) p.out.str(' cookiereq');
+  else if (len % 2 !== 0 || len < 4 || len > 16) p.out.str(' (invalid)');
+  else {
+    p.out.str(' cookie ');
+    for (let i = 0; i < len; i++) p.out.hex(p.buf[cp + i]!, 2);
+  }
 }
 
 /** the `len` bytes at `a` sort before those at `b` (memcmp < 0) */

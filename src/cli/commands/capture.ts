@@ -16,6 +16,7 @@ import type { RotationOptions } from '../../capture/file/rotating-writer.js';
 import { printPcapFile } from '../../capture/file/read-file.js';
 import { TextOut } from '../../capture/text-out.js';
 import { TIMESTAMP_FLAGS, type TimestampStyle } from '../../capture/timestamp.js';
+import { DIRECTION_INTERFACE, filterWithDirection, parseDirection, type Direction } from '../../capture/live/direction.js';
 import type { CliContext, Command } from '../command.js';
 import { engineInventories, parseBackend, pickInventory, type BackendChoice } from '../../diag/inventory/select.js';
 import type { InvContainer, InventoryProvider } from '../../diag/inventory/types.js';
@@ -48,6 +49,8 @@ Options:
   -n                accepted for tcpdump habits (addresses are never resolved)
   -e                print the link-level header
   -v                verbose: IP header fields and options, checksums, ND options, group records
+  -vv | -vvv        more: UDP-over-IPv4 checksums, TCP seq on every segment, DNS and
+                    DHCP details, what tcpdump -vv / -vvv print for the decoders tsdiag has
   -t | -tt | -ttt | -tttt | -ttttt
                     no time, epoch, since previous packet, with date, since first packet
   -s SNAPLEN        bytes to capture of each packet (default 262144)
@@ -59,6 +62,8 @@ Options:
   -#                the packet's number in front of its line
   -l | -U           line / packet buffered: each packet written out at once (for pipes)
   -N                accepted for tcpdump habits (no domain names to shorten)
+  -Q in|out|inout   with -i any: only packets received (in) or sent (out); ignored with
+                    -r, as tcpdump does (a file keeps no direction)
   -K                with -v: TCP, UDP and IP header checksums not verified
   --count           with -r: print only the number of packets
   --names           container names next to their addresses: 172.18.0.3(db)
@@ -75,7 +80,8 @@ export interface CaptureArgs {
   writeFile: string | null;
   readFile: string | null;
   linkHeader: boolean;
-  verbose: boolean;
+  /** how many times -v was given (tcpdump's ndo_vflag) */
+  verbose: number;
   timestamps: TimestampStyle;
   snaplen: number;
   names: boolean;
@@ -95,6 +101,8 @@ export interface CaptureArgs {
   rotateFiles: number | null;
   /** -z */
   postRotate: string | null;
+  /** -Q */
+  direction: Direction;
 }
 
 /** the options that change what is printed for each packet and how it is written */
@@ -148,7 +156,7 @@ export function printOutputOptions(o: OutputArgs): Pick<PrintOptions, 'dump' | '
 }
 
 const FILE_OPTIONS = new Set(['-C', '-G', '-W', '-z']);
-const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '--container', '--backend', '--project', ...FILE_OPTIONS]);
+const VALUE_OPTIONS = new Set(['-i', '-c', '-w', '-r', '-s', '-Q', '--container', '--backend', '--project', ...FILE_OPTIONS]);
 
 function positiveInt(flag: string, value: string): number {
   if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new UsageError(`invalid ${flag} "${value}": expected a positive number`);
@@ -158,10 +166,10 @@ function positiveInt(flag: string, value: string): number {
 /** tcpdump-style arguments: options first (also -ni eth0 style clusters of -n/-e), then [IFACE] and the filter words. */
 export function parseCaptureArgs(args: string[]): CaptureArgs {
   const a: CaptureArgs = {
-    iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false, verbose: false,
+    iface: null, container: null, count: null, writeFile: null, readFile: null, linkHeader: false, verbose: 0,
     timestamps: 'time', snaplen: DEFAULT_SNAPLEN, names: false, pcapng: false, help: false, filter: '', backend: 'auto', project: null,
     output: { hex: 0, hexAscii: 0, ascii: 0, quiet: false, absoluteSeq: false, packetNumbers: false, noChecksums: false, flushEachPacket: false, countOnly: false },
-    rotateSize: null, rotateSeconds: null, rotateFiles: null, postRotate: null,
+    rotateSize: null, rotateSeconds: null, rotateFiles: null, postRotate: null, direction: 'inout',
   };
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -181,15 +189,12 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       arg = arg.slice(0, eq);
     }
     // -ni eth0, -nne, -nv, -nnXX: leading flag letters, maybe ending in a value option
-    const cluster = /^-([nevxXAqS#KlUN]+)([icwrsCGWz])?$/.exec(arg);
+    const cluster = /^-([nevxXAqS#KlUN]+)([icwrsCGWzQ])?$/.exec(arg);
     if (cluster && (cluster[1]!.length > 1 || cluster[2])) {
       if (cluster[1]!.includes('e')) a.linkHeader = true;
       const output = cluster[1]!.replace(/[nev]/g, '');
       if (output) outputOption(a.output, `-${output}`);
-      if (cluster[1]!.includes('v')) {
-        if (cluster[1]!.split('v').length > 2) throw new UsageError('-vv is not supported: -v prints what tcpdump -v prints');
-        a.verbose = true;
-      }
+      a.verbose += cluster[1]!.split('v').length - 1;
       if (!cluster[2]) continue;
       arg = `-${cluster[2]}`;
     }
@@ -216,11 +221,10 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       case '-nn':
         break;
       case '-v':
-        a.verbose = true;
-        break;
       case '-vv':
       case '-vvv':
-        throw new UsageError(`${arg} is not supported: -v prints what tcpdump -v prints`);
+        a.verbose += arg.length - 1;
+        break;
       case '-e':
         a.linkHeader = true;
         break;
@@ -245,6 +249,13 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
       case '-c':
         a.count = positiveInt('-c', value());
         break;
+      case '-Q': {
+        const v = value();
+        const direction = parseDirection(v);
+        if (!direction) throw new UsageError(`unknown capture direction "${v}": expected in, out or inout`);
+        a.direction = direction;
+        break;
+      }
       case '-w':
         a.writeFile = value();
         break;
@@ -271,6 +282,9 @@ export function parseCaptureArgs(args: string[]): CaptureArgs {
   if (sources === 0) throw new UsageError('nothing to capture: give an interface (-i IFACE), --container NAME or -r FILE');
   if (sources > 1) throw new UsageError('give only one of -i IFACE, --container NAME and -r FILE');
   if (a.pcapng && !a.writeFile) throw new UsageError('--pcapng needs -w FILE');
+  if (a.direction !== 'inout' && !a.readFile && a.iface !== DIRECTION_INTERFACE) {
+    throw new UsageError(`-Q needs -i any: without pcap_setdirection the direction is filtered from the cooked header (use -i any -Q ${a.direction} and a filter)`);
+  }
   if (a.output.countOnly && !a.readFile) throw new UsageError('--count needs -r FILE (a live capture prints its counters on exit)');
   checkFileOptions(a);
   return a;
@@ -460,7 +474,7 @@ async function capture(a: CaptureArgs, ctx: CliContext, targets: CaptureTargets)
   process.on('SIGXFSZ', ignoreSignal);
   try {
     const result = await runLiveCapture({
-      interfaces, filter: a.filter, snaplen: a.snaplen, count: a.count, writeFile: a.writeFile, pcapng: a.pcapng,
+      interfaces, filter: filterWithDirection(a.filter, a.direction), snaplen: a.snaplen, count: a.count, writeFile: a.writeFile, pcapng: a.pcapng,
       rotation: rotationOf(a, ctx), flushEachPacket: a.output.flushEachPacket, print, out, stop: stop.signal,
       onListening: (linkTypes) => {
         const where = interfaces.map((i) => i.device).join(', ');

@@ -65,8 +65,15 @@ describe('arguments', () => {
     expect(parseCaptureArgs(['eth0', 'udp'])).toMatchObject({ iface: 'eth0', filter: 'udp' });
     expect(parseCaptureArgs(['-r', 'x.pcap', 'icmp'])).toMatchObject({ readFile: 'x.pcap', iface: null, filter: 'icmp' });
     expect(parseCaptureArgs(['--container', 'web', '-w', 'f', '--pcapng'])).toMatchObject({ container: 'web', pcapng: true });
-    expect(parseCaptureArgs(['-nvr', 'x.pcapng'])).toMatchObject({ readFile: 'x.pcapng', verbose: true });
-    expect(parseCaptureArgs(['-v', '-i', 'any'])).toMatchObject({ iface: 'any', verbose: true });
+    expect(parseCaptureArgs(['-nvr', 'x.pcapng'])).toMatchObject({ readFile: 'x.pcapng', verbose: 1 });
+    expect(parseCaptureArgs(['-v', '-i', 'any'])).toMatchObject({ iface: 'any', verbose: 1 });
+    expect(parseCaptureArgs(['-vv', '-i', 'a'])).toMatchObject({ verbose: 2 });
+    expect(parseCaptureArgs(['-nvvv', '-i', 'a'])).toMatchObject({ verbose: 3 });
+    expect(parseCaptureArgs(['-v', '-vv', '-i', 'a'])).toMatchObject({ verbose: 3 });
+    expect(parseCaptureArgs(['-Q', 'in', '-i', 'any'])).toMatchObject({ direction: 'in' });
+    expect(parseCaptureArgs(['-nQ', 'OUT', '-i', 'any'])).toMatchObject({ direction: 'out' });
+    expect(parseCaptureArgs(['-Q', 'inout', '-i', 'eth0'])).toMatchObject({ direction: 'inout' });
+    expect(parseCaptureArgs(['-Q', 'in', '-r', 'x.pcap'])).toMatchObject({ direction: 'in' });
   });
 
   it('rejects what cannot work', () => {
@@ -75,8 +82,10 @@ describe('arguments', () => {
     expect(() => parseCaptureArgs(['-i', 'a', '--pcapng'])).toThrow(/needs -w/);
     expect(() => parseCaptureArgs(['-i', 'a', '-Y'])).toThrow(/unknown option -Y/);
     expect(() => parseCaptureArgs(['-i'])).toThrow(/needs a value/);
-    expect(() => parseCaptureArgs(['-vv', '-i', 'a'])).toThrow(/-vv is not supported/);
-    expect(() => parseCaptureArgs(['-nvv', '-i', 'a'])).toThrow(/-vv is not supported/);
+    expect(() => parseCaptureArgs(['-Q', 'sideways', '-i', 'a'])).toThrow(/unknown capture direction "sideways"/);
+    expect(() => parseCaptureArgs(['-i', 'a', '-Q'])).toThrow(/-Q needs a value/);
+    expect(() => parseCaptureArgs(['-i', 'eth0', '-Q', 'in'])).toThrow(/-Q needs -i any/);
+    expect(() => parseCaptureArgs(['--container', 'web', '-Q', 'out'])).toThrow(/-Q needs -i any/);
   });
 });
 

@@ -9,7 +9,7 @@ import { tcpdumpLines, tsdiagLines } from './oracle.js';
  */
 const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/pcap');
 const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap')).sort();
-const OPTION_SETS: string[][] = [[], ['-e'], ['-t'], ['-tt'], ['-ttt'], ['-tttt'], ['-ttttt'], ['-e', '-ttt'], ['-v'], ['-v', '-e', '-tt']];
+const OPTION_SETS: string[][] = [[], ['-e'], ['-t'], ['-tt'], ['-ttt'], ['-tttt'], ['-ttttt'], ['-e', '-ttt'], ['-v'], ['-v', '-e', '-tt'], ['-vv'], ['-vvv'], ['-vv', '-e']];
 
 describe('printing saved files like tcpdump -n -r', () => {
   it('has fixtures', () => expect(files.length).toBeGreaterThanOrEqual(6));

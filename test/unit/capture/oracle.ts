@@ -16,6 +16,11 @@ export async function tsdiagLines(file: string, flags: string[]): Promise<string
   const chunks: Buffer[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c));
   const timestamps: TimestampStyle = ts ? TIMESTAMP_FLAGS[ts]! : 'time';
-  await printPcapFile(file, { linkHeader: flags.includes('-e'), verbose: flags.includes('-v'), names: null, timestamps, count: null }, new TextOut(stream));
+  await printPcapFile(file, { linkHeader: flags.includes('-e'), verbose: verbosity(flags), names: null, timestamps, count: null }, new TextOut(stream));
   return Buffer.concat(chunks).toString('latin1').split('\n').slice(0, -1);
+}
+
+/** tcpdump's ndo_vflag for flags such as -v, -vv, -nvvv */
+export function verbosity(flags: string[]): number {
+  return flags.filter((f) => /^-[a-zA-Z]*v/.test(f) && !f.startsWith('--')).reduce((n, f) => n + f.split('v').length - 1, 0);
 }

@@ -95,6 +95,6 @@ describe('output option arguments', () => {
     expect(() => parseCaptureArgs([''])).toThrow(/empty interface name/);
     expect(() => parseCaptureArgs(['-i', ''])).toThrow(/empty interface name/);
     expect(() => parseCaptureArgs(['--count', '-i', 'eth0'])).toThrow(/--count needs -r/);
-    expect(() => parseCaptureArgs(['-nvvX', '-i', 'eth0'])).toThrow(/-vv is not supported/);
+    expect(parseCaptureArgs(['-nvvX', '-i', 'eth0'])).toMatchObject({ verbose: 2, output: { hexAscii: 1 } });
   });
 });
