@@ -15,6 +15,11 @@ export interface NetworkRecord {
   subnet: string | null; // "172.18.0.0/16"
   gateway: string | null; // "172.18.0.1"
   ipRange: string | null;
+  /** dual-stack (`--ipv6`): the IPv6 subnet and gateway (absent in older state files, null without IPv6) */
+  subnet6?: string | null; // "fd5c:1a2b:3c4d::/64"
+  gateway6?: string | null; // "fd5c:1a2b:3c4d::1"
+  /** false for an IPv6-only network (`--ipv4=false`): subnet and gateway are null then */
+  enableIPv4?: boolean;
   internal: boolean;
   mtu: number;
   /** bridge device for driver bridge; the parent interface for macvlan */
@@ -33,7 +38,8 @@ export interface EndpointRecord {
   hostIf: string | null; // host end of the veth (null for macvlan)
   ipv4: string; // "172.18.0.2"
   prefixLen: number;
-  ipv6: string | null;
+  ipv6: string | null; // "fd5c:1a2b:3c4d::2" on a dual-stack network
+  prefixLen6?: number | null;
   mac: string;
   aliases: string[]; // network-scoped aliases (--network-alias)
 }
