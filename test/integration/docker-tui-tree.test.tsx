@@ -1,15 +1,12 @@
-import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DockerInventory } from '../../src/diag/inventory/docker.js';
 import { NativeInventory } from '../../src/diag/inventory/native.js';
 import { run } from '../../src/netcore/kernel/exec.js';
 import { inventoriesFor } from '../../src/tui/services.js';
-import { captureInterfaces, rowLabel, type TreeRow } from '../../src/tui/model/tree.js';
-import { TuiModel } from '../../src/tui/model/tui-model.js';
-import { App } from '../../src/tui/views/App.js';
+import { captureInterfaces, rowLabel } from '../../src/tui/model/tree.js';
 import { TEST_IMAGE, TEST_RUN_LABEL, describeWithEngine, docker, removeRunObjects, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 import { TestSandbox } from '../helpers/sandbox.js';
-import { fakeServices, tick } from '../unit/tui/fakes.js';
+import { LiveTree } from '../helpers/tui-tree.js';
 
 /**
  * The TUI's tree with both backends, read live: Docker's networks and
@@ -24,7 +21,7 @@ describeWithEngine("the TUI tree: Docker's networks and containers next to tsdia
   const n = { app: `${runId}-app`, db: `${runId}-db`, web: `${runId}-web`, old: `${runId}-old`, nnet: `${runId}-nnet`, nctr: `${runId}-nctr` };
   const hostPort = 20_000 + Math.floor(Math.random() * 10_000);
   let sb: TestSandbox | null = null;
-  let model: TuiModel | null = null;
+  let tree: LiveTree | null = null;
 
   beforeAll(async () => {
     try {
@@ -38,8 +35,7 @@ describeWithEngine("the TUI tree: Docker's networks and containers next to tsdia
       await sb.ok(['run', '--name', n.nctr, '--network', n.nnet]);
       const host = { netns: sb.name, stateDir: sb.stateDir };
       const inventories = [new NativeInventory(host), new DockerInventory({ dockerHost: engine.host, hostNetns: engine.netns })];
-      model = new TuiModel(fakeServices({ inventories }).services, { refreshMs: 60_000, renderEveryMs: 10 });
-      await model.start();
+      tree = await LiveTree.start(inventories);
     } catch (err) {
       await removeRunObjects(engine, runId);
       await sb?.dispose();
@@ -49,19 +45,15 @@ describeWithEngine("the TUI tree: Docker's networks and containers next to tsdia
 
   afterAll(async () => {
     try {
-      await model?.close();
+      await tree?.close();
       await sb?.dispose();
     } finally {
       await removeRunObjects(engine, runId);
     }
   });
 
-  const rows = () => model!.inventory.store.get().rows;
-  const row = (key: string): TreeRow => {
-    const found = rows().find((r) => r.key === key);
-    if (!found) throw new Error(`no row ${key} in the tree:\n${rows().map((r) => r.key).join('\n')}`);
-    return found;
-  };
+  const rows = () => tree!.rows();
+  const row = (key: string) => tree!.row(key);
   const inspect = async (name: string) => JSON.parse((await docker(engine, ['inspect', name])).stdout)[0];
 
   it('the TUI wires both backends for --backend auto, tsdiag\'s own first', () => {
@@ -104,21 +96,14 @@ describeWithEngine("the TUI tree: Docker's networks and containers next to tsdia
   });
 
   it('the rendered tree shows the same rows, and the details of a selected Docker container', async () => {
-    const app = render(<App model={model!} onQuit={() => undefined} captureFile={() => '/tmp/x.pcap'} />);
-    try {
-      model!.inventory.selectKey(`docker/ctr/${n.db}@${n.app}`);
-      await tick(100);
-      const frame = app.lastFrame() ?? '';
-      const ip = (await inspect(n.db)).NetworkSettings.Networks[n.app].IPAddress as string;
-      // the tree pane cuts long rows at its width; the details pane has the rest
-      expect(frame).toMatch(/│Docker +│/);
-      expect(frame).toContain(`│   ${n.db} ${ip} `);
-      expect(frame).toContain(`│   ${n.nctr} 172.`);
-      expect(frame).toMatch(new RegExp(`container +${n.db} \\(docker\\)`));
-      expect(frame).toMatch(new RegExp(`ports +${hostPort}->5432/tcp`));
-      expect(frame).toContain(`endpoint     ${n.app}: ${ip}/`);
-    } finally {
-      app.unmount();
-    }
+    const frame = await tree!.frameWithSelected(`docker/ctr/${n.db}@${n.app}`);
+    const ip = (await inspect(n.db)).NetworkSettings.Networks[n.app].IPAddress as string;
+    // the tree pane cuts long rows at its width; the details pane has the rest
+    expect(frame).toMatch(/│Docker +│/);
+    expect(frame).toContain(`│   ${n.db} ${ip} `);
+    expect(frame).toContain(`│   ${n.nctr} 172.`);
+    expect(frame).toMatch(new RegExp(`container +${n.db} \\(docker\\)`));
+    expect(frame).toMatch(new RegExp(`ports +${hostPort}->5432/tcp`));
+    expect(frame).toContain(`endpoint     ${n.app}: ${ip}/`);
   });
 });

@@ -1,8 +1,9 @@
 import { fail, pass, type Check, type Verdict } from '../../check.js';
 import { cli, type FixTarget } from '../../fixes.js';
 import type { IptablesState } from '../../host-reader.js';
-import type { InvNetwork } from '../../inventory/types.js';
-import { netavarkExpected } from './netavark-expected.js';
+import type { InvContainer, InvNetwork } from '../../inventory/types.js';
+import { netavarkExpected, netavarkNftExpected, netavarkNftPresent } from './netavark-expected.js';
+import { parseNftRuleset } from './nft-ruleset-text.js';
 import { exact, expectedRules, isJump, missingRules, type ExpectedRule, type PresentRules } from './expected.js';
 import { currentRules, fixTargetOf } from './probe.js';
 import { joinOnHost, podmanReload } from './common.js';
@@ -16,9 +17,11 @@ export interface ChainsFacts extends FixTarget {
 }
 
 /** The chain a jump leads to. */
-const jumpTarget = (e: ExpectedRule) => / -j (\S+)/.exec(e.rule)?.[1] ?? '';
-const isNat = (e: ExpectedRule) => /MASQUERADE|DNAT/.test(e.rule);
-const withTable = (e: ExpectedRule) => (e.table === 'filter' ? e.rule : `-t ${e.table} ${e.rule}`);
+const jumpTarget = (e: ExpectedRule) => / (?:-j|jump) (\S+)/.exec(e.rule)?.[1] ?? '';
+const isNat = (e: ExpectedRule) => /MASQUERADE|DNAT|\bmasquerade$|\bdnat ip to /.test(e.rule);
+/** nft rules show as `nft add rule` takes them (family, table, chain, rule) */
+const isNft = (e: ExpectedRule) => e.table.includes(' ');
+const withTable = (e: ExpectedRule) => (e.table === 'filter' ? e.rule : isNft(e) ? `${e.table} ${e.rule}` : `-t ${e.table} ${e.rule}`);
 
 /**
  * A chain's first expected jump, when it leads to the user's chain
@@ -54,6 +57,18 @@ export function chainsFacts(t: FixTarget, expected: ExpectedRule[], rules: Iptab
     present: (rules?.rules ?? []).filter((r) => r.table === 'filter' || r.table === 'nat').map((r) => ({ table: r.table, text: r.text })),
     ...(t.backend === 'docker' && { docker: dockerLayoutReport({ iptables: rules, nft }, hints) }),
   };
+}
+
+/**
+ * Podman's facts: netavark's iptables driver (Podman 4's netavark), or its
+ * nftables driver when `table inet netavark` is there and iptables holds no
+ * NETAVARK chain (a table left from an earlier driver does not count then).
+ */
+export function podmanChainsFacts(t: FixTarget, networks: InvNetwork[], containers: InvContainer[], rules: IptablesState | null, nft: string | null): ChainsFacts {
+  const iptablesFacts = chainsFacts(t, netavarkExpected(networks, containers), rules, null, []);
+  const nftPresent = nft === null ? null : netavarkNftPresent(parseNftRuleset(nft));
+  if (!nftPresent || iptablesFacts.present.some((p) => /NETAVARK/.test(p.text))) return iptablesFacts;
+  return { ...t, expected: netavarkNftExpected(networks, containers), present: nftPresent };
 }
 
 export const dockerHints = (networks: InvNetwork[]): DockerBridgeHint[] =>
@@ -104,16 +119,30 @@ function misplacedVerdict(f: ChainsFacts, misplaced: { jump: ExpectedRule; moves
     joinOnHost(f, misplaced.moves));
 }
 
+/**
+ * netavark's nft driver sets a network's rules up only when the network's
+ * chain is absent, so `network reload` puts back a deleted chain but not a
+ * rule deleted from a chain still there: that one is added back (appended:
+ * netavark's own come in the same order).
+ */
+function podmanFix(f: ChainsFacts, missing: ExpectedRule[]): string {
+  if (!missing.every(isNft)) return podmanReload(f);
+  const chainThere = (m: ExpectedRule) => f.present.some((p) => p.table === m.table && p.text.startsWith(`${m.chain} `));
+  if (!missing.every(chainThere)) return podmanReload(f);
+  return joinOnHost(f, missing.map((m) => `nft 'add rule ${withTable(m)}'`));
+}
+
 export const fwChainsIntact: Check<ChainsFacts> = {
   id: 'fw.chains-intact',
   title: 'the NAT and forwarding rules the networks need are present',
   async gather(ctx) {
-    const docker = ctx.inventory.backend === 'docker';
-    const [rules, nft] = await Promise.all([currentRules(ctx), docker ? ctx.host.nftRulesetText() : null]);
-    if (!rules && !nft) throw new Error('iptables-save failed');
     const { backend } = ctx.inventory;
-    const expected = backend === 'podman' ? netavarkExpected(ctx.target.networks, ctx.target.containers) : expectedRules(backend, ctx.target.networks, ctx.target.containers);
-    return chainsFacts(fixTargetOf(ctx), expected, rules, nft, docker ? dockerHints(ctx.target.networks) : []);
+    const readsNft = backend === 'docker' || backend === 'podman';
+    const [rules, nft] = await Promise.all([currentRules(ctx), readsNft ? ctx.host.nftRulesetText() : null]);
+    if (!rules && !nft) throw new Error('iptables-save failed');
+    const { networks, containers } = ctx.target;
+    if (backend === 'podman') return podmanChainsFacts(fixTargetOf(ctx), networks, containers, rules, nft);
+    return chainsFacts(fixTargetOf(ctx), expectedRules(backend, networks, containers), rules, nft, backend === 'docker' ? dockerHints(networks) : []);
   },
   judge(f) {
     if (f.docker) return judgeDockerLayout(f, f.docker);
@@ -131,7 +160,7 @@ export const fwChainsIntact: Check<ChainsFacts> = {
       const stranded = f.expected.filter((e) => e.table === m.table && e.chain === jumpTarget(m) && !missing.includes(e));
       if (stranded.length) evidence.push(`  so ${m.chain} never reaches ${jumpTarget(m)}: ${stranded.map((e) => e.purpose).join('; ')}`);
     }
-    const fix = f.backend === 'native' ? cli(f, 'system reconcile') : f.backend === 'podman' ? podmanReload(f) : RESTART;
+    const fix = f.backend === 'native' ? cli(f, 'system reconcile') : f.backend === 'podman' ? podmanFix(f, missing) : RESTART;
     const headline = missing.map((m) => m.purpose).slice(0, 2).join(', ') + (missing.length > 2 ? `, and ${missing.length - 2} more` : '');
     return fail(`${missing.length} of ${f.expected.length} rules the networks need are missing: ${headline}`, evidence, fix);
   },

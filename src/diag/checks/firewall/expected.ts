@@ -9,7 +9,8 @@ import type { InvContainer, InvNetwork } from '../../inventory/types.js';
  * cannot disagree; for Docker's, from what its bridge driver installs.
  */
 export interface ExpectedRule {
-  table: 'filter' | 'nat';
+  /** the iptables table (filter, nat), or an nft table as "family name" (inet netavark) */
+  table: string;
   chain: string;
   /** the rule as shown to the user: "-A CHAIN ..." */
   rule: string;
@@ -111,4 +112,4 @@ export function missingRules(expected: ExpectedRule[], present: PresentRules): E
 }
 
 /** Whether a rule is a jump from a built-in chain into the backend's own chains. */
-export const isJump = (e: ExpectedRule): boolean => /^[A-Z]+$/.test(e.chain) && /-j (TSDIAG|DOCKER|NETAVARK)/.test(e.rule);
+export const isJump = (e: ExpectedRule): boolean => /^[A-Z]+$/.test(e.chain) && /(-j|jump) (TSDIAG|DOCKER|NETAVARK|nv_)/.test(e.rule);
