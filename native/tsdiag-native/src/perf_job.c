@@ -60,20 +60,27 @@ napi_value perf_job_start(napi_env env, perf_job *job, const char *name) {
 
 void perf_job_error(perf_job *job, const char *syscall, int err, const char *detail) {
   char text[PERF_ERROR_LEN];
-  snprintf(text, sizeof text, "%s %s%s%s", syscall, err ? uv_err_name(uv_translate_sys_error(err)) : "", detail && err ? " " : "", detail ? detail : "");
+  int n = snprintf(text, sizeof text, "%s", syscall);
+  if (err && n >= 0 && (size_t)n < sizeof text) n += snprintf(text + n, sizeof text - (size_t)n, " %s", uv_err_name(uv_translate_sys_error(err)));
+  if (detail && n >= 0 && (size_t)n < sizeof text) snprintf(text + n, sizeof text - (size_t)n, " %s", detail);
   for (int i = 0; i < job->error_count; i++) {
     if (strcmp(job->errors[i], text) == 0) return;
   }
   if (job->error_count < PERF_MAX_ERRORS) memcpy(job->errors[job->error_count++], text, sizeof text);
 }
 
-napi_value perf_job_errors(napi_env env, perf_job *job) {
-  napi_value arr, s;
-  if (napi_create_array_with_length(env, (size_t)job->error_count, &arr) != napi_ok) return NULL;
-  for (int i = 0; i < job->error_count; i++) {
-    if (napi_create_string_utf8(env, job->errors[i], NAPI_AUTO_LENGTH, &s) != napi_ok || napi_set_element(env, arr, (uint32_t)i, s) != napi_ok) return NULL;
+napi_value perf_job_figures(napi_env env, perf_job *job, const char *name, const double *values, uint32_t n) {
+  napi_value obj, arr, errors, v;
+  if (napi_create_object(env, &obj) != napi_ok || napi_create_array_with_length(env, n, &arr) != napi_ok ||
+      napi_create_array_with_length(env, (size_t)job->error_count, &errors) != napi_ok) return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    if (napi_create_double(env, values[i], &v) != napi_ok || napi_set_element(env, arr, i, v) != napi_ok) return NULL;
   }
-  return arr;
+  for (int i = 0; i < job->error_count; i++) {
+    if (napi_create_string_utf8(env, job->errors[i], NAPI_AUTO_LENGTH, &v) != napi_ok || napi_set_element(env, errors, (uint32_t)i, v) != napi_ok) return NULL;
+  }
+  if (napi_set_named_property(env, obj, name, arr) != napi_ok || napi_set_named_property(env, obj, "errors", errors) != napi_ok) return NULL;
+  return obj;
 }
 
 double mono_ms(void) {

@@ -35,8 +35,8 @@ struct perf_job {
 napi_value perf_job_start(napi_env env, perf_job *job, const char *name);
 /** Adds "<syscall> <CODE> <detail>" to job's errors unless already there (at most PERF_MAX_ERRORS). */
 void perf_job_error(perf_job *job, const char *syscall, int err, const char *detail);
-/** job's errors as a JS array of strings */
-napi_value perf_job_errors(napi_env env, perf_job *job);
+/** { [name]: values as numbers, errors: job's errors }: what both kinds of job resolve with */
+napi_value perf_job_figures(napi_env env, perf_job *job, const char *name, const double *values, uint32_t n);
 
 /** CLOCK_MONOTONIC in ms: what process.hrtime() reads, the same in every process and namespace */
 double mono_ms(void);

@@ -251,14 +251,7 @@ static void run_probe(perf_job *job) {
 
 static napi_value probe_result(napi_env env, perf_job *job) {
   probe_job *j = (probe_job *)job;
-  napi_value obj, samples, errors, v;
-  if (napi_create_object(env, &obj) != napi_ok || napi_create_array_with_length(env, j->n_samples, &samples) != napi_ok) return NULL;
-  for (uint32_t i = 0; i < j->n_samples; i++) {
-    if (napi_create_double(env, j->samples[i], &v) != napi_ok || napi_set_element(env, samples, i, v) != napi_ok) return NULL;
-  }
-  if (!(errors = perf_job_errors(env, job)) || napi_set_named_property(env, obj, "samples", samples) != napi_ok ||
-      napi_set_named_property(env, obj, "errors", errors) != napi_ok) return NULL;
-  return obj;
+  return perf_job_figures(env, job, "samples", j->samples, j->n_samples);
 }
 
 static napi_value js_rtt_probe(napi_env env, napi_callback_info info) {

@@ -167,14 +167,7 @@ static void run_send(perf_job *job) {
 
 static napi_value send_result(napi_env env, perf_job *job) {
   send_job *j = (send_job *)job;
-  napi_value obj, bytes, errors, v;
-  if (napi_create_object(env, &obj) != napi_ok || napi_create_array_with_length(env, j->streams, &bytes) != napi_ok) return NULL;
-  for (uint32_t i = 0; i < j->streams; i++) {
-    if (napi_create_double(env, j->bytes[i], &v) != napi_ok || napi_set_element(env, bytes, i, v) != napi_ok) return NULL;
-  }
-  if (!(errors = perf_job_errors(env, job)) || napi_set_named_property(env, obj, "bytes", bytes) != napi_ok ||
-      napi_set_named_property(env, obj, "errors", errors) != napi_ok) return NULL;
-  return obj;
+  return perf_job_figures(env, job, "bytes", j->bytes, j->streams);
 }
 
 static bool get_header(napi_env env, napi_value v, send_job *j) {
