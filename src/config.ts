@@ -33,6 +33,7 @@ const NATIVE_PARTS = [
   { part: 'probe-sockets', key: 'probeSockets', without: 'doctor probes in a namespace via an agent' },
   { part: 'dns-udp', key: 'dnsUdp', without: 'the DNS server\'s UDP through node:dgram' },
   { part: 'dns-dial', key: 'dnsDial', without: 'DNS forwards from a container via a process' },
+  { part: 'perf', key: 'perf', without: 'perf\'s traffic in Node (net, dgram), its ICMP by ping' },
 ] as const;
 type NativeKey = (typeof NATIVE_PARTS)[number]['key'];
 

@@ -70,3 +70,30 @@ export function kill(pid: number, signal: number): boolean;
  * socket/send/recv.
  */
 export function rtnl(netnsPath: string | null, request: Buffer): Buffer;
+
+/**
+ * tsdiag perf's sender: `streams` TCP connections to address:port (IPv4, made in the calling thread's
+ * namespace), each writing header (≤ 64 bytes) and then 128 KiB writes for ms from when all are connected,
+ * then closed. On libuv's thread pool, one thread polling every stream. bytes: what the kernel took per
+ * stream; errors: distinct texts ("connect ECONNREFUSED 10.0.0.3:5201"). Throws TypeError/RangeError on bad arguments.
+ */
+export function tcpSend(address: string, port: number, header: Buffer, streams: number, ms: number): Promise<{ bytes: number[]; errors: string[] }>;
+
+/**
+ * A thread that reads the connected stream socket fd (nobody else may read it; the caller closes it, but
+ * only once state >= 2) until EOF: an 8-byte header (magic, session; big-endian; another magic ends it
+ * with state 3), then counts. Returns its live figures: [bytes, firstMs, lastMs, state, session, stop]
+ * (monotonic ms, -1 none yet; state 0 header, 1 counting, 2 EOF (its FIN sent), 3 error or foreign);
+ * setting [5] to 1 asks the thread to end within 200 ms.
+ */
+export function tcpSink(fd: number, magic: number): Float64Array;
+
+/**
+ * count round trips after warmUp uncounted ones, one at a time, intervalMs apart, each timed from just before
+ * the send to the kernel's receive stamp of the answer (SO_TIMESTAMPNS), in ms: ICMP echo (raw socket, or a
+ * ping socket; port ignored), a UDP datagram echoed by port (magic, sequence), or a TCP handshake (tcpi_rtt
+ * right after connect: the kernel's own SYN to SYN-ACK time; closed with a FIN). Rejects when the socket
+ * cannot be made (EPERM); an unanswered probe is an error text, not a sample.
+ */
+export function rttProbe(kind: 'icmp' | 'udp-echo' | 'tcp-connect', address: string, port: number, magic: number,
+  count: number, warmUp: number, intervalMs: number, timeoutMs: number): Promise<{ samples: number[]; errors: string[] }>;

@@ -30,14 +30,22 @@ let nextSession = 1;
 
 /** Every test a path can take, one after the other (never two at once: they would share the path and the CPUs). */
 export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: MeasureOptions): Promise<{ path: PerfPath; softirq: HostFigures['softirq'] }> {
-  const path: PerfPath = { id: p.id, via: p.via, address: p.address, port: p.dataPort ?? p.rttPort, detail: p.detail, proxyPid: p.proxyPid, rtt: {}, notes: [...p.notes] };
+  const engines = await Promise.all([ctx.sender.call('engine', {}), ctx.receiver.call('engine', {})]);
+  const native = engines.every((e) => e.engine === 'native');
+  const path: PerfPath = {
+    id: p.id, via: p.via, address: p.address, port: p.dataPort ?? p.rttPort, detail: p.detail, proxyPid: p.proxyPid, rtt: {}, notes: [...p.notes],
+    generator: native ? 'native' : 'node',
+  };
   const rttArgs = (port: number) => ({ to: p.address, port, count: o.count, intervalMs: RTT_INTERVAL_MS, timeoutMs: RTT_TIMEOUT_MS });
   const rtt = (probe: RttProbe, r: RttResult): RttFigures => {
     for (const ms of r.samples) o.onSample({ kind: 'rtt', path: p.id, probe, ms });
     return { ...rttStats(r.samples, o.count), samples: r.samples.map((x) => Math.round(x * 1000) / 1000), ...(r.errors.length ? { errors: r.errors } : {}) };
   };
   o.onProgress(`${p.id}: RTT`);
-  if (p.icmpAndUdp) path.rtt.icmp = rtt('icmp', await pingRtt(p.address, o.count, ctx.fromNetns));
+  if (p.icmpAndUdp) {
+    const icmp = engines[0]!.engine === 'native' ? await ctx.sender.call('icmpEchoRtt', rttArgs(0)) : await pingRtt(p.address, o.count, ctx.fromNetns);
+    path.rtt.icmp = rtt('icmp', icmp);
+  }
   path.rtt['tcp-connect'] = rtt('tcp-connect', await ctx.sender.call('tcpConnectRtt', rttArgs(p.rttPort)));
   if (p.icmpAndUdp && p.dataPort) path.rtt['udp-echo'] = rtt('udp-echo', await ctx.sender.call('udpEchoRtt', rttArgs(p.dataPort)));
   if (!p.dataPort) return { path, softirq: null };
@@ -100,8 +108,9 @@ async function udpTest(p: PlannedPath, port: number, ctx: MeasureContext, o: Mea
 }
 
 /**
- * ICMP echo RTT through the system's ping in FROM's namespace (Node has no
- * raw or ICMP socket); -i 0.01 needs root, as the whole run does.
+ * ICMP echo RTT through the system's ping in FROM's namespace, when the
+ * generator has no addon (Node has no raw or ICMP socket); -i 0.01 needs
+ * root, as the whole run does.
  */
 async function pingRtt(address: string, count: number, netnsPath: string | null): Promise<RttResult> {
   const res = await run('ping', ['-n', '-c', String(count), '-i', String(RTT_INTERVAL_MS / 1000), '-W', '1', address],

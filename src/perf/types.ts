@@ -51,6 +51,8 @@ export interface PerfPath {
   udp?: UdpFigures;
   /** why part of the path was not measured */
   notes: string[];
+  /** whose data path measured it: the addon's (tcp_stream.c, rtt_probe.c) in both generators, or Node's (ICMP by ping) */
+  generator?: 'native' | 'node';
 }
 
 /** One link on the way, where it lives, and what bounds it. */

@@ -16,8 +16,9 @@ describe('tsdiag perf on a sandbox pair', () => {
   const namespaces = () => [p.sb.name, p.sb.containerNetns('web'), p.sb.containerNetns('db')];
   /** every process in the sandbox's namespaces: the containers' own only, when a run is over */
   const processes = async () => (await Promise.all(namespaces().map(async (ns) => `${ns}: ${(await execa('ip', ['netns', 'pids', ns])).stdout.split('\n').sort().join(' ')}`))).join('\n');
-  const perf = async (...args: string[]) => {
-    const res = await p.sb.cli(['perf', 'web', 'db', '--time', '1', '--count', '30', '--json', ...args]);
+  const perf = async (...args: string[]) => perfWith({}, ...args);
+  const perfWith = async (env: Record<string, string>, ...args: string[]) => {
+    const res = await p.sb.cli(['perf', 'web', 'db', '--time', '1', '--count', '30', '--json', ...args], { env });
     if (res.exitCode === 2 || !res.stdout) throw new Error(`perf exited ${res.exitCode}: ${res.stderr}`);
     return { exitCode: res.exitCode, report: JSON.parse(res.stdout) };
   };
@@ -42,6 +43,7 @@ describe('tsdiag perf on a sandbox pair', () => {
     expect(report.findings).toEqual([]);
     const [bridge] = report.paths;
     expect(bridge).toMatchObject({ id: 'bridge', via: 'bridge' });
+    expect(bridge.generator, 'the addon\'s data path (npm run build does not rebuild native/tsdiag-native: node-gyp rebuild there)').toBe('native');
     for (const probe of ['icmp', 'tcp-connect', 'udp-echo']) {
       const r = bridge.rtt[probe];
       expect(r.received, probe).toBe(30);
@@ -93,15 +95,48 @@ describe('tsdiag perf on a sandbox pair', () => {
     expect((await perf()).report.findings).toEqual([]);
   });
 
-  it('RTT: tsdiag\'s ICMP p50 within ping\'s own noise between the same namespaces', async () => {
+  it('RTT: tsdiag\'s own ICMP echo p50 within ping\'s own noise between the same namespaces, TCP connect (the kernel\'s RTT) near it', async () => {
     const { report } = await perf('--count', '100');
     const bridge = report.paths[0];
+    expect(bridge.generator).toBe('native');
     const res = await p.sb.inNetns(p.sb.containerNetns('web'), ['ping', '-n', '-c', '100', '-i', '0.01', bridge.address]);
     const times = [...res.stdout.matchAll(/ time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
     const [p10, p50, p90] = [times[9]!, times[49]!, times[89]!];
-    expect(Math.abs(bridge.rtt.icmp.p50 - p50), `tsdiag ${bridge.rtt.icmp.p50} ping ${p50} (p10 ${p10}, p90 ${p90})`).toBeLessThanOrEqual(Math.max(p90 - p10, 0.05));
-    // a user-space round trip (two processes woken) costs more than the kernel's echo, but stays within a millisecond here
-    expect(bridge.rtt['tcp-connect'].p50).toBeLessThan(2);
+    const noise = Math.max(p90 - p10, 0.05);
+    expect(Math.abs(bridge.rtt.icmp.p50 - p50), `tsdiag ${bridge.rtt.icmp.p50} ping ${p50} (p10 ${p10}, p90 ${p90})`).toBeLessThanOrEqual(noise);
+    // tcpi_rtt: SYN out to SYN-ACK in, as the kernel timed it; no process wake-up in it
+    expect(Math.abs(bridge.rtt['tcp-connect'].p50 - p50), `connect ${bridge.rtt['tcp-connect'].p50} ping ${p50}`).toBeLessThanOrEqual(2 * noise);
+    // the echo's server side is a woken Node process: more than the kernel's echo, but within a millisecond here
+    expect(bridge.rtt['udp-echo'].p50).toBeLessThan(1);
+  });
+
+  it('a quiet veth: TCP one stream and 4 streams within 20% of iperf3\'s (median of 3 runs, one retry)', async () => {
+    const attempt = async () => {
+      const rows: Array<{ one: number; many: number; ref1: number; ref4: number }> = [];
+      for (let i = 0; i < 3; i++) {
+        const { report } = await perf('--time', '2', '--count', '5', '--udp-rate', '1');
+        rows.push({ one: report.paths[0].tcp.bps, many: report.paths[0].tcpParallel.bps, ref1: await iperf3Bps(p, 2), ref4: await iperf3Bps(p, 2, 4) });
+      }
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+      return {
+        one: med(rows.map((r) => r.one / r.ref1)), many: med(rows.map((r) => r.many / r.ref4)),
+        detail: rows.map((r) => `${(r.one / 1e9).toFixed(2)}/${(r.ref1 / 1e9).toFixed(2)} ${(r.many / 1e9).toFixed(2)}/${(r.ref4 / 1e9).toFixed(2)}`).join(', '),
+      };
+    };
+    let r = await attempt();
+    // a 2-core VM shared with other work: one slow round is noise, two in a row are not
+    if (r.one < 0.8 || r.many < 0.8) r = await attempt();
+    expect(r.one, `tsdiag/iperf3 Gbit/s, 1 and 4 streams: ${r.detail}`).toBeGreaterThanOrEqual(0.8);
+    expect(r.many, `tsdiag/iperf3 Gbit/s, 1 and 4 streams: ${r.detail}`).toBeGreaterThanOrEqual(0.8);
+  }, 240_000);
+
+  it('TSDIAG_NATIVE=-perf: Node\'s generator and ping measure the same path', async () => {
+    const { exitCode, report } = await perfWith({ TSDIAG_NATIVE: '-perf' }, '--count', '10');
+    expect(exitCode).toBe(0);
+    const [bridge] = report.paths;
+    expect(bridge.generator).toBe('node');
+    expect(bridge.rtt.icmp.received).toBe(10);
+    expect(bridge.tcp.bps).toBeGreaterThan(100e6);
   });
 
   it('bad input: one line and exit 2, nothing started', async () => {
@@ -138,12 +173,12 @@ describe('tsdiag perf on a sandbox pair', () => {
 });
 
 /** iperf3 between the same two namespaces: its receiver's rate. */
-async function iperf3Bps(p: PairSandbox, seconds: number): Promise<number> {
+async function iperf3Bps(p: PairSandbox, seconds: number, parallel = 1): Promise<number> {
   const server = p.sb.background(p.sb.containerNetns('db'), ['iperf3', '-s', '-1', '-p', '5299']);
   try {
     await waitFor(async () => (await p.sb.inNetns(p.sb.containerNetns('db'), ['ss', '-ltn'])).stdout.includes(':5299'));
     const db = (await p.sb.inNetns(p.sb.containerNetns('db'), ['ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout.match(/inet ([\d.]+)/)![1]!;
-    const res = await p.sb.inNetns(p.sb.containerNetns('web'), ['iperf3', '-c', db, '-p', '5299', '-t', String(seconds), '-J']);
+    const res = await p.sb.inNetns(p.sb.containerNetns('web'), ['iperf3', '-c', db, '-p', '5299', '-t', String(seconds), '-P', String(parallel), '-J']);
     return JSON.parse(res.stdout).end.sum_received.bits_per_second;
   } finally {
     server.kill();

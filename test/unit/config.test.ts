@@ -7,7 +7,7 @@ describe('config: the TSDIAG_* variables', () => {
     expect(c).toEqual({
       stateDir: '/var/lib/tsdiag', hostNetns: null, insideNetns: null, trace: false,
       steps: { failAtStep: null, pauseAtStep: null },
-      addon: true, native: { spawn: true, netlink: true, probeSockets: true, dnsUdp: true, dnsDial: true },
+      addon: true, native: { spawn: true, netlink: true, probeSockets: true, dnsUdp: true, dnsDial: true, perf: true },
       composeProjectName: null,
     });
     expect(Object.isFrozen(c) && Object.isFrozen(c.native) && Object.isFrozen(c.steps)).toBe(true);
@@ -19,8 +19,8 @@ describe('config: the TSDIAG_* variables', () => {
       TSDIAG_FAIL_AT_STEP: '3', TSDIAG_PAUSE_AT_STEP: '0', TSDIAG_NATIVE: '-spawn, -dns-dial', COMPOSE_PROJECT_NAME: 'shop',
     });
     expect(c).toMatchObject({ stateDir: '/tmp/s', hostNetns: 'lab', insideNetns: 'lab', trace: true, steps: { failAtStep: 3, pauseAtStep: 0 }, composeProjectName: 'shop' });
-    expect(c.native).toEqual({ spawn: false, netlink: true, probeSockets: true, dnsUdp: true, dnsDial: false });
-    expect(parseConfig({ TSDIAG_NATIVE: 'off' })).toMatchObject({ addon: false, native: { spawn: false, netlink: false, probeSockets: false, dnsUdp: false, dnsDial: false } });
+    expect(c.native).toEqual({ spawn: false, netlink: true, probeSockets: true, dnsUdp: true, dnsDial: false, perf: true });
+    expect(parseConfig({ TSDIAG_NATIVE: 'off' })).toMatchObject({ addon: false, native: { spawn: false, netlink: false, probeSockets: false, dnsUdp: false, dnsDial: false, perf: false } });
     expect(parseConfig({ TSDIAG_NATIVE: 'on' }).addon).toBe(true);
   });
 
@@ -55,6 +55,6 @@ describe('config: the TSDIAG_* variables', () => {
     for (const name of ['TSDIAG_STATE_DIR', 'TSDIAG_HOST_NETNS', 'TSDIAG_NATIVE', 'TSDIAG_TRACE', 'TSDIAG_FAIL_AT_STEP', 'TSDIAG_PAUSE_AT_STEP', 'TSDIAG_INSIDE_NETNS']) {
       expect(help).toMatch(new RegExp(`^  ${name}=`, 'm'));
     }
-    for (const part of ['spawn', 'netlink', 'probe-sockets', 'dns-udp', 'dns-dial']) expect(help).toMatch(new RegExp(`^    -${part} `, 'm'));
+    for (const part of ['spawn', 'netlink', 'probe-sockets', 'dns-udp', 'dns-dial', 'perf']) expect(help).toMatch(new RegExp(`^    -${part} `, 'm'));
   });
 });

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <uv.h>
 
 #include "napi_util.h"
@@ -29,7 +30,7 @@ napi_value throw_range(napi_env env, const char *msg) {
   return NULL;
 }
 
-napi_value throw_errno(napi_env env, const char *syscall, int err, const char *detail) {
+napi_value errno_error(napi_env env, const char *syscall, int err, const char *detail) {
   const char *code = uv_err_name(uv_translate_sys_error(err));
   char text[256];
   snprintf(text, sizeof text, "%s %s%s%s", syscall, code, detail ? " " : "", detail ? detail : "");
@@ -39,10 +40,16 @@ napi_value throw_errno(napi_env env, const char *syscall, int err, const char *d
       napi_create_int32(env, -err, &errno_v) != napi_ok ||
       napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_v) != napi_ok ||
       napi_create_error(env, code_v, msg, &error) != napi_ok) {
-    return throw_napi(env);
+    return NULL;
   }
   napi_set_named_property(env, error, "errno", errno_v);
   napi_set_named_property(env, error, "syscall", syscall_v);
+  return error;
+}
+
+napi_value throw_errno(napi_env env, const char *syscall, int err, const char *detail) {
+  napi_value error = errno_error(env, syscall, err, detail);
+  if (!error) return throw_napi(env);
   napi_throw(env, error);
   return NULL;
 }
@@ -110,6 +117,18 @@ char *dup_cstring(napi_env env, napi_value v, size_t max_len, const char *what) 
     return NULL;
   }
   return s;
+}
+
+bool get_ipv4(napi_env env, napi_value v, struct in_addr *out, char *text, size_t size) {
+  napi_valuetype t;
+  size_t len = 0;
+  // an embedded NUL would let inet_pton accept a prefix of the string
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string || napi_get_value_string_utf8(env, v, text, size, &len) != napi_ok ||
+      len >= size - 1 || strlen(text) != len || inet_pton(AF_INET, text, out) != 1) {
+    throw_type(env, "address must be a dotted IPv4 address");
+    return false;
+  }
+  return true;
 }
 
 bool get_abs_path(napi_env env, napi_value v, char *buf, size_t size, const char *what) {

@@ -121,21 +121,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, 2, argv)) return NULL;
   char address[64];
-  size_t len = 0;
-  napi_valuetype t;
-  CHECK(napi_typeof(env, argv[0], &t));
-  if (t != napi_string) return throw_type(env, "address must be a string");
-  CHECK(napi_get_value_string_utf8(env, argv[0], address, sizeof address, &len));
-  uint32_t port;
-  if (!get_uint(env, argv[1], 0, 65535, "port must be an integer in 0..65535", &port)) return NULL;
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
+  if (!get_ipv4(env, argv[0], &sa.sin_addr, address, sizeof address)) return NULL;
+  uint32_t port;
+  if (!get_uint(env, argv[1], 0, 65535, "port must be an integer in 0..65535", &port)) return NULL;
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)port);
-  // an embedded NUL would let inet_pton accept a prefix of the string
-  if (len >= sizeof address - 1 || strlen(address) != len || inet_pton(AF_INET, address, &sa.sin_addr) != 1) {
-    return throw_type(env, "address must be a dotted IPv4 address");
-  }
   char detail[80];
   snprintf(detail, sizeof detail, "%s:%u", address, port);
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

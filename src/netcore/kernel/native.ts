@@ -1,10 +1,12 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { config } from '../../config.js';
 
 /**
  * tsdiag's native addon (native/tsdiag-native, N-API), as its callers see it:
  * batched UDP for the DNS server, work inside another network namespace,
- * cheap process starts and routing netlink reads. Each caller has a fallback for a machine where it did
+ * cheap process starts, routing netlink reads and tsdiag perf's traffic. Each caller has a fallback for a machine where it did
  * not build (or TSDIAG_NATIVE leaves it out); loadNative() says why it cannot be used.
  */
 export interface UdpBatchCalls {
@@ -42,7 +44,21 @@ export interface RtnlCalls {
   rtnl(netnsPath: string | null, request: Buffer): Buffer;
 }
 
-export type NativeAddon = UdpBatchCalls & NetnsCalls & SpawnCalls & RtnlCalls;
+/** tsdiag perf's data path (tcp_stream.c, rtt_probe.c): in the calling thread's namespace, off the event loop */
+export interface PerfCalls {
+  /** `streams` connections writing header then 128 KiB writes for ms; what the kernel took per stream */
+  tcpSend(address: string, port: number, header: Buffer, streams: number, ms: number): Promise<{ bytes: number[]; errors: string[] }>;
+  /** a thread counting what the accepted connection fd brings after its header: see TCP_SINK */
+  tcpSink(fd: number, magic: number): Float64Array;
+  /** `count` round trips (after warmUp), each timed from just before the send to the kernel's stamp of the reply (ms) */
+  rttProbe(kind: 'icmp' | 'udp-echo' | 'tcp-connect', address: string, port: number, magic: number, count: number,
+    warmUp: number, intervalMs: number, timeoutMs: number): Promise<{ samples: number[]; errors: string[] }>;
+}
+
+/** tcpSink's figures: monotonic ms (-1: none yet); state 0 header, 1 counting, 2 EOF, 3 error or not ours; write STOP = 1 to end it */
+export const TCP_SINK = { BYTES: 0, FIRST_MS: 1, LAST_MS: 2, STATE: 3, SESSION: 4, STOP: 5, EOF: 2 } as const;
+
+export type NativeAddon = UdpBatchCalls & NetnsCalls & SpawnCalls & RtnlCalls & PerfCalls;
 
 let loaded: { addon: NativeAddon } | { error: string } | null = null;
 
@@ -51,12 +67,23 @@ export function loadNative(): { addon: NativeAddon } | { error: string } {
   if (!config().addon) return { error: 'left out (TSDIAG_NATIVE=off)' };
   if (!loaded) {
     try {
-      loaded = { addon: createRequire(import.meta.url)('tsdiag-native') as NativeAddon };
+      const own = ownBuild();
+      loaded = { addon: createRequire(import.meta.url)(own ?? 'tsdiag-native') as NativeAddon };
     } catch (err) {
       loaded = { error: (err as Error).message.split('\n')[0]! };
     }
   }
   return loaded;
+}
+
+/**
+ * This checkout's own build of the addon, when there is one beside src/ and dist/: a git worktree
+ * shares node_modules, and so the tsdiag-native link, with the main checkout, whose build may be older.
+ * (From the bundle, dist/bundle/, this path misses and the package is loaded: the same file in a checkout.)
+ */
+function ownBuild(): string | null {
+  const file = fileURLToPath(new URL('../../../native/tsdiag-native/build/Release/tsdiag_native.node', import.meta.url));
+  return fs.existsSync(file) ? file : null;
 }
 
 /** The addon, or null when it cannot be used. */

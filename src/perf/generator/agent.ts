@@ -1,6 +1,8 @@
 import readline from 'node:readline';
+import { pickEngine } from './engine.js';
+import { nativeSender } from './native-sender.js';
 import { Receiver } from './receiver.js';
-import * as sender from './sender.js';
+import * as nodeSender from './sender.js';
 import type { GeneratorReply, GeneratorRequest } from './protocol.js';
 
 /**
@@ -9,12 +11,16 @@ import type { GeneratorReply, GeneratorRequest } from './protocol.js';
  * stdin until stdin closes; then it leaves at once, its sockets with it.
  */
 const out = (obj: object) => process.stdout.write(JSON.stringify(obj) + '\n');
-const receiver = new Receiver(out);
+const { native, info } = pickEngine();
+const receiver = new Receiver(out, native);
 const handlers: Record<string, (args: any) => unknown> = {
   listen: (a) => receiver.listen(a),
   session: (a) => receiver.session(a),
   result: (a) => receiver.result(a),
-  ...sender,
+  engine: () => info,
+  ...nodeSender,
+  // UDP at a rate stays in Node: paced every millisecond, it is far from the event loop's limit
+  ...(native ? nativeSender(native) : {}),
 };
 
 const rl = readline.createInterface({ input: process.stdin });

@@ -35,6 +35,9 @@ export interface UdpSendArgs { to: string; port: number; session: number; rateBp
 export interface UdpSendResult { sent: number }
 export interface RttArgs { to: string; port: number; count: number; intervalMs: number; timeoutMs: number }
 export interface RttResult { samples: number[]; errors: string[] }
+/** native: the addon's data path (tcp_stream.c, rtt_probe.c); node: net and dgram, ICMP left to ping (why: the addon's error, or TSDIAG_NATIVE) */
+export type GeneratorEngine = 'native' | 'node';
+export interface EngineResult { engine: GeneratorEngine; why?: string }
 
 export interface GeneratorOps {
   listen: [ListenArgs, ListenResult];
@@ -44,6 +47,9 @@ export interface GeneratorOps {
   udpSend: [UdpSendArgs, UdpSendResult];
   tcpConnectRtt: [RttArgs, RttResult];
   udpEchoRtt: [RttArgs, RttResult];
+  /** native engine only (port ignored) */
+  icmpEchoRtt: [RttArgs, RttResult];
+  engine: [Record<string, never>, EngineResult];
 }
 export type GeneratorOp = keyof GeneratorOps;
 

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { TCP_SINK, type PerfCalls } from '../../netcore/kernel/native.js';
 import { Jitter } from '../stats.js';
 import { monoMs, sleep } from './clock.js';
 import {
@@ -33,6 +34,14 @@ class Session {
     this.intervalPackets += packets;
   }
 
+  /** what a native sink counted since the last look, with the times of its first and last byte */
+  addCounted(bytes: number, firstMs: number, lastMs: number): void {
+    if (this.firstMs === null || firstMs < this.firstMs) this.firstMs = firstMs;
+    if (this.lastMs === null || lastMs > this.lastMs) this.lastMs = lastMs;
+    this.bytes += bytes;
+    this.intervalBytes += bytes;
+  }
+
   takeInterval(): SampleEvent | null {
     if (!this.intervalBytes) return null;
     const e: SampleEvent = { event: 'sample', session: this.id, atMs: monoMs(), bytes: this.intervalBytes, packets: this.intervalPackets };
@@ -47,21 +56,33 @@ class Session {
   }
 }
 
+/** An accepted connection read by the addon's thread (tcp_stream.c), and how much of its count is booked. */
+interface NativeSink {
+  sock: net.Socket;
+  stats: Float64Array;
+  booked: number;
+  session: Session | null;
+}
+
 /**
  * The receiving half, in TO's namespace: a TCP sink and a UDP sink and echo
  * on one port number, counting by session what the sender's streams bring.
+ * With the addon, each TCP connection is read by a thread of its own (the
+ * socket paused on connect: Node never reads it) and its count looked at
+ * every tick; else Node reads it.
  */
 export class Receiver {
   private readonly sessions = new Map<number, Session>();
+  private readonly sinks = new Set<NativeSink>();
   private server: net.Server | null = null;
   private udp: dgram.Socket | null = null;
   private ticker: NodeJS.Timeout | null = null;
 
-  constructor(private readonly emit: (e: SampleEvent) => void) {}
+  constructor(private readonly emit: (e: SampleEvent) => void, private readonly native: PerfCalls | null = null) {}
 
   async listen(a: ListenArgs): Promise<ListenResult> {
     for (const port of [...a.prefer, 0, 0, 0]) {
-      const tcp = await listenTcp(port, (s) => this.onConnection(s)).catch(() => null);
+      const tcp = await listenTcp(port, this.native !== null, (s) => this.onConnection(s)).catch(() => null);
       if (!tcp) continue;
       const bound = (tcp.address() as net.AddressInfo).port;
       const udp = await bindUdp(bound, (m, r) => this.onDatagram(m, r)).catch(() => null);
@@ -89,6 +110,7 @@ export class Receiver {
     if (!s) throw new Error(`no session ${a.session}`);
     const deadline = monoMs() + a.timeoutMs;
     while (monoMs() < deadline) {
+      this.lookAtSinks();
       const quiet = s.lastMs !== null && monoMs() - s.lastMs >= a.idleMs && s.open === 0;
       if (quiet) break;
       await sleep(20);
@@ -106,16 +128,46 @@ export class Receiver {
   }
 
   private tick(): void {
+    this.lookAtSinks();
     for (const s of this.sessions.values()) {
       const e = s.takeInterval();
       if (e) this.emit(e);
     }
   }
 
+  /** Books what each native sink counted to its session; closes those at EOF (a thread's own FIN is sent already). */
+  private lookAtSinks(): void {
+    for (const k of this.sinks) {
+      const st = k.stats;
+      if (!k.session && st[TCP_SINK.SESSION]! >= 0) {
+        k.session = this.sessions.get(st[TCP_SINK.SESSION]!) ?? null;
+        if (k.session) k.session.open++;
+        else st[TCP_SINK.STOP] = 1; // a session not (or no longer) asked for
+      }
+      const state = st[TCP_SINK.STATE]!;
+      const bytes = st[TCP_SINK.BYTES]!;
+      if (k.session && bytes > k.booked) {
+        k.session.addCounted(bytes - k.booked, st[TCP_SINK.FIRST_MS]!, st[TCP_SINK.LAST_MS]!);
+        k.booked = bytes;
+      }
+      if (state >= TCP_SINK.EOF) {
+        if (k.session) k.session.open--;
+        k.sock.destroy();
+        this.sinks.delete(k);
+      }
+    }
+  }
+
   private onConnection(sock: net.Socket): void {
+    sock.on('error', () => undefined);
+    const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (this.native && typeof fd === 'number' && fd >= 0) {
+      this.sinks.add({ sock, stats: this.native.tcpSink(fd, MAGIC_TCP), booked: 0, session: null });
+      return;
+    }
+    if (this.native) sock.resume(); // paused on connect, but no descriptor to hand on: Node reads it
     let head: Buffer | null = Buffer.alloc(0);
     let session: Session | null = null;
-    sock.on('error', () => undefined);
     sock.on('data', (chunk: Buffer) => {
       if (session) return session.add(chunk.length, 0);
       head = Buffer.concat([head!, chunk]);
@@ -145,9 +197,9 @@ export class Receiver {
   }
 }
 
-function listenTcp(port: number, onConnection: (s: net.Socket) => void): Promise<net.Server> {
+function listenTcp(port: number, pauseOnConnect: boolean, onConnection: (s: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer(onConnection);
+    const server = net.createServer({ pauseOnConnect }, onConnection);
     server.once('error', reject);
     server.listen({ port, host: '0.0.0.0', backlog: 512 }, () => resolve(server));
   });
