@@ -56,17 +56,20 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
   const to = usable(target.to, o.toName);
   const hostNsPath = inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null;
   const shared = from.endpoints.map((f) => ({ f, t: to.endpoints.find((e) => e.network === f.network && e.ipv4) })).find((s) => s.f.ipv4 && s.t);
-  const hostNetworking = !from.netnsPath || !to.netnsPath;
-  const network: InvNetwork | undefined = target.networks.find((n) => n.name === (shared?.f.network ?? from.endpoints[0]?.network));
-  const direct = !to.netnsPath ? network?.gateway ?? null : shared?.t?.ipv4 ?? (hostNetworking ? to.endpoints[0]?.ipv4 ?? null : null);
+  const hostNetworking = !from.netnsPath && !to.netnsPath ? 'both' : !from.netnsPath ? 'from' : !to.netnsPath ? 'to' : false;
+  // with host networking at one end, the other end's bridge still carries the path: its veth and bridge are hops
+  const fromEp = from.netnsPath ? shared?.f ?? (hostNetworking ? addressed(from) : null) : null;
+  const toEp = to.netnsPath ? shared?.t ?? (hostNetworking ? addressed(to) : null) : null;
+  const network: InvNetwork | undefined = target.networks.find((n) => n.name === (fromEp ?? toEp)?.network);
+  const direct = hostNetworking === 'both' ? '127.0.0.1' : hostNetworking === 'to' ? network?.gateway ?? null : toEp?.ipv4 ?? null;
   if (!direct) throw new UsageError(`${from.name} and ${to.name} share no network with addresses (tsdiag doctor ${from.name} ${to.name} says more)`);
-  const fromEnd: PathEnd = { c: from, netnsPath: from.netnsPath ?? hostNsPath, ep: from.netnsPath ? shared?.f ?? null : null };
-  const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? hostNsPath, ep: to.netnsPath ? shared?.t ?? null : null };
+  const fromEnd: PathEnd = { c: from, netnsPath: from.netnsPath ?? hostNsPath, ep: fromEp };
+  const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? hostNsPath, ep: toEp };
   if (o.port) await assertListening(toEnd, o.port);
 
   o.onProgress?.('reading the hops');
   const [hops, conntrack, hostListeners] = await Promise.all([
-    readHops(fromEnd, toEnd, hostNetworking ? null : network?.bridge ?? null, inventory.hostNetns),
+    readHops(fromEnd, toEnd, network?.bridge ?? null, inventory.hostNetns),
     readConntrack(inventory.hostNetns),
     to.published.length ? listeningSockets(inventory.hostNetns, true) : Promise.resolve([]),
   ]);
@@ -98,6 +101,8 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     return { ...facts, seconds: opts.seconds, parallel: opts.parallel, findings: judge(facts), ms: Math.round(performance.now() - t0) };
   });
 }
+
+const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4) ?? null;
 
 function usable(c: InvContainer | null, name: string): InvContainer {
   if (!c) throw new UsageError(`no container named ${name}`);

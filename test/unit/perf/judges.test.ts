@@ -79,6 +79,6 @@ describe('the paths a run compares', () => {
     expect(held.notes[0]).toMatch(/container port 80 is held/);
   });
   it('host networking: one path, over the host\'s stack', () => {
-    expect(planPaths({ ...base, hostNetworking: true }).map((p) => p.via)).toEqual(['host']);
+    expect(planPaths({ ...base, hostNetworking: 'to' }).map((p) => p.via)).toEqual(['host']);
   });
 });
