@@ -1,4 +1,4 @@
-import { UsageError } from '../netcore/errors.js';
+import { OperationError, UsageError } from '../netcore/errors.js';
 import type { HostRef } from '../netcore/host.js';
 import { netnsPathOf } from '../netcore/kernel/exec.js';
 import { listeningSockets, readSysctl } from '../netcore/kernel/inspect.js';
@@ -33,6 +33,8 @@ export interface PerfRequest {
   onSample?: (s: PerfSample) => void;
   /** a line per step, for a progress display */
   onProgress?: (line: string) => void;
+  /** stops the run (a live view's Esc): the generators are stopped at once and runPerf rejects with "perf run stopped" */
+  signal?: AbortSignal;
 }
 
 export const PERF_DEFAULTS = { seconds: 2, parallel: 4, count: 50, udpRateBps: 100e6 };
@@ -50,8 +52,10 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     count: o.count ?? PERF_DEFAULTS.count, udpRateBps: o.udpRateBps ?? PERF_DEFAULTS.udpRateBps,
     onSample: o.onSample ?? (() => undefined), onProgress: o.onProgress ?? (() => undefined),
   };
+  const stopped = () => { if (o.signal?.aborted) throw new OperationError('perf run stopped'); };
   const inventory = await pickInventory(o.backend, o.host, o.env, [o.fromName, o.toName]);
   const target = await loadTarget({ inventory, fromName: o.fromName, toName: o.toName, port: o.port });
+  stopped();
   const from = usable(target.from, o.fromName);
   const to = usable(target.to, o.toName);
   const hostNsPath = inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null;
@@ -73,10 +77,14 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     readConntrack(inventory.hostNetns),
     to.published.length ? listeningSockets(inventory.hostNetns, true) : Promise.resolve([]),
   ]);
+  stopped();
   const samplesBySession = new Map<number, (atMs: number, bytes: number) => void>();
   const receiver = new Generator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
   const sender = new Generator(fromEnd.netnsPath);
   const stopAll = async () => { await Promise.all([receiver.stop(), sender.stop()]); };
+  // an abort ends both generators now: whatever the run awaits from them rejects, and withSignalCleanup's wait sees them gone
+  const onAbort = () => void stopAll();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   return withSignalCleanup(stopAll, async () => {
     const prefer = to.published.filter((m) => m.proto === 'tcp').map((m) => m.containerPort).filter((p) => p !== o.port);
     const { port: recvPort } = await receiver.call('listen', { prefer });
@@ -89,6 +97,7 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     const paths = [];
     let softirq: HostFigures['softirq'] = null;
     for (const p of planned) {
+      stopped();
       const measured = await measurePath(p, ctx, opts);
       paths.push(measured.path);
       softirq ??= measured.softirq;
@@ -99,7 +108,10 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
       host: { cpus: (await import('../netcore/kernel/cpu-stat.js')).cpuCount(), conntrack, softirq },
     };
     return { ...facts, seconds: opts.seconds, parallel: opts.parallel, findings: judge(facts), ms: Math.round(performance.now() - t0) };
-  });
+  }).catch((err: unknown) => {
+    stopped();
+    throw err;
+  }).finally(() => o.signal?.removeEventListener('abort', onAbort));
 }
 
 const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4) ?? null;
