@@ -7,7 +7,7 @@ import { Spinner } from './Spinner.js';
 import { useStore } from './use-store.js';
 
 function DrawnLine({ line }: { line: Line }) {
-  if (!line.length) return <Text> </Text>;
+  if (!line.length) return <Box height={1} />;
   return (
     <Text wrap="truncate-end">
       {line.map((s, i) => <Text key={i} color={s.color} bold={s.bold}>{s.text}</Text>)}

@@ -1,6 +1,5 @@
-import { hopLine } from '../../perf/report.js';
 import { formatRate } from '../../perf/stats.js';
-import type { PerfPath, PerfReport, RttProbe, ThroughputTest } from '../../perf/types.js';
+import type { Hop, PerfPath, PerfReport, RttProbe, ThroughputTest } from '../../perf/types.js';
 import { PROBE_ORDER, bucketOf, RTT_BOUNDS_MS, RTT_BUCKETS, TEST_ORDER, type PathLive, type PerfLive, type RttHistogram } from '../model/perf.js';
 import { wrapLines } from './text.js';
 
@@ -89,7 +88,7 @@ function pathTitle(live: PathLive, done: PerfPath | undefined): Line {
 function pathNotes(done: PerfPath | undefined): Line[] {
   if (!done) return [];
   const out: Line[] = [];
-  if (done.udp) out.push([{ text: ' '.repeat(LABEL) }, { text: `UDP at ${formatRate(done.udp.rateBps)}: loss ${done.udp.lossPct}% (${done.udp.sent - done.udp.received}/${done.udp.sent}), jitter ${done.udp.jitterMs} ms`, color: done.udp.lossPct > 0 ? 'yellow' : undefined }]);
+  if (done.udp) out.push([{ text: ' '.repeat(LABEL) }, { text: `loss ${done.udp.lossPct}% (${done.udp.sent - done.udp.received}/${done.udp.sent}), jitter ${done.udp.jitterMs} ms, at ${formatRate(done.udp.rateBps)}`, color: done.udp.lossPct > 0 ? 'yellow' : undefined }]);
   for (const n of done.notes) out.push([{ text: `note: ${n}`, color: 'gray' }]);
   return out;
 }
@@ -109,6 +108,21 @@ export function pathLines(live: PerfLive, report: PerfReport | null, width: numb
   return { lines, starts };
 }
 
+const HOP_NAME = 22;
+
+/** A hop in a pane's width: where and device, role, MTU, the offloads that are on, the root qdisc (and its rate). */
+function hopRow(h: Hop): Line {
+  const on = (['tso', 'gso', 'gro'] as const).filter((k) => h.offloads[k]).join(' ') || '-';
+  const q = h.qdisc ? `${h.qdisc.kind}${h.qdisc.rateBps ? ` ${formatRate(h.qdisc.rateBps)}` : ''}` : '-';
+  return [
+    { text: `${h.where} ${h.dev}`.padEnd(HOP_NAME - 1) + ' ' },
+    { text: h.role.padEnd(10), color: 'gray' },
+    { text: String(h.mtu ?? '?').padEnd(6) },
+    { text: on.padEnd(12) },
+    { text: q, color: h.qdisc?.rateBps ? 'yellow' : undefined },
+  ];
+}
+
 /** After the run: the findings with their fixes (or that none was found), then the hops table. */
 export function reportLines(r: PerfReport, width: number): Line[] {
   const out: Line[] = [];
@@ -118,9 +132,9 @@ export function reportLines(r: PerfReport, width: number): Line[] {
     out.push(...wrapLines(f.evidence.map((e) => `     ${e}`), width).map((t): Line => [{ text: t, color: 'gray' }]));
     out.push(...wrapLines([`     fix: ${f.fix}`], width).map((t): Line => [{ text: t, color: 'green' }]));
   }
-  out.push([], [{ text: 'hops', bold: true }]);
-  if (!r.hops.length) out.push([{ text: '  (none: both ends on the host\'s network)', color: 'gray' }]);
-  out.push(...wrapLines(r.hops.map(hopLine), width).map((t): Line => [{ text: t }]));
+  out.push([], [{ text: `hops  ${'role'.padEnd(10)}${'mtu'.padEnd(6)}${'offloads'.padEnd(12)}qdisc`.replace('hops', 'hops'.padEnd(HOP_NAME)), bold: true }]);
+  if (!r.hops.length) out.push([{ text: '(none: both ends on the host\'s network)', color: 'gray' }]);
+  out.push(...r.hops.map(hopRow));
   const c = r.host.conntrack;
   out.push([{ text: `  host: ${r.host.cpus} CPUs${r.host.softirq ? `, busiest softirq ${r.host.softirq.cpu} ${Math.round(r.host.softirq.share * 100)}%` : ''}${c ? `, conntrack ${c.count}/${c.max}` : ''}, ${r.ms} ms`, color: 'gray' }]);
   return out;

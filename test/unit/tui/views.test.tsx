@@ -184,11 +184,12 @@ describe('tui views on recorded data', () => {
     expect(screen).toMatch(/published \(docker-proxy\): .* through docker-proxy/);
     expect(screen).toMatch(/TCP×1 +[▁▂▃▄▅▆▇█]{5,} [\d.]+ Gbit\/s/);
     expect(screen).toMatch(/TCP×4 +[▁▂▃▄▅▆▇█]{5,} [\d.]+ Gbit\/s/);
-    expect(screen).toMatch(/UDP at 100 Mbit\/s: loss 0%/);
+    expect(screen).toMatch(/loss 0% \(0\/\d+\), jitter [\d.]+ ms, at 100 Mbit\/s/);
     expect(screen).toMatch(/SLOW userland-proxy: the published port \d+ goes through Docker's userland proxy/);
     expect(screen).toMatch(/fix: set "userland-proxy": false/);
-    expect(screen).toMatch(/web eth0 +from-eth +mtu 1500/);
-    expect(screen).toMatch(/host br-[0-9a-f]{12} +bridge +mtu 1500/);
+    expect(screen).toMatch(/hops +role +mtu +offloads +qdisc/);
+    expect(screen).toMatch(/web eth0 +from-eth +1500 +tso gso +noqueue/);
+    expect(screen).toMatch(/host br-[0-9a-f]{12} +bridge +1500 +tso gso gro +noqueue/);
   });
 
   it('perf: esc stops a run, ^C stops one too (and quits only when none goes)', async () => {
