@@ -31,18 +31,22 @@ const GLOBAL_HELP: KeyHelp[] = [
   { keys: 'q', what: 'quit' },
 ];
 
+/** the doctor and perf pick their pair alike */
+const PAIR_HELP: KeyHelp[] = [
+  { keys: 'f', what: 'source = selected' },
+  { keys: 't', what: 'target = selected' },
+];
+
 export const VIEW_HELP: Record<ViewName, KeyHelp[]> = {
   details: [],
   doctor: [
-    { keys: 'f', what: 'source = selected' },
-    { keys: 't', what: 'target = selected' },
+    ...PAIR_HELP,
     { keys: 'p', what: 'port' },
     { keys: 'r ⏎', what: 'run' },
     { keys: 'PgUp/PgDn', what: 'scroll report' },
   ],
   perf: [
-    { keys: 'f', what: 'source = selected' },
-    { keys: 't', what: 'target = selected' },
+    ...PAIR_HELP,
     { keys: 'r ⏎', what: 'run' },
     { keys: 'esc ^C', what: 'stop' },
     { keys: 'PgUp/PgDn', what: 'scroll' },

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { run } from '../../src/netcore/kernel/exec.js';
 import { uniqueRunId } from '../helpers/docker.js';
 import { EngineCli } from '../helpers/docker-cli.js';
-import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, removePodmanRunObjects, type PodmanEngine } from '../helpers/podman.js';
+import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, podmanSuiteObjects, type PodmanEngine } from '../helpers/podman.js';
 import { expectSanePath, generatorsOfThisCheckout } from '../helpers/perf-figures.js';
 
 /**
@@ -24,25 +24,13 @@ describeWithPodman('perf on a user network, the published port through DNAT, a h
     return { exitCode: res.exitCode, report: JSON.parse(res.stdout) };
   };
 
-  beforeAll(async () => {
-    try {
-      await podman(engine, ['network', 'create', ...label, n.app]);
-      // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
-      await runDetached(n.db, ['--network', n.app, '-p', '5201', PODMAN_IMAGE, 'sleep', '3600']);
-      await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
-      await runDetached(n.hostc, ['--network', 'host', PODMAN_IMAGE, 'sleep', '3600']);
-    } catch (err) {
-      await removePodmanRunObjects(engine, runId);
-      throw err;
-    }
-  }, 120_000);
-  afterAll(async () => {
-    try {
-      await removePodmanRunObjects(engine, runId);
-    } finally {
-      cli.dispose();
-    }
-  });
+  podmanSuiteObjects(engine, runId, async () => {
+    await podman(engine, ['network', 'create', ...label, n.app]);
+    // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
+    await runDetached(n.db, ['--network', n.app, '-p', '5201', PODMAN_IMAGE, 'sleep', '3600']);
+    await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
+    await runDetached(n.hostc, ['--network', 'host', PODMAN_IMAGE, 'sleep', '3600']);
+  }, () => cli.dispose());
 
   it('web -> db: the bridge and the published port through DNAT, sane figures, no finding, every hop, nothing left', async () => {
     const { exitCode, report } = await perf(n.web, n.db);

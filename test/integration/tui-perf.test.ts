@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PairSandbox } from '../helpers/pair-sandbox.js';
 import { CLI, waitFor } from '../helpers/sandbox.js';
+import { TmuxTerminal } from '../helpers/tmux.js';
 
 /**
  * The TUI's perf view in a real terminal (tmux on a private socket, 100x40)
@@ -13,28 +12,8 @@ import { CLI, waitFor } from '../helpers/sandbox.js';
  * q quits during one: each time tsdiag's generators are gone from both
  * namespaces afterwards.
  */
-const socket = `tsdiag-tui-perf-${process.pid}`;
-const session = 'tuiperf';
-const tmux = (...args: string[]) => execa('tmux', ['-L', socket, ...args]);
-const screen = async () => String((await tmux('capture-pane', '-p', '-t', session)).stdout);
-
-async function keys(...ks: string[]): Promise<void> {
-  for (const k of ks) {
-    await tmux('send-keys', '-t', session, k);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-async function waitForScreen(re: RegExp, ms = 30_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = await screen();
-    if (re.test(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the screen never showed ${re}:\n${last}`);
-}
+const term = new TmuxTerminal('tuiperf');
+const { keys, screen, waitForScreen } = term;
 
 const BARS = '[▁▂▃▄▅▆▇█]';
 
@@ -60,13 +39,11 @@ describe('tsdiag tui: the perf view on a sandbox pair', () => {
   beforeAll(async () => {
     p = await PairSandbox.create('tp');
     baseline = await processes();
-    await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-e', `TSDIAG_STATE_DIR=${p.sb.stateDir}`, '-e', `TSDIAG_HOST_NETNS=${p.sb.name}`,
-      '--', 'sh', '-c', 'node "$@"; echo "TUI-EXITED $?"; sleep 600', 'sh', CLI, '--host-netns', p.sb.name, 'tui');
+    await term.start([CLI, '--host-netns', p.sb.name, 'tui'], { TSDIAG_STATE_DIR: p.sb.stateDir, TSDIAG_HOST_NETNS: p.sb.name }, 100, 40);
   });
 
   afterAll(async () => {
-    await tmux('kill-server').catch(() => undefined);
-    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, socket), { force: true });
+    await term.kill();
     await p?.dispose();
   });
 
@@ -76,16 +53,15 @@ describe('tsdiag tui: the perf view on a sandbox pair', () => {
     await keys('m', 'j', 'f', 'k', 't');
     await waitForScreen(/from web +to db/);
     await keys('r');
-    const live = await waitForScreen(new RegExp(`icmp +[ ${BARS.slice(1, -1)}]*█.* p50 0\\.\\d{3} p99 \\d+\\.\\d+`));
+    const live = await waitForScreen(new RegExp(`icmp +[ ${BARS.slice(1, -1)}]*█[^\\n]* p50 0\\.\\d{3} *│\\n[^\\n]*││ +▲[ ▲]* p99 \\d+\\.\\d+ +n \\d+`));
     expect(live).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] bridge: /);
-    expect(live).toMatch(/RTT ms +\.1 +1 +10 +100/);
+    expect(live).toMatch(/││ms +\.1 +1 +10 +100 /);
     const streaming = await waitForScreen(new RegExp(`TCP×1 +${BARS}{3,} [\\d.]+ [GM]bit/s`));
     expect(streaming).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] bridge: TCP/);
 
     const done = await waitForScreen(/to db +no cause of slowness found/, 60_000);
     expect(done).toMatch(/bridge \(bridge\): container to container over the bridge/);
-    for (const probe of ['icmp', 'tcp', 'udp']) expect(done).toMatch(new RegExp(`${probe} .* p50 \\d+\\.\\d{3} p99 \\d+\\.\\d+`));
-    expect(done).toMatch(/ {8}▲.* n 50/);
+    for (const probe of ['icmp', 'tcp', 'udp']) expect(done).toMatch(new RegExp(`││${probe} +[ ${BARS.slice(1, -1)}]+ p50 \\d+\\.\\d{3} *│\\n[^\\n]*││ +▲[ ▲]* p99 \\d+\\.\\d+ +n 50`));
     expect(done).toMatch(new RegExp(`TCP×4 +${BARS}{5,} [\\d.]+ [GM]bit/s`));
     expect(done).toMatch(new RegExp(`UDP +${BARS}{5,} [\\d.]+ Mbit/s`));
     expect(done).toMatch(/loss [\d.]+% \(\d+\/\d+\), jitter [\d.]+ ms, at 100 Mbit\/s/);

@@ -14,7 +14,7 @@ export type Line = Seg[];
 const BARS = '▁▂▃▄▅▆▇█';
 /** characters per RTT bucket */
 const CELL = 2;
-const LABEL = 8;
+const LABEL = 6;
 const P50_COLOR = 'cyan';
 const P99_COLOR = 'yellow';
 
@@ -43,10 +43,10 @@ function axisLine(): Line {
     const label = b < 1 ? String(b).slice(1) : String(b);
     [...label].forEach((ch, k) => { if ((i + 1) * CELL + k < cells.length) cells[(i + 1) * CELL + k] = ch; });
   });
-  return [{ text: 'RTT ms'.padEnd(LABEL), color: 'gray' }, { text: cells.join(''), color: 'gray' }];
+  return [{ text: 'ms'.padEnd(LABEL), color: 'gray' }, { text: cells.join(''), color: 'gray' }];
 }
 
-/** One probe's histogram: a bar per bucket (the p50 and p99 buckets coloured), the figures; under it ▲ at p50 and p99. */
+/** One probe's histogram: a bar per bucket (the p50 and p99 buckets coloured) and p50; under it ▲ at p50 and p99, p99 and the count. */
 function histogramLines(probe: RttProbe, h: RttHistogram): Line[] {
   const max = Math.max(...h.counts);
   const p50 = h.p50 === null ? -1 : bucketOf(h.p50);
@@ -58,8 +58,8 @@ function histogramLines(probe: RttProbe, h: RttHistogram): Line[] {
     bars.push({ text: bar(c, max).repeat(CELL), color });
     marks.push(i === p50 || i === p99 ? { text: '▲'.padEnd(CELL), color } : { text: ' '.repeat(CELL) });
   });
-  bars.push({ text: ' p50 ' }, { text: ms(h.p50), color: P50_COLOR, bold: true }, { text: ' p99 ' }, { text: ms(h.p99), color: P99_COLOR, bold: true });
-  marks.push({ text: ` n ${h.sorted.length}`, color: 'gray' });
+  bars.push({ text: ' p50 ' }, { text: ms(h.p50), color: P50_COLOR, bold: true });
+  marks.push({ text: ' p99 ' }, { text: ms(h.p99), color: P99_COLOR, bold: true }, { text: `  n ${h.sorted.length}`, color: 'gray' });
   return [bars, marks];
 }
 
@@ -108,7 +108,7 @@ export function pathLines(live: PerfLive, report: PerfReport | null, width: numb
   return { lines, starts };
 }
 
-const HOP_NAME = 22;
+const HOP_NAME = 20;
 
 /** A hop in a pane's width: where and device, role, MTU, the offloads that are on, the root qdisc (and its rate). */
 function hopRow(h: Hop): Line {

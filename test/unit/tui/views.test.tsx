@@ -173,9 +173,9 @@ describe('tui views on recorded data', () => {
     await perf.step(30);
     await tick();
     let screen = frame();
-    expect(screen).toMatch(/RTT ms +\.1 +1 +10 +100/);
-    expect(screen).toMatch(/icmp +[ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* p50 0\.\d{3} p99 0\.\d{3}/);
-    expect(screen).toMatch(/│ {10}▲ +▲ +n 20/);
+    expect(screen).toMatch(/││ms +\.1 +1 +10 +100 /);
+    expect(screen).toMatch(/icmp +[ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* p50 0\.\d{3} *│\n[^\n]*││ +▲ +▲ +p99 0\.\d{3} +n 20/);
+    expect(screen).toMatch(/tcp +[ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* p50 0\.\d{3}/);
     await perf.step();
     await tick();
     screen = frame();
