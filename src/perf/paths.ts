@@ -21,8 +21,8 @@ export interface PlannedPath {
 export interface PathInputs {
   /** TO's address FROM sends to directly (its address on the shared network, or the host's for host networking) */
   direct: string;
-  /** true: one of the two uses the host's network: there is no bridge between them */
-  hostNetworking: boolean;
+  /** which end uses the host's network (false: neither): the path ends in the host's own stack, not at a veth */
+  hostNetworking: false | 'from' | 'to' | 'both';
   recvPort: number;
   /** --port: TO's own service, probed by TCP connect */
   servicePort: number | null;
@@ -32,6 +32,13 @@ export interface PathInputs {
   /** TCP sockets listening in the host namespace, with their owners */
   hostListeners: HostSocket[];
 }
+
+const HOST_DETAIL = {
+  none: 'container to container over the bridge',
+  from: "FROM on the host's network: the host's stack, the bridge, TO's veth",
+  to: "TO on the host's network: FROM's veth, the bridge, the host's stack",
+  both: "both on the host's network: loopback, no veth, no bridge",
+} as const;
 
 /**
  * The paths a run compares: TO directly (over the bridge, or the host's stack
@@ -48,7 +55,7 @@ export function planPaths(i: PathInputs): PlannedPath[] {
     rttPort: i.servicePort ?? i.recvPort,
     dataPort: i.recvPort,
     icmpAndUdp: true,
-    detail: i.hostNetworking ? 'host networking: no veth, no bridge' : 'container to container over the bridge',
+    detail: HOST_DETAIL[i.hostNetworking || 'none'],
     notes: [],
   };
   const tcp = i.published.filter((m) => m.proto === 'tcp');

@@ -28,7 +28,8 @@ function pathBlock(p: PerfPath): string[] {
   return out;
 }
 
-function hopLine(h: Hop): string {
+/** One hop as a table row: where, device, role, MTU, offloads, root qdisc (the TUI's perf view draws the same). */
+export function hopLine(h: Hop): string {
   const where = (h.where === 'host' ? `host ${h.dev}` : `${h.where} ${h.dev}`).padEnd(24);
   const q = h.qdisc ? `${h.qdisc.kind}${h.qdisc.rateBps ? ` rate ${formatRate(h.qdisc.rateBps)}` : ''}` : '-';
   return `  ${where}${h.role.padEnd(10)} mtu ${String(h.mtu ?? '?').padEnd(6)} tso ${onOff(h.offloads.tso).padEnd(4)}gso ${onOff(h.offloads.gso).padEnd(4)}gro ${onOff(h.offloads.gro).padEnd(4)}qdisc ${q}`;

@@ -1,4 +1,4 @@
-import { UsageError } from '../netcore/errors.js';
+import { OperationError, UsageError } from '../netcore/errors.js';
 import type { HostRef } from '../netcore/host.js';
 import { netnsPathOf } from '../netcore/kernel/exec.js';
 import { listeningSockets, readSysctl } from '../netcore/kernel/inspect.js';
@@ -9,6 +9,7 @@ import { NamespaceProber } from '../diag/probe/prober.js';
 import { loadTarget } from '../diag/target.js';
 import { judge } from './findings.js';
 import { Generator } from './generator/client.js';
+import type { GeneratorOp, GeneratorOps } from './generator/protocol.js';
 import { readHops, type PathEnd } from './hops.js';
 import { planPaths } from './paths.js';
 import { measurePath, type MeasureOptions } from './measure.js';
@@ -33,6 +34,8 @@ export interface PerfRequest {
   onSample?: (s: PerfSample) => void;
   /** a line per step, for a progress display */
   onProgress?: (line: string) => void;
+  /** stops the run (a live view's Esc): the generators are stopped at once and runPerf rejects with "perf run stopped" */
+  signal?: AbortSignal;
 }
 
 export const PERF_DEFAULTS = { seconds: 2, parallel: 4, count: 50, udpRateBps: 100e6 };
@@ -50,30 +53,39 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     count: o.count ?? PERF_DEFAULTS.count, udpRateBps: o.udpRateBps ?? PERF_DEFAULTS.udpRateBps,
     onSample: o.onSample ?? (() => undefined), onProgress: o.onProgress ?? (() => undefined),
   };
+  const stopped = () => { if (o.signal?.aborted) throw new OperationError('perf run stopped'); };
   const inventory = await pickInventory(o.backend, o.host, o.env, [o.fromName, o.toName]);
   const target = await loadTarget({ inventory, fromName: o.fromName, toName: o.toName, port: o.port });
+  stopped();
   const from = usable(target.from, o.fromName);
   const to = usable(target.to, o.toName);
   const hostNsPath = inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null;
   const shared = from.endpoints.map((f) => ({ f, t: to.endpoints.find((e) => e.network === f.network && e.ipv4) })).find((s) => s.f.ipv4 && s.t);
-  const hostNetworking = !from.netnsPath || !to.netnsPath;
-  const network: InvNetwork | undefined = target.networks.find((n) => n.name === (shared?.f.network ?? from.endpoints[0]?.network));
-  const direct = !to.netnsPath ? network?.gateway ?? null : shared?.t?.ipv4 ?? (hostNetworking ? to.endpoints[0]?.ipv4 ?? null : null);
+  const hostNetworking = !from.netnsPath && !to.netnsPath ? 'both' : !from.netnsPath ? 'from' : !to.netnsPath ? 'to' : false;
+  // with host networking at one end, the other end's bridge still carries the path: its veth and bridge are hops
+  const fromEp = from.netnsPath ? shared?.f ?? (hostNetworking ? addressed(from) : null) : null;
+  const toEp = to.netnsPath ? shared?.t ?? (hostNetworking ? addressed(to) : null) : null;
+  const network: InvNetwork | undefined = target.networks.find((n) => n.name === (fromEp ?? toEp)?.network);
+  const direct = hostNetworking === 'both' ? '127.0.0.1' : hostNetworking === 'to' ? network?.gateway ?? null : toEp?.ipv4 ?? null;
   if (!direct) throw new UsageError(`${from.name} and ${to.name} share no network with addresses (tsdiag doctor ${from.name} ${to.name} says more)`);
-  const fromEnd: PathEnd = { c: from, netnsPath: from.netnsPath ?? hostNsPath, ep: from.netnsPath ? shared?.f ?? null : null };
-  const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? hostNsPath, ep: to.netnsPath ? shared?.t ?? null : null };
+  const fromEnd: PathEnd = { c: from, netnsPath: from.netnsPath ?? hostNsPath, ep: fromEp };
+  const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? hostNsPath, ep: toEp };
   if (o.port) await assertListening(toEnd, o.port);
 
   o.onProgress?.('reading the hops');
   const [hops, conntrack, hostListeners] = await Promise.all([
-    readHops(fromEnd, toEnd, hostNetworking ? null : network?.bridge ?? null, inventory.hostNetns),
+    readHops(fromEnd, toEnd, network?.bridge ?? null, inventory.hostNetns),
     readConntrack(inventory.hostNetns),
     to.published.length ? listeningSockets(inventory.hostNetns, true) : Promise.resolve([]),
   ]);
+  stopped();
   const samplesBySession = new Map<number, (atMs: number, bytes: number) => void>();
-  const receiver = new Generator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
-  const sender = new Generator(fromEnd.netnsPath);
+  const receiver = new RunGenerator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
+  const sender = new RunGenerator(fromEnd.netnsPath);
   const stopAll = async () => { await Promise.all([receiver.stop(), sender.stop()]); };
+  // an abort ends both generators now: whatever the run awaits from them rejects, and withSignalCleanup's wait sees them gone
+  const onAbort = () => void stopAll();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   return withSignalCleanup(stopAll, async () => {
     const prefer = to.published.filter((m) => m.proto === 'tcp').map((m) => m.containerPort).filter((p) => p !== o.port);
     const { port: recvPort } = await receiver.call('listen', { prefer });
@@ -86,6 +98,7 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     const paths = [];
     let softirq: HostFigures['softirq'] = null;
     for (const p of planned) {
+      stopped();
       const measured = await measurePath(p, ctx, opts);
       paths.push(measured.path);
       softirq ??= measured.softirq;
@@ -96,8 +109,28 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
       host: { cpus: (await import('../netcore/kernel/cpu-stat.js')).cpuCount(), conntrack, softirq },
     };
     return { ...facts, seconds: opts.seconds, parallel: opts.parallel, findings: judge(facts), ms: Math.round(performance.now() - t0) };
-  });
+  }).catch((err: unknown) => {
+    stopped();
+    throw err;
+  }).finally(() => o.signal?.removeEventListener('abort', onAbort));
 }
+
+/**
+ * A generator whose replies may be awaited late: measure.ts asks the receiver
+ * for a session's result before the sender's test and awaits it after, so
+ * when a generator ends mid-test (an abort, a crash) that reply's rejection
+ * would be unhandled and end the whole process (the TUI with it). Whoever
+ * awaits the reply still gets the rejection.
+ */
+class RunGenerator extends Generator {
+  override call<K extends GeneratorOp>(op: K, args: GeneratorOps[K][0], timeoutMs?: number): Promise<GeneratorOps[K][1]> {
+    const reply = super.call(op, args, timeoutMs);
+    reply.catch(() => undefined);
+    return reply;
+  }
+}
+
+const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4) ?? null;
 
 function usable(c: InvContainer | null, name: string): InvContainer {
   if (!c) throw new UsageError(`no container named ${name}`);

@@ -1,4 +1,5 @@
 import type { TuiModel } from './model/tui-model.js';
+import type { ContainerRef } from './model/doctor-model.js';
 import type { ViewName } from './model/ui-model.js';
 
 /** The parts of Ink's Key the TUI reads (tests pass plain objects). */
@@ -23,21 +24,32 @@ export interface KeyHelp {
 
 const GLOBAL_HELP: KeyHelp[] = [
   { keys: '↑↓ j k', what: 'select in the tree' },
-  { keys: 'i d c n', what: 'details, doctor, capture, dns' },
+  { keys: 'i d m c n', what: 'details, doctor, perf, capture, dns' },
   { keys: 'tab', what: 'next view' },
   { keys: 'z', what: 'zoom: hide the tree' },
   { keys: '?', what: 'help' },
   { keys: 'q', what: 'quit' },
 ];
 
+/** the doctor and perf pick their pair alike */
+const PAIR_HELP: KeyHelp[] = [
+  { keys: 'f', what: 'source = selected' },
+  { keys: 't', what: 'target = selected' },
+];
+
 export const VIEW_HELP: Record<ViewName, KeyHelp[]> = {
   details: [],
   doctor: [
-    { keys: 'f', what: 'source = selected' },
-    { keys: 't', what: 'target = selected' },
+    ...PAIR_HELP,
     { keys: 'p', what: 'port' },
     { keys: 'r ⏎', what: 'run' },
     { keys: 'PgUp/PgDn', what: 'scroll report' },
+  ],
+  perf: [
+    ...PAIR_HELP,
+    { keys: 'r ⏎', what: 'run' },
+    { keys: 'esc ^C', what: 'stop' },
+    { keys: 'PgUp/PgDn', what: 'scroll' },
   ],
   capture: [
     { keys: 's ⏎', what: 'start/stop on selected' },
@@ -58,8 +70,8 @@ export function helpFor(view: ViewName): { view: KeyHelp[]; global: KeyHelp[] } 
   return { view: VIEW_HELP[view], global: GLOBAL_HELP };
 }
 
-const VIEW_KEYS: Record<string, ViewName> = { i: 'details', d: 'doctor', c: 'capture', n: 'dns' };
-const VIEW_ORDER: ViewName[] = ['details', 'doctor', 'capture', 'dns'];
+const VIEW_KEYS: Record<string, ViewName> = { i: 'details', d: 'doctor', m: 'perf', c: 'capture', n: 'dns' };
+const VIEW_ORDER: ViewName[] = ['details', 'doctor', 'perf', 'capture', 'dns'];
 
 export interface KeyContext {
   quit: () => void;
@@ -76,7 +88,8 @@ export interface KeyContext {
 export function handleKey(model: TuiModel, input: string, key: KeyPress, ctx: KeyContext): void {
   const ui = model.ui.get();
   if (ui.editing) return editKey(model, input, key);
-  if (key.ctrl && input === 'c') return ctx.quit();
+  // Ctrl-C stops a perf run first (as it stops `tsdiag perf`); with none going it quits
+  if (key.ctrl && input === 'c') return model.perf.busy ? void model.perf.stop() : ctx.quit();
   if (ui.help) {
     if (input === 'q') return ctx.quit();
     model.ui.set({ help: false });
@@ -92,6 +105,7 @@ export function handleKey(model: TuiModel, input: string, key: KeyPress, ctx: Ke
   const view = VIEW_KEYS[input];
   if (view) return model.ui.set({ view });
   if (ui.view === 'doctor') doctorKey(model, input, key, ctx);
+  else if (ui.view === 'perf') perfKey(model, input, key, ctx);
   else if (ui.view === 'capture') captureKey(model, input, key, ctx);
   else if (ui.view === 'dns') dnsKey(model, input);
 }
@@ -100,15 +114,22 @@ function note(model: TuiModel, text: string): void {
   model.ui.set({ note: text });
 }
 
-function doctorKey(model: TuiModel, input: string, key: KeyPress, ctx: KeyContext): void {
+/** f and t: the selected container becomes the pair's source or target (the doctor's and perf's). */
+function pickEnd(model: TuiModel, input: string, pair: { setFrom(r: ContainerRef): void; setTo(r: ContainerRef): void }): boolean {
+  if (input !== 'f' && input !== 't') return false;
   const row = model.inventory.selected();
-  if (input === 'f' || input === 't') {
-    if (row?.kind !== 'container') return note(model, 'select a container in the tree first');
-    const ref = { backend: row.backend, name: row.container.name };
-    if (input === 'f') model.doctor.setFrom(ref);
-    else model.doctor.setTo(ref);
-    return;
+  if (row?.kind !== 'container') {
+    note(model, 'select a container in the tree first');
+    return true;
   }
+  const ref = { backend: row.backend, name: row.container.name };
+  if (input === 'f') pair.setFrom(ref);
+  else pair.setTo(ref);
+  return true;
+}
+
+function doctorKey(model: TuiModel, input: string, key: KeyPress, ctx: KeyContext): void {
+  if (pickEnd(model, input, model.doctor)) return;
   if (input === 'p') {
     const port = model.doctor.store.get().port;
     return model.ui.set({ editing: 'port', text: port === null ? '' : String(port) });
@@ -121,6 +142,22 @@ function doctorKey(model: TuiModel, input: string, key: KeyPress, ctx: KeyContex
     return;
   }
   if (key.pageUp || key.pageDown) model.ui.set((s) => ({ reportScroll: Math.max(0, s.reportScroll + (key.pageUp ? -ctx.page : ctx.page)) }));
+}
+
+function perfKey(model: TuiModel, input: string, key: KeyPress, ctx: KeyContext): void {
+  if (pickEnd(model, input, model.perf)) return;
+  if (input === 'r' || key.return) {
+    const blocked = model.perf.blocker();
+    if (blocked) return note(model, blocked);
+    model.ui.set({ perfScroll: null });
+    void model.perf.run();
+    return;
+  }
+  if (key.escape) {
+    void model.perf.stop();
+    return;
+  }
+  if (key.pageUp || key.pageDown) model.ui.set((s) => ({ perfScroll: Math.max(0, (s.perfScroll ?? 0) + (key.pageUp ? -ctx.page : ctx.page)) }));
 }
 
 function captureKey(model: TuiModel, input: string, key: KeyPress, ctx: KeyContext): void {

@@ -7,6 +7,7 @@ import { followQueryLog, queryLogFile } from '../dns/log-follow.js';
 import { filterError } from '../capture/live/filter-check.js';
 import { startLineCapture, writeCapturedPackets } from '../capture/live/line-capture.js';
 import type { HostRef } from '../netcore/host.js';
+import { runPerf } from '../perf/run.js';
 import type { TuiServices } from './model/tui-model.js';
 
 /** The backends the tree shows: --backend native|docker|podman, or all there are (auto: Podman when it has a socket to try). */
@@ -17,7 +18,7 @@ export function inventoriesFor(choice: BackendChoice, host: HostRef, env: NodeJS
   return out;
 }
 
-/** The TUI wired to the calls the CLI makes: inventory, runDoctor with every check, live capture, the DNS query log. */
+/** The TUI wired to the calls the CLI makes: inventory, runDoctor with every check, runPerf, live capture, the DNS query log. */
 export function liveServices(choice: BackendChoice, host: HostRef, env: NodeJS.ProcessEnv): TuiServices {
   const inventories = inventoriesFor(choice, host, env);
   const logFile = queryLogFile(host);
@@ -30,6 +31,9 @@ export function liveServices(choice: BackendChoice, host: HostRef, env: NodeJS.P
         if (!inventory) throw new Error(`no ${backend} backend`);
         return runDoctor({ inventory, fromName: from, toName: to, port, onResult });
       },
+    },
+    perf: {
+      run: ({ backend, from, to, onSample, onProgress, signal }) => runPerf({ backend, host, env, fromName: from, toName: to, onSample, onProgress, signal }),
     },
     capture: { filterError: (f) => filterError(f), start: startLineCapture, write: writeCapturedPackets },
     dnsLog: { where: logFile, follow: (onRecords) => followQueryLog(logFile, onRecords) },

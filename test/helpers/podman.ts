@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { run, type RunOptions, type RunResult } from '../../src/netcore/kernel/exec.js';
 import { DockerApi } from '../../src/diag/inventory/docker-api.js';
 import { AARDVARK_DIR } from '../../src/diag/checks/dns/aardvark.js';
@@ -67,6 +67,29 @@ export async function removePodmanRunObjects(e: PodmanEngine, runId: string): Pr
   for (const id of ids) await podman(e, ['rm', '-f', '-t', '0', id], { reject: false });
   const nets = (await podman(e, ['network', 'ls', '-q', '--filter', filter], { reject: false })).stdout.split('\n').filter(Boolean);
   if (nets.length > 0) await podman(e, ['network', 'rm', '-f', ...nets], { reject: false });
+}
+
+/**
+ * A suite's own objects on the engine: `make` runs before its tests (what it
+ * made is removed again when it throws), and after them every object
+ * labelled with runId goes, then `dispose`.
+ */
+export function podmanSuiteObjects(e: PodmanEngine, runId: string, make: () => Promise<void>, dispose: () => void = () => undefined): void {
+  beforeAll(async () => {
+    try {
+      await make();
+    } catch (err) {
+      await removePodmanRunObjects(e, runId);
+      throw err;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    try {
+      await removePodmanRunObjects(e, runId);
+    } finally {
+      dispose();
+    }
+  });
 }
 
 /** A DNS server at an upstream address of aardvark-dns, reachable from the Podman host (S3/S4 with a live upstream). */

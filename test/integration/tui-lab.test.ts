@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestLab } from '../helpers/lab.js';
+import { TmuxTerminal } from '../helpers/tmux.js';
 
 /**
  * The TUI in a real terminal: tmux (a server of its own on a private socket)
@@ -14,48 +13,22 @@ import { TestLab } from '../helpers/lab.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/bundle/main.cjs');
 const lab = new TestLab();
-const socket = `tsdiag-tui-${process.pid}`;
-const session = 'tui';
-
+const term = new TmuxTerminal();
+const { keys, screen, waitForScreen } = term;
 
 /** `tsdiag tui` as a user starts it, against the lab. */
 function tuiArgv(): string[] {
   return [MAIN, '--host-netns', lab.name, 'tui'];
 }
 
-const tmux = (...args: string[]) => execa('tmux', ['-L', socket, ...args]);
-const screen = async () => String((await tmux('capture-pane', '-p', '-t', session)).stdout);
-
-async function keys(...ks: string[]): Promise<void> {
-  for (const k of ks) {
-    await tmux('send-keys', '-t', session, k);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-async function waitForScreen(re: RegExp, ms = 30_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = await screen();
-    if (re.test(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the screen never showed ${re}:\n${last}`);
-}
-
 describe('tsdiag tui in tmux on a lab with fault S13', () => {
   beforeAll(async () => {
     await lab.up('S13');
-    const argv = tuiArgv();
-    // the shell only reports the exit code once the TUI has ended: no shell string is built from input
-    await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', `TSDIAG_STATE_DIR=${lab.stateDir}`, '-e', `TSDIAG_HOST_NETNS=${lab.name}`,
-      '--', 'sh', '-c', 'node "$@"; echo "TUI-EXITED $?"; sleep 600', 'sh', ...argv);
+    await term.start(tuiArgv(), { TSDIAG_STATE_DIR: lab.stateDir, TSDIAG_HOST_NETNS: lab.name });
   });
 
   afterAll(async () => {
-    await tmux('kill-server').catch(() => undefined);
-    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, socket), { force: true });
+    await term.kill();
     await lab.down();
   });
 

@@ -10,6 +10,9 @@ and Docker's) on the left, refreshed as they change; on the right the selected
 item's details and the views:
   doctor    pick a source (f) and a target (t), a port (p), run (r): each check
             live, then the report with evidence and fix
+  perf      pick a source (f) and a target (t), run (r): RTT histograms and
+            throughput per 100 ms drawn live, then findings, fixes and hops;
+            esc or Ctrl-C stops the run
   capture   packets of the selected network's bridge or container, live, with
             container names; a BPF filter (/) checked by libpcap as you type;
             pause, clear, write a pcap file; captured and dropped counters
@@ -25,7 +28,7 @@ Needs a terminal (stdin and stdout a TTY); otherwise prints this text.
 
 export const command: Command = {
   name: 'tui',
-  summary: 'the interactive terminal UI: tree, doctor, capture and DNS log',
+  summary: 'the interactive terminal UI: tree, doctor, perf, capture and DNS log',
   usage: USAGE,
   async run(args, ctx: CliContext) {
     const { values, positionals } = parse(args, { backend: { type: 'string' } });

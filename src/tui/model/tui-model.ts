@@ -2,6 +2,7 @@ import { CaptureModel, type CaptureService, type CaptureTarget } from './capture
 import { DnsModel, type DnsLogSource } from './dns-model.js';
 import { DoctorModel, type DoctorRunner } from './doctor-model.js';
 import { InventoryModel } from './inventory-model.js';
+import { PerfModel, type PerfRunner } from './perf-model.js';
 import { addressNames, captureInterfaces } from './tree.js';
 import { createUiStore } from './ui-model.js';
 import type { InventoryProvider } from '../../diag/inventory/types.js';
@@ -10,6 +11,7 @@ import type { InventoryProvider } from '../../diag/inventory/types.js';
 export interface TuiServices {
   inventories: InventoryProvider[];
   doctor: DoctorRunner;
+  perf: PerfRunner;
   capture: CaptureService;
   dnsLog: DnsLogSource;
 }
@@ -21,19 +23,21 @@ export interface TuiModelOptions {
 
 /**
  * The whole TUI without a screen (termshark's split): the tree, the doctor,
- * the capture and the DNS log as models that can be driven and read by
+ * perf, the capture and the DNS log as models that can be driven and read by
  * tests; the Ink views only draw them and turn keys into calls.
  */
 export class TuiModel {
   readonly ui = createUiStore();
   readonly inventory: InventoryModel;
   readonly doctor: DoctorModel;
+  readonly perf: PerfModel;
   readonly capture: CaptureModel;
   readonly dns: DnsModel;
 
   constructor(services: TuiServices, opts: TuiModelOptions = {}) {
     this.inventory = new InventoryModel(services.inventories, opts.refreshMs);
     this.doctor = new DoctorModel(services.doctor);
+    this.perf = new PerfModel(services.perf, { renderEveryMs: opts.renderEveryMs });
     this.capture = new CaptureModel(services.capture, () => addressNames(this.inventory.store.get().snapshots), { renderEveryMs: opts.renderEveryMs });
     this.dns = new DnsModel(services.dnsLog, { renderEveryMs: opts.renderEveryMs });
   }
@@ -55,6 +59,6 @@ export class TuiModel {
   async close(): Promise<void> {
     this.inventory.stop();
     this.dns.stop();
-    await this.capture.stop();
+    await Promise.all([this.capture.stop(), this.perf.stop()]);
   }
 }

@@ -1,6 +1,6 @@
 import { Store } from './store.js';
 
-export type ViewName = 'details' | 'doctor' | 'capture' | 'dns';
+export type ViewName = 'details' | 'doctor' | 'perf' | 'capture' | 'dns';
 /** a text box that has the keyboard: while one is open, keys type into it */
 export type EditingField = 'filter' | 'port' | null;
 
@@ -16,8 +16,10 @@ export interface UiState {
   zoom: boolean;
   /** lines of the doctor's report scrolled past */
   reportScroll: number;
+  /** lines of the perf view scrolled past (null: follow the test being measured) */
+  perfScroll: number | null;
 }
 
 export function createUiStore(): Store<UiState> {
-  return new Store<UiState>({ view: 'details', help: false, editing: null, text: '', note: null, zoom: false, reportScroll: 0 });
+  return new Store<UiState>({ view: 'details', help: false, editing: null, text: '', note: null, zoom: false, reportScroll: 0, perfScroll: null });
 }

@@ -8,6 +8,7 @@ import { DnsView } from './DnsView.js';
 import { DoctorView } from './DoctorView.js';
 import { Footer } from './Footer.js';
 import { HelpView } from './HelpView.js';
+import { PerfView } from './PerfView.js';
 import { TreePane } from './TreePane.js';
 import { useStore } from './use-store.js';
 import { useTerminalSize } from './use-terminal-size.js';
@@ -15,6 +16,7 @@ import { useTerminalSize } from './use-terminal-size.js';
 const TABS: { view: ViewName; key: string }[] = [
   { view: 'details', key: 'i' },
   { view: 'doctor', key: 'd' },
+  { view: 'perf', key: 'm' },
   { view: 'capture', key: 'c' },
   { view: 'dns', key: 'n' },
 ];
@@ -72,6 +74,8 @@ function CurrentView({ model, view, width, height }: { model: TuiModel; view: Vi
       return <DetailsView inventory={model.inventory} />;
     case 'doctor':
       return <DoctorView doctor={model.doctor} ui={model.ui} width={width} height={height} />;
+    case 'perf':
+      return <PerfView perf={model.perf} ui={model.ui} width={width} height={height} />;
     case 'capture':
       return <CaptureView capture={model.capture} ui={model.ui} width={width} height={height} />;
     case 'dns':

@@ -4,10 +4,9 @@ import type { ViewName } from '../model/ui-model.js';
 
 function Section({ title, keys }: { title: string; keys: KeyHelp[] }) {
   return (
-    <Box flexDirection="column" marginTop={1}>
-      <Text bold>{title}</Text>
-      <Text>{keys.map((k) => `${k.keys}: ${k.what}`).join('   ')}</Text>
-    </Box>
+    <Text>
+      <Text bold>{title}</Text>  {keys.map((k) => `${k.keys}: ${k.what}`).join('   ')}
+    </Text>
   );
 }
 

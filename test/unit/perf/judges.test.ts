@@ -79,6 +79,9 @@ describe('the paths a run compares', () => {
     expect(held.notes[0]).toMatch(/container port 80 is held/);
   });
   it('host networking: one path, over the host\'s stack', () => {
-    expect(planPaths({ ...base, hostNetworking: true }).map((p) => p.via)).toEqual(['host']);
+    expect(planPaths({ ...base, hostNetworking: 'to' }).map((p) => p.via)).toEqual(['host']);
+    expect(planPaths({ ...base, hostNetworking: 'to' })[0]!.detail).toBe("TO on the host's network: FROM's veth, the bridge, the host's stack");
+    expect(planPaths({ ...base, hostNetworking: 'from' })[0]!.detail).toMatch(/^FROM on the host's network: the host's stack, the bridge, TO's veth$/);
+    expect(planPaths({ ...base, hostNetworking: 'both' })[0]!.detail).toMatch(/loopback/);
   });
 });

@@ -10,6 +10,7 @@ import type { CapturedPacket, LineCaptureOptions } from '../../../src/capture/li
 import { PcapReader } from '../../../src/capture/file/pcap-file.js';
 import { LinePrinter } from '../../../src/capture/print.js';
 import type { TuiServices } from '../../../src/tui/model/tui-model.js';
+import type { PerfReport, PerfSample, RttProbe } from '../../../src/perf/types.js';
 
 /**
  * Recorded data from a lab with fault S13 (db listening on 127.0.0.1 only):
@@ -21,6 +22,8 @@ export const LAB = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'lab-inventory
 const doctorJson = (file: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as DoctorReport & { checks: CheckResult[] };
 /** a run on the lab with S13; doctor-link-master.json: db's veth taken off the bridge (the path drawn, the probes "because of" it) */
 export const DOCTOR_S13 = 'doctor-s13.json';
+/** a perf run on Docker 26 between web and db: the bridge and db's published port through docker-proxy (the userland-proxy finding) */
+export const PERF_REPORT = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'perf-docker-proxy.json'), 'utf8')) as PerfReport;
 export const DNS_LOG = path.join(FIXTURES, 'dns.log');
 export const DNS_RECORDS: QueryLogRecord[] = fs.readFileSync(DNS_LOG, 'utf8').split('\n').map(parseQueryLogLine).filter((r) => r !== null);
 
@@ -69,7 +72,36 @@ export interface FakeDoctor {
   step(n?: number): Promise<void>;
 }
 
-export function fakeServices(opts: { inventories?: InventoryProvider[]; doctorReport?: string } = {}): { services: TuiServices; capture: FakeCapture; doctor: FakeDoctor; dns: { push(r: QueryLogRecord[]): void } } {
+/** The samples runPerf's onSample handed over during the recorded run, in the order it measured them. */
+export function recordedPerfSamples(r: PerfReport = PERF_REPORT): PerfSample[] {
+  return r.paths.flatMap((p): PerfSample[] => [
+    ...(Object.entries(p.rtt) as [RttProbe, { samples: number[] }][]).flatMap(([probe, f]) => f.samples.map((ms): PerfSample => ({ kind: 'rtt', path: p.id, probe, ms }))),
+    ...(p.tcp?.samples ?? []).map((s): PerfSample => ({ kind: 'throughput', path: p.id, test: 'tcp', ...s })),
+    ...(p.tcpParallel?.samples ?? []).map((s): PerfSample => ({ kind: 'throughput', path: p.id, test: 'tcp-parallel', ...s })),
+  ]);
+}
+
+export interface FakePerf {
+  requests: { backend: string; from: string; to: string }[];
+  /** how many runs saw their signal aborted */
+  aborted: number;
+  /** hands the next `n` recorded samples to the run (all when omitted), then its report once none is left */
+  step(n?: number): Promise<void>;
+}
+
+export function fakeServices(opts: { inventories?: InventoryProvider[]; doctorReport?: string } = {}): { services: TuiServices; capture: FakeCapture; doctor: FakeDoctor; perf: FakePerf; dns: { push(r: QueryLogRecord[]): void } } {
+  let pendingSamples: PerfSample[] = [];
+  let onSample: ((s: PerfSample) => void) | null = null;
+  let finishPerf: (() => void) | null = null;
+  const perf: FakePerf = {
+    requests: [],
+    aborted: 0,
+    async step(n = Infinity) {
+      for (let i = 0; i < n && pendingSamples.length; i++) onSample?.(pendingSamples.shift()!);
+      if (!pendingSamples.length) finishPerf?.();
+      await new Promise((r) => setTimeout(r, 20));
+    },
+  };
   const capture: FakeCapture = { opened: [], stopped: 0, written: [], deliver: () => undefined };
   const DOCTOR_JSON = doctorJson(opts.doctorReport ?? DOCTOR_S13);
   let pendingChecks: CheckResult[] = [];
@@ -94,6 +126,22 @@ export function fakeServices(opts: { inventories?: InventoryProvider[]; doctorRe
         onResult = req.onResult;
         return new Promise<DoctorReport>((resolve) => {
           finish = () => resolve({ ...DOCTOR_JSON, checks: DOCTOR_JSON.checks.map((c) => ({ ...c, title: c.id })) });
+        });
+      },
+    },
+    perf: {
+      run(req) {
+        perf.requests.push({ backend: req.backend, from: req.from, to: req.to });
+        pendingSamples = recordedPerfSamples();
+        onSample = req.onSample;
+        req.onProgress('bridge: RTT');
+        return new Promise<PerfReport>((resolve, reject) => {
+          finishPerf = () => resolve(PERF_REPORT);
+          req.signal.addEventListener('abort', () => {
+            perf.aborted++;
+            pendingSamples = [];
+            reject(new Error('perf generator exited (null)'));
+          });
         });
       },
     },
@@ -124,7 +172,7 @@ export function fakeServices(opts: { inventories?: InventoryProvider[]; doctorRe
       },
     },
   };
-  return { services, capture, doctor, dns: { push: (r) => pushDns(r) } };
+  return { services, capture, doctor, perf, dns: { push: (r) => pushDns(r) } };
 }
 
 export const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));

@@ -158,4 +158,55 @@ describe('tui views on recorded data', () => {
     await press('q');
     expect(onQuit).toHaveBeenCalled();
   });
+
+  it('perf: pick web and db, run; histograms with p50/p99 marked and the 100 ms series drawn live; then findings, fix and hops', async () => {
+    const { frame, press, perf, app } = await setup();
+    Object.defineProperty(app.stdout, 'rows', { value: 60, configurable: true });
+    Object.defineProperty(app.stdout, 'columns', { value: 140, configurable: true });
+    app.stdout.emit('resize');
+    await press('m', KEY.down, 'f', KEY.up, 't');
+    expect(frame()).toMatch(/m:perf/);
+    expect(frame()).toMatch(/from web +to db/);
+    expect(frame()).toMatch(/r ⏎ run {2}esc \^C stop/);
+    await press('r');
+    expect(frame()).toMatch(/bridge: RTT/);
+    await perf.step(30);
+    await tick();
+    let screen = frame();
+    expect(screen).toMatch(/││ms +\.1 +1 +10 +100 /);
+    expect(screen).toMatch(/icmp +[ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* p50 0\.\d{3} *│\n[^\n]*││ +▲ +▲ +p99 0\.\d{3} +n 20/);
+    expect(screen).toMatch(/tcp +[ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* p50 0\.\d{3}/);
+    await perf.step();
+    await tick();
+    screen = frame();
+    expect(screen).toMatch(/1 finding/);
+    expect(screen).toMatch(/bridge \(bridge\): container to container over the bridge/);
+    expect(screen).toMatch(/published \(docker-proxy\): .* through docker-proxy/);
+    expect(screen).toMatch(/TCP×1 +[▁▂▃▄▅▆▇█]{5,} [\d.]+ Gbit\/s/);
+    expect(screen).toMatch(/TCP×4 +[▁▂▃▄▅▆▇█]{5,} [\d.]+ Gbit\/s/);
+    expect(screen).toMatch(/loss 0% \(0\/\d+\), jitter [\d.]+ ms, at 100 Mbit\/s/);
+    expect(screen).toMatch(/SLOW userland-proxy: the published port \d+ goes through Docker's userland proxy/);
+    expect(screen).toMatch(/fix: set "userland-proxy": false/);
+    expect(screen).toMatch(/hops +role +mtu +offloads +qdisc/);
+    expect(screen).toMatch(/web eth0 +from-eth +1500 +tso gso +noqueue/);
+    expect(screen).toMatch(/host br-[0-9a-f]{12} +bridge +1500 +tso gso gro +noqueue/);
+  });
+
+  it('perf: esc stops a run, ^C stops one too (and quits only when none goes)', async () => {
+    const { frame, press, perf, onQuit } = await setup();
+    await press('m', KEY.down, 'f', KEY.up, 't', 'r');
+    await perf.step(5);
+    await press(KEY.escape);
+    await tick(50);
+    expect(perf.aborted).toBe(1);
+    expect(frame()).toMatch(/stopped/);
+    await press('r');
+    expect(frame()).toMatch(/bridge: RTT/);
+    await press('\u0003');
+    await tick(50);
+    expect(perf.aborted).toBe(2);
+    expect(onQuit).not.toHaveBeenCalled();
+    await press('\u0003');
+    expect(onQuit).toHaveBeenCalled();
+  });
 });
