@@ -80,9 +80,12 @@ async function withSession<T>(kind: 'tcp' | 'udp', test: ThroughputTest, p: Plan
   });
   try {
     await ctx.receiver.call('session', { session, kind });
-    const got = ctx.receiver.call('result', { session, idleMs: 300, timeoutMs: o.seconds * 1000 + 15_000 });
-    const sent = await send(session);
-    return { sent, got: await got, samples };
+    // the result is asked for before the send starts and awaited together with it: a generator that ends mid-test
+    // (an abort, a crash) rejects both, and neither rejection is left unhandled
+    const [got, sent] = await Promise.all([
+      ctx.receiver.call('result', { session, idleMs: 300, timeoutMs: o.seconds * 1000 + 15_000 }), send(session),
+    ]);
+    return { sent, got, samples };
   } finally {
     ctx.samplesBySession.delete(session);
   }

@@ -9,7 +9,6 @@ import { NamespaceProber } from '../diag/probe/prober.js';
 import { loadTarget } from '../diag/target.js';
 import { judge } from './findings.js';
 import { Generator } from './generator/client.js';
-import type { GeneratorOp, GeneratorOps } from './generator/protocol.js';
 import { readHops, type PathEnd } from './hops.js';
 import { planPaths } from './paths.js';
 import { measurePath, type MeasureOptions } from './measure.js';
@@ -80,8 +79,8 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
   ]);
   stopped();
   const samplesBySession = new Map<number, (atMs: number, bytes: number) => void>();
-  const receiver = new RunGenerator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
-  const sender = new RunGenerator(fromEnd.netnsPath);
+  const receiver = new Generator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
+  const sender = new Generator(fromEnd.netnsPath);
   const stopAll = async () => { await Promise.all([receiver.stop(), sender.stop()]); };
   // an abort ends both generators now: whatever the run awaits from them rejects, and withSignalCleanup's wait sees them gone
   const onAbort = () => void stopAll();
@@ -113,21 +112,6 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     stopped();
     throw err;
   }).finally(() => o.signal?.removeEventListener('abort', onAbort));
-}
-
-/**
- * A generator whose replies may be awaited late: measure.ts asks the receiver
- * for a session's result before the sender's test and awaits it after, so
- * when a generator ends mid-test (an abort, a crash) that reply's rejection
- * would be unhandled and end the whole process (the TUI with it). Whoever
- * awaits the reply still gets the rejection.
- */
-class RunGenerator extends Generator {
-  override call<K extends GeneratorOp>(op: K, args: GeneratorOps[K][0], timeoutMs?: number): Promise<GeneratorOps[K][1]> {
-    const reply = super.call(op, args, timeoutMs);
-    reply.catch(() => undefined);
-    return reply;
-  }
 }
 
 const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4) ?? null;
