@@ -18,7 +18,7 @@ async function syncFamily(netns: string | null, state: HostState, family: Family
  */
 export async function syncFirewall(netns: string | null, state: HostState, opts: { ipv6?: boolean } = {}): Promise<void> {
   const families: Family[] = opts.ipv6 || anyIpv6Network(state) ? [4, 6] : [4];
-  await Promise.all(families.map((f) => syncFamily(netns, state, f)));
+  for (const f of families) await syncFamily(netns, state, f);
 }
 
 export async function iptablesSave(netns: string | null): Promise<string> {
