@@ -3,8 +3,10 @@
 // sandbox host: through the library (one process) and through the CLI (one
 // process per command, as a user types it), and, where a Docker engine runs
 // (TSDIAG_DOCKER_HOST=unix:///path), `docker run -d --network` + `docker rm -f`
-// on the busybox image in the same run. Prints figures and ratios.
-// Usage: node bench/netcore/run.mjs [--count 50] [--cli-count 20]
+// on the busybox image in the same run. Prints figures and ratios. The
+// dual-stack case (--ipv6) runs beside an IPv4-only one, alternating rounds,
+// and prints its ratio to it (aim <= 1.2).
+// Usage: node bench/netcore/run.mjs [--count 50] [--cli-count 20] [--nets 10]
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
@@ -14,11 +16,12 @@ import { parseArgs } from 'node:util';
 
 const dist = new URL('../../dist/', import.meta.url);
 const { createSandbox, removeSandbox, sandboxHost } = await import(new URL('netcore/bridge/sandbox.js', dist));
-const { createNetwork } = await import(new URL('netcore/bridge/networks.js', dist));
+const { createNetwork, removeNetwork } = await import(new URL('netcore/bridge/networks.js', dist));
 const { createContainer, removeContainer } = await import(new URL('netcore/bridge/containers.js', dist));
 const run = promisify(execFile);
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '50' }, 'cli-count': { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { count: { type: 'string', default: '50' }, 'cli-count': { type: 'string', default: '20' }, nets: { type: 'string', default: '10' } } });
+const NNETS = Number(values.nets);
 const N = Number(values.count);
 const NCLI = Number(values['cli-count']);
 const CLI = new URL('../../dist/bundle/main.cjs', import.meta.url).pathname;
@@ -48,6 +51,30 @@ try {
   results.cli = { count: NCLI, createMs: cliCreate / NCLI, removeMs: cliRemove / NCLI, totalMs: (cliCreate + cliRemove) / NCLI };
   const nodeStart = await timed(async () => { for (let i = 0; i < 10; i++) await run(process.execPath, ['-e', '0']); });
   results.cli.bareNodeStartMs = nodeStart / 10;
+
+  // IPv4-only against dual-stack: NNETS networks, each with N/NNETS containers, made and removed; two rounds each, alternating
+  const family = { ipv4: { ms: 0, nets: 0, containers: 0 }, dual: { ms: 0, nets: 0, containers: 0 } };
+  const perNet = Math.max(1, Math.floor(N / NNETS));
+  for (let round = 0; round < 2; round++) {
+    for (const [kind, ipv6] of [['ipv4', false], ['dual', true]]) {
+      const f = family[kind];
+      f.ms += await timed(async () => {
+        for (let i = 0; i < NNETS; i++) {
+          const net = `${kind}${round}n${i}`;
+          await createNetwork(host, { name: net, ipv6 });
+          for (let j = 0; j < perNet; j++) await createContainer(host, { name: `${net}c${j}`, network: net, publish: j === 0 ? [`${20000 + i}:80`] : [] });
+          for (let j = 0; j < perNet; j++) await removeContainer(host, `${net}c${j}`, { force: true });
+          await removeNetwork(host, net);
+        }
+      });
+      f.nets += NNETS;
+      f.containers += NNETS * perNet;
+    }
+  }
+  for (const [kind, f] of Object.entries(family)) {
+    results[`net+${perNet} containers, ${kind}`] = { count: f.nets, createMs: f.ms / f.nets, removeMs: 0, totalMs: f.ms / f.nets };
+  }
+  results.dualStackRatio = family.dual.ms / family.ipv4.ms;
 } finally {
   await removeSandbox(name, stateDir);
   fs.rmSync(stateDir, { recursive: true, force: true });
@@ -71,7 +98,8 @@ if (dockerHost) {
 
 const f = (x) => x.toFixed(1).padStart(8);
 console.log(`per container (ms)        create   remove    total`);
-for (const [k, v] of Object.entries(results)) console.log(`${`${k} (n=${v.count})`.padEnd(22)}${f(v.createMs)} ${f(v.removeMs)} ${f(v.totalMs)}`);
+for (const [k, v] of Object.entries(results)) if (typeof v === 'object') console.log(`${`${k} (n=${v.count})`.padEnd(22)}${f(v.createMs)} ${f(v.removeMs)} ${f(v.totalMs)}`);
+console.log(`dual-stack (--ipv6) / IPv4-only, network + containers made and removed: ${results.dualStackRatio.toFixed(3)} (aim <= 1.2)`);
 console.log(`bare node start: ${results.cli.bareNodeStartMs.toFixed(1)} ms (paid twice per container by the CLI)`);
 if (results.docker) {
   console.log(`ratio tsdiag/docker, create+remove: library ${(results.library.totalMs / results.docker.totalMs).toFixed(3)}, cli ${(results.cli.totalMs / results.docker.totalMs).toFixed(3)} (aim <= 0.1)`);

@@ -49,12 +49,17 @@ export function inspectNetworkJson(state: HostState, n: NetworkRecord) {
     if (!ep) continue;
     containers[c.id] = {
       Name: c.name, EndpointID: ep.hostIf ?? '', MacAddress: ep.mac,
-      IPv4Address: `${ep.ipv4}/${ep.prefixLen}`, IPv6Address: '', Aliases: ep.aliases,
+      IPv4Address: ep.ipv4 ? `${ep.ipv4}/${ep.prefixLen}` : '', IPv6Address: ep.ipv6 ? `${ep.ipv6}/${ep.prefixLen6}` : '', Aliases: ep.aliases,
     };
   }
+  const config = [
+    ...(n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }] : []),
+    ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6 }] : []),
+  ];
   return {
-    Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: {}, Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }] : [] },
+    Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver,
+    EnableIPv4: n.enableIPv4 !== false, EnableIPv6: !!n.subnet6,
+    IPAM: { Driver: 'default', Options: {}, Config: config },
     Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
     Containers: containers, Options: n.options, Labels: n.labels,
   };
@@ -86,7 +91,7 @@ export function containerRow(c: ContainerRecord): ContainerRow {
   return {
     backend: 'native', id: c.id, name: c.name, status: running ? 'running' : c.pid ? 'exited' : 'created', pid: running ? c.pid : null,
     networks: c.networkMode === 'bridge' ? c.endpoints.map((e) => e.network) : [c.networkMode],
-    addresses: c.endpoints.map((e) => e.ipv4), ports: c.ports.map(formatPort), netns: c.netns, command: c.cmd.join(' '),
+    addresses: c.endpoints.flatMap((e) => [e.ipv4, e.ipv6 ?? ''].filter(Boolean)), ports: c.ports.map(formatPort), netns: c.netns, command: c.cmd.join(' '),
   };
 }
 
@@ -107,7 +112,9 @@ export function inspectContainerJson(state: HostState, c: ContainerRecord) {
     const n = state.networks[e.network];
     networks[e.network] = {
       Aliases: e.aliases, NetworkID: e.networkId, EndpointID: e.hostIf ?? '', Gateway: n?.gateway ?? '',
-      IPAddress: e.ipv4, IPPrefixLen: e.prefixLen, MacAddress: e.mac, Interface: e.ifname, HostInterface: e.hostIf,
+      IPAddress: e.ipv4, IPPrefixLen: e.prefixLen, IPv6Gateway: n?.gateway6 ?? '',
+      GlobalIPv6Address: e.ipv6 ?? '', GlobalIPv6PrefixLen: e.prefixLen6 ?? 0,
+      MacAddress: e.mac, Interface: e.ifname, HostInterface: e.hostIf,
     };
   }
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};

@@ -22,6 +22,7 @@ Options:
   --name NAME               container name (required)
   --network NET             bridge (default), host, none, or a user-defined network
   --ip IP                   fixed IPv4 address on a user-defined network
+  --ip6 IP6                 fixed IPv6 address on a user-defined --ipv6 network
   --network-alias A         network-scoped alias (repeatable)
   -p, --publish [HOSTIP:]HOSTPORT:PORT[/udp]   publish a port (repeatable)
   --dns IP                  upstream DNS server for this container (repeatable)
@@ -30,14 +31,14 @@ Options:
 async function runCmd(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(args, {
     detach: { type: 'boolean', short: 'd' }, name: { type: 'string' }, network: { type: 'string', short: 'n' },
-    ip: { type: 'string' }, 'network-alias': { type: 'string', multiple: true }, publish: { type: 'string', short: 'p', multiple: true },
+    ip: { type: 'string' }, ip6: { type: 'string' }, 'network-alias': { type: 'string', multiple: true }, publish: { type: 'string', short: 'p', multiple: true },
     dns: { type: 'string', multiple: true },
   });
   if (values.help) return write(ctx, RUN_USAGE);
   if (!values.name) throw new UsageError('tsdiag run needs --name NAME');
   requireCapabilities('run', ['NET_ADMIN', 'SYS_ADMIN']);
   const c = await createContainer(ctx.host, {
-    name: values.name, network: values.network ?? null, ip: values.ip ?? null, aliases: values['network-alias'] ?? [],
+    name: values.name, network: values.network ?? null, ip: values.ip ?? null, ip6: values.ip6 ?? null, aliases: values['network-alias'] ?? [],
     publish: values.publish ?? [], dns: values.dns ?? [], cmd: positionals,
   }, config().steps);
   await ensureDnsServer(ctx.host);

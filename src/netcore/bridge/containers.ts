@@ -6,6 +6,9 @@ import { hostCtx, type HostCtx } from './hostctx.js';
 import { hostStateDir, type HostRef } from '../host.js';
 import { allocateAddress, macForAddress } from './ipam.js';
 import { isIpv4 } from '../ipv4.js';
+import { isIpv6 } from '../ipv6.js';
+import { allocateAddress6, macForAddress6 } from './ipam6.js';
+import { hasIpv4, hasIpv6 } from './state/families.js';
 import { newId } from './naming.js';
 import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
 import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planNamespaceCreate, providesDefaultRoute } from './plan.js';
@@ -25,6 +28,8 @@ export interface RunContainerOptions {
   name: string;
   network?: string | null; // default: the default bridge
   ip?: string | null;
+  /** fixed IPv6 address on a dual-stack or IPv6-only network (--ip6) */
+  ip6?: string | null;
   aliases?: string[];
   publish?: string[];
   dns?: string[];
@@ -46,30 +51,52 @@ function mustFindContainer(state: HostState, ref: string): ContainerRecord {
   return c;
 }
 
-function usedAddresses(state: HostState, network: string): string[] {
-  return Object.values(state.containers).flatMap((c) => c.endpoints.filter((e) => e.network === network).map((e) => e.ipv4));
+function endpointsOn(state: HostState, network: string): EndpointRecord[] {
+  return Object.values(state.containers).flatMap((c) => c.endpoints.filter((e) => e.network === network));
 }
 
 function withLastAllocated(state: HostState, network: string, ipv4: string): HostState {
   const net = state.networks[network]!;
+  if (!ipv4) return state;
   return { ...state, networks: { ...state.networks, [network]: { ...net, lastAllocated: ipv4 } } };
 }
 
-function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: NetworkRecord, ip: string | null, aliases: string[]): EndpointRecord {
-  if (ip && !isIpv4(ip)) throw new UsageError(`invalid IPv4 address "${ip}"`);
-  if (ip && !net.subnet) throw new UsageError(`network ${net.name} has no subnet for --ip`);
-  const ipv4 = allocateAddress({
-    subnet: net.subnet!, gateway: net.gateway!, ipRange: ip ? null : net.ipRange, used: usedAddresses(state, net.name), requested: ip, last: net.lastAllocated,
-  });
+export interface EndpointAddressRequest {
+  ip: string | null;
+  ip6: string | null;
+}
+
+/** The endpoint's addresses of each family its network has; a fixed one checked like Docker's --ip/--ip6. */
+function allocateEndpointAddresses(state: HostState, net: NetworkRecord, want: EndpointAddressRequest) {
+  if (want.ip && !isIpv4(want.ip)) throw new UsageError(`invalid IPv4 address "${want.ip}"`);
+  if (want.ip6 && !isIpv6(want.ip6)) throw new UsageError(`invalid IPv6 address "${want.ip6}"`);
+  if (want.ip && !hasIpv4(net)) throw new UsageError(`network ${net.name} has no IPv4 subnet for --ip`);
+  if (want.ip6 && !hasIpv6(net)) throw new UsageError(`network ${net.name} has no IPv6 subnet for --ip6 (create it with --ipv6)`);
+  const others = endpointsOn(state, net.name);
+  const ipv4 = hasIpv4(net)
+    ? allocateAddress({
+      subnet: net.subnet!, gateway: net.gateway!, ipRange: want.ip ? null : net.ipRange, used: others.map((e) => e.ipv4).filter(Boolean),
+      requested: want.ip, last: net.lastAllocated,
+    })
+    : '';
+  const ipv6 = hasIpv6(net)
+    ? allocateAddress6({ subnet6: net.subnet6!, gateway6: net.gateway6!, used: others.flatMap((e) => (e.ipv6 ? [e.ipv6] : [])), requested: want.ip6 })
+    : null;
+  return { ipv4, ipv6 };
+}
+
+function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: NetworkRecord, want: EndpointAddressRequest, aliases: string[]): EndpointRecord {
+  const { ipv4, ipv6 } = allocateEndpointAddresses(state, net, want);
   return {
     network: net.name,
     networkId: net.id,
     ifname: `eth${c.endpoints.length}`,
     hostIf: net.driver === 'macvlan' ? `mv${newId().slice(0, 8)}` : ctx.naming.newHostIf(),
     ipv4,
-    prefixLen: Number(net.subnet!.split('/')[1]),
-    ipv6: null,
-    mac: macForAddress(ipv4),
+    prefixLen: ipv4 ? Number(net.subnet!.split('/')[1]) : 0,
+    ipv6,
+    prefixLen6: ipv6 ? Number(net.subnet6!.split('/')[1]) : null,
+    mac: ipv4 ? macForAddress(ipv4) : macForAddress6(ipv6!),
     aliases: aliases.map((a) => validateName('alias', a)),
   };
 }
@@ -77,11 +104,11 @@ function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: Ne
 async function etcFiles(host: HostRef, c: ContainerRecord, first: NetworkRecord | null): Promise<Record<string, string>> {
   const hostConf = await readHostResolvConf(host);
   const resolv = first && servesEmbeddedDns(first)
-    ? renderEmbeddedResolvConf(first.gateway!, extServersOf(c.dns, hostConf), hostConf.search)
+    ? renderEmbeddedResolvConf((first.gateway ?? first.gateway6)!, extServersOf(c.dns, hostConf), hostConf.search)
     : renderDefaultBridgeResolvConf(hostConf, c.dns);
   const ep = c.endpoints[0];
   const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
-  if (ep) hosts.push(`${ep.ipv4}\t${c.id.slice(0, 12)} ${c.name}`);
+  for (const addr of ep ? [ep.ipv4, ep.ipv6] : []) if (addr) hosts.push(`${addr}\t${c.id.slice(0, 12)} ${c.name}`);
   return { 'resolv.conf': resolv, hosts: hosts.join('\n') + '\n' };
 }
 
@@ -113,10 +140,10 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
       }
       if (!net) throw new UsageError(`network ${netName} not found`);
       if (net.isDefault && (opts.aliases ?? []).length) throw new UsageError('network-scoped aliases are only supported for user-defined networks');
-      c.endpoints.push(newEndpoint(ctx, next, c, net, opts.ip ?? null, opts.aliases ?? []));
+      c.endpoints.push(newEndpoint(ctx, next, c, net, { ip: opts.ip ?? null, ip6: opts.ip6 ?? null }, opts.aliases ?? []));
       c.ports = net.internal ? [] : assignHostPorts(next, wantedPorts);
-    } else if (opts.ip || (opts.aliases ?? []).length) {
-      throw new UsageError(`--ip and --network-alias need a user-defined network, not --network ${mode}`);
+    } else if (opts.ip || opts.ip6 || (opts.aliases ?? []).length) {
+      throw new UsageError(`--ip, --ip6 and --network-alias need a user-defined network, not --network ${mode}`);
     }
     next = { ...next, containers: { ...next.containers, [name]: c } };
     if (net && c.endpoints[0]) next = withLastAllocated(next, net.name, c.endpoints[0].ipv4);
@@ -177,7 +204,7 @@ export async function removeContainer(host: HostRef, ref: string, opts: { force?
   });
 }
 
-export async function connectNetwork(host: HostRef, netRef: string, ref: string, opts: { ip?: string | null; aliases?: string[] } = {},
+export async function connectNetwork(host: HostRef, netRef: string, ref: string, opts: { ip?: string | null; ip6?: string | null; aliases?: string[] } = {},
   apply: Omit<ApplyOptions, 'host'> = {}): Promise<EndpointRecord> {
   return withState(host, async (state) => {
     const c = mustFindContainer(state, ref);
@@ -186,12 +213,12 @@ export async function connectNetwork(host: HostRef, netRef: string, ref: string,
     if (!c.netns || c.networkMode !== 'bridge') throw new UsageError(`container ${c.name} uses --network ${c.networkMode}: it cannot be connected to other networks`);
     if (c.endpoints.some((e) => e.network === net.name)) throw new UsageError(`endpoint with name ${c.name} already exists in network ${net.name}`);
     const ctx = hostCtx(host, state);
-    const ep = newEndpoint(ctx, state, c, net, opts.ip ?? null, opts.aliases ?? []);
+    const ep = newEndpoint(ctx, state, c, net, { ip: opts.ip ?? null, ip6: opts.ip6 ?? null }, opts.aliases ?? []);
     const updated = { ...c, endpoints: [...c.endpoints, ep] };
     const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep.ipv4);
     // as Docker moves its gateway: a container with no way out yet (only --internal networks) gets one through this network
-    const hasWayOut = c.endpoints.some((e) => providesDefaultRoute(state.networks[e.network]));
-    const steps = planEndpointAdd(ctx, updated, ep, net, !hasWayOut && providesDefaultRoute(net));
+    const wayOut = (family: 4 | 6) => c.endpoints.some((e) => providesDefaultRoute(state.networks[e.network], family));
+    const steps = planEndpointAdd(ctx, updated, ep, net, { v4: !wayOut(4), v6: !wayOut(6) });
     await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: false })], { ...apply, host });
     return { state: null, result: ep };
   });

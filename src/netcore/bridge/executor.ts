@@ -22,10 +22,15 @@ export interface ApplyOptions {
 export class InjectedFailure extends OperationError {}
 
 type IpAction = Extract<Action, { type: 'ip' }>;
+type SysctlAction = Extract<Action, { type: 'sysctl' }>;
 
 async function runIpBatch(netns: string | null, lines: string[][], force: boolean): Promise<void> {
   const args = [...(netns ? ['-n', netns] : []), ...(force ? ['-force'] : []), '-batch', '-'];
   await run('ip', args, { input: lines.map((l) => l.join(' ')).join('\n') + '\n', reject: !force });
+}
+
+async function writeSysctls(netns: string | null, list: SysctlAction[], force: boolean): Promise<void> {
+  await run('sysctl', ['-q', '-w', ...list.map((a) => `${a.key}=${a.value}`)], { netns, reject: !force });
 }
 
 async function runAction(a: Action, host: HostRef, bestEffort: boolean): Promise<void> {
@@ -46,10 +51,9 @@ async function runAction(a: Action, host: HostRef, bestEffort: boolean): Promise
       await fs.rm(a.path, { recursive: true, force: true });
       return;
     case 'sysctl':
-      await run('sysctl', ['-q', '-w', `${a.key}=${a.value}`], { netns: a.netns, reject: !bestEffort });
-      return;
+      return writeSysctls(a.netns, [a], bestEffort);
     case 'firewall':
-      return syncFirewall(a.netns, a.state);
+      return syncFirewall(a.netns, a.state, { ipv6: a.ipv6 ?? false });
     case 'kill-netns-processes':
       await killNetnsProcesses(a.name);
       return;
@@ -58,15 +62,16 @@ async function runAction(a: Action, host: HostRef, bestEffort: boolean): Promise
   }
 }
 
-/** Consecutive `ip` actions in one namespace become one `ip -batch` process. */
+/** Consecutive `ip` (or `sysctl`) actions in one namespace become one `ip -batch` (or `sysctl`) process. */
 function groupRuns(steps: Step[], from: number, to: number): Array<{ start: number; end: number }> {
   const groups: Array<{ start: number; end: number }> = [];
   let i = from;
   while (i < to) {
     let j = i + 1;
     const a = steps[i]!.do;
-    if (a.type === 'ip') {
-      while (j < to && steps[j]!.do.type === 'ip' && (steps[j]!.do as IpAction).netns === a.netns) j++;
+    if (a.type === 'ip' || a.type === 'sysctl') {
+      const same = (b: Action) => b.type === a.type && (b as IpAction | SysctlAction).netns === a.netns;
+      while (j < to && same(steps[j]!.do)) j++;
     }
     groups.push({ start: i, end: j });
     i = j;
@@ -126,6 +131,8 @@ async function applyGroup(steps: Step[], g: { start: number; end: number }, host
   const first = steps[g.start]!.do;
   if (first.type === 'ip') {
     await runIpBatch(first.netns, steps.slice(g.start, g.end).map((s) => (s.do as IpAction).args), false);
+  } else if (first.type === 'sysctl') {
+    await writeSysctls(first.netns, steps.slice(g.start, g.end).map((s) => s.do as SysctlAction), false);
   } else {
     for (let i = g.start; i < g.end; i++) await runAction(steps[i]!.do, host, false);
   }

@@ -5,6 +5,9 @@ import { hostCtx, type HostCtx } from './hostctx.js';
 import type { HostRef } from '../host.js';
 import { DEFAULT_BRIDGE_SUBNET, planSubnet } from './ipam.js';
 import { overlaps, parseCidr } from '../ipv4.js';
+import { parseCidr6 } from '../ipv6.js';
+import { parsePool6, planSubnet6, ulaPool48 } from './ipam6.js';
+import { hostStateDir } from '../host.js';
 import { newId } from './naming.js';
 import { planBridgeCreate, planBridgeRemove, planCommit } from './plan.js';
 import { readState, withState } from './state/store.js';
@@ -31,6 +34,14 @@ export interface CreateNetworkOptions {
   subnet?: string | null;
   gateway?: string | null;
   ipRange?: string | null;
+  /** dual-stack (--ipv6): the IPv6 subnet and gateway, or a /64 from the pool */
+  ipv6?: boolean;
+  subnet6?: string | null;
+  gateway6?: string | null;
+  /** the ULA base the /64 comes from when no IPv6 subnet is given (default: the host's, as moby derives it) */
+  ipv6Pool?: string | null;
+  /** false: IPv6-only (--ipv4=false, as Docker 28) */
+  ipv4?: boolean;
   internal?: boolean;
   options?: Record<string, string>;
   labels?: Record<string, string>;
@@ -61,19 +72,11 @@ async function describeNetwork(ctx: HostCtx, state: HostState, opts: CreateNetwo
   const options = { ...(opts.options ?? {}) };
   const v = validateDriverOptions(driver, options);
 
-  const existing = Object.values(state.networks).filter((n) => n.subnet).map((n) => parseCidr(n.subnet!));
-  const ownDevices = new Set(Object.values(state.networks).map((n) => n.device ?? ''));
-  const needRoutes = !opts.subnet;
-  const hostRoutes = needRoutes ? await hostIpv4Ranges(ctx.netns, ownDevices) : [];
-  // Docker's 172.17.0.0/16 unless something on the host (docker0 itself, a VPN) has it already
-  const defaultFree = isDefault && !hostRoutes.some((r) => overlaps(r, parseCidr(DEFAULT_BRIDGE_SUBNET)));
-  const sub = planSubnet({
-    subnet: opts.subnet ?? (defaultFree ? DEFAULT_BRIDGE_SUBNET : null),
-    gateway: opts.gateway ?? null,
-    ipRange: opts.ipRange ?? null,
-    existing,
-    hostRoutes,
-  });
+  const enableIPv4 = opts.ipv4 !== false;
+  const v6 = describeIpv6(ctx, state, opts, driver);
+  if (!enableIPv4 && !v6) throw new UsageError('--ipv4=false needs --ipv6: a network needs at least one address family');
+  if (!enableIPv4 && (opts.subnet || opts.gateway || opts.ipRange)) throw new UsageError('--ipv4=false takes no IPv4 --subnet, --gateway or --ip-range');
+  const sub = enableIPv4 ? await describeIpv4(ctx, state, opts, isDefault) : { subnet: null, gateway: null, ipRange: null };
   const id = newId();
   let device: string;
   if (driver === 'macvlan') {
@@ -98,8 +101,47 @@ async function describeNetwork(ctx: HostCtx, state: HostState, opts: CreateNetwo
   }
   return {
     id, name, driver, isDefault, subnet: sub.subnet, gateway: sub.gateway, ipRange: sub.ipRange,
+    subnet6: v6?.subnet6 ?? null, gateway6: v6?.gateway6 ?? null, enableIPv4,
     internal: !!opts.internal, mtu: v.mtu, device, options, labels: opts.labels ?? {}, created: new Date().toISOString(),
   };
+}
+
+async function describeIpv4(ctx: HostCtx, state: HostState, opts: CreateNetworkOptions, isDefault: boolean) {
+  const existing = Object.values(state.networks).filter((n) => n.subnet).map((n) => parseCidr(n.subnet!));
+  const ownDevices = new Set(Object.values(state.networks).map((n) => n.device ?? ''));
+  const hostRoutes = opts.subnet ? [] : await hostIpv4Ranges(ctx.netns, ownDevices);
+  // Docker's 172.17.0.0/16 unless something on the host (docker0 itself, a VPN) has it already
+  const defaultFree = isDefault && !hostRoutes.some((r) => overlaps(r, parseCidr(DEFAULT_BRIDGE_SUBNET)));
+  return planSubnet({
+    subnet: opts.subnet ?? (defaultFree ? DEFAULT_BRIDGE_SUBNET : null),
+    gateway: opts.gateway ?? null,
+    ipRange: opts.ipRange ?? null,
+    existing,
+    hostRoutes,
+  });
+}
+
+/** The IPv6 half of a dual-stack request, or null without --ipv6 (then no IPv6 flag may be given). */
+function describeIpv6(ctx: HostCtx, state: HostState, opts: CreateNetworkOptions, driver: Driver) {
+  if (!opts.ipv6) {
+    if (opts.subnet6 || opts.gateway6 || opts.ipv6Pool) throw new UsageError('an IPv6 --subnet, --gateway or --ipv6-pool needs --ipv6');
+    return null;
+  }
+  if (driver !== 'bridge') throw new UsageError('--ipv6 is supported on the bridge driver only');
+  const pool = opts.ipv6Pool ? parsePool6(opts.ipv6Pool) : ulaPool48(hostStateDir(ctx.host));
+  const existing = Object.values(state.networks).filter((n) => n.subnet6).map((n) => parseCidr6(n.subnet6!));
+  return planSubnet6({ subnet: opts.subnet6 ?? null, gateway: opts.gateway6 ?? null, pool, existing });
+}
+
+/** Repeated --subnet/--gateway as Docker takes them: at most one of each family. */
+export function splitByFamily(flag: string, values: string[]): { v4: string | null; v6: string | null } {
+  const out: { v4: string | null; v6: string | null } = { v4: null, v6: null };
+  for (const v of values) {
+    const family = v.includes(':') ? 'v6' : 'v4';
+    if (out[family] !== null) throw new UsageError(`${flag} given twice for IPv${family[1]}: ${out[family]} and ${v}`);
+    out[family] = v;
+  }
+  return out;
 }
 
 /** Steps to create a network inside a larger plan (the default bridge is created on first use). */
@@ -112,7 +154,8 @@ export async function prepareNetworkCreate(ctx: HostCtx, state: HostState, opts:
 export async function createNetwork(host: HostRef, opts: CreateNetworkOptions, apply: Omit<ApplyOptions, 'host'> = {}): Promise<NetworkRecord> {
   return withState(host, async (state) => {
     const ctx = hostCtx(host, state);
-    const { net, steps } = await prepareNetworkCreate(ctx, state, opts);
+    // `network create bridge` makes the default bridge ahead of its first use (e.g. with --ipv6, as dockerd --ipv6 does)
+    const { net, steps } = await prepareNetworkCreate(ctx, state, opts, opts.name === 'bridge');
     const next: HostState = { ...state, networks: { ...state.networks, [net.name]: net } };
     await applySteps([...steps, ...planCommit(ctx, state, next, { firewall: net.driver === 'bridge' })], { ...apply, host });
     return { state: null, result: net };

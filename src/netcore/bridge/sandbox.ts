@@ -15,12 +15,17 @@ import { validateName } from '../validate.js';
  * A sandbox: a network namespace that stands in for a whole Docker host, with
  * an "outside" namespace behind an uplink veth (the internet, as far as NAT and
  * published ports can tell). Every sandbox is closed, so all of them can use
- * the same uplink subnet from the benchmarking range.
+ * the same uplink subnets from the benchmarking ranges (198.18.0.0/15 and
+ * 2001:2::/48, RFC 5180): a dual-stack uplink, so IPv6 networks' NAT and
+ * published ports can be reached from outside too.
  */
-const UPLINK: Omit<SandboxRecord, 'outsideNetns'> = {
+const UPLINK: Required<Omit<SandboxRecord, 'outsideNetns'>> = {
   uplinkSubnet: '198.18.0.0/24',
   hostAddress: '198.18.0.2',
   outsideAddress: '198.18.0.1',
+  uplinkSubnet6: '2001:2::/64',
+  hostAddress6: '2001:2::2',
+  outsideAddress6: '2001:2::1',
 };
 
 export function sandboxHost(name: string, stateDir: string): HostRef {
@@ -45,10 +50,14 @@ export async function createSandbox(name: string, stateDir: string): Promise<San
     ipStep('lo up', name, ['link', 'set', 'lo', 'up']),
     ipStep('uplink veth', name, ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outside]),
     ipStep('uplink address', name, ['addr', 'add', `${UPLINK.hostAddress}/24`, 'dev', 'eth0']),
+    // nodad: a tentative address cannot be a source, and DAD would hold these for a second
+    ipStep('uplink IPv6 address', name, ['addr', 'add', `${UPLINK.hostAddress6}/64`, 'dev', 'eth0', 'nodad']),
     ipStep('uplink up', name, ['link', 'set', 'eth0', 'up']),
     ipStep('default route', name, ['route', 'add', 'default', 'via', UPLINK.outsideAddress]),
+    ipStep('default IPv6 route', name, ['route', 'add', 'default', 'via', UPLINK.outsideAddress6]),
     ipStep('lo up outside', outside, ['link', 'set', 'lo', 'up']),
     ipStep('outside address', outside, ['addr', 'add', `${UPLINK.outsideAddress}/24`, 'dev', 'eth0']),
+    ipStep('outside IPv6 address', outside, ['addr', 'add', `${UPLINK.outsideAddress6}/64`, 'dev', 'eth0', 'nodad']),
     ipStep('outside up', outside, ['link', 'set', 'eth0', 'up']),
     { what: 'sandbox state', do: { type: 'write-state', state: { ...emptyState(), sandbox: record } }, undo: { type: 'remove-path', path: hostStateDir(host) } },
   ];

@@ -11,9 +11,11 @@ export type Action =
   | { type: 'netns-del'; name: string }
   | { type: 'write-file'; path: string; content: string }
   | { type: 'remove-path'; path: string }
+  /** one sysctl; neighbours of the same namespace are written by one `sysctl` process */
   | { type: 'sysctl'; netns: string | null; key: string; value: string }
   /** replace every tsdiag chain of the host's firewall with the rules this state needs */
-  | { type: 'firewall'; netns: string | null; state: HostState; isSandbox: boolean }
+  /** ipv6: ip6tables too (the host has or had IPv6 networks) */
+  | { type: 'firewall'; netns: string | null; state: HostState; isSandbox: boolean; ipv6?: boolean }
   | { type: 'kill-netns-processes'; name: string }
   | { type: 'write-state'; state: HostState };
 

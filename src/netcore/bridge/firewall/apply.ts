@@ -1,12 +1,24 @@
 import { run } from '../../kernel/exec.js';
 import type { HostState } from '../state/types.js';
-import { parseIptablesSave, restoreScript } from './rules.js';
+import { anyIpv6Network } from '../state/families.js';
+import { parseIptablesSave, restoreScript, type Family } from './rules.js';
 
-/** Makes the host's tsdiag chains match `state` in one atomic iptables-restore. */
-export async function syncFirewall(netns: string | null, state: HostState): Promise<void> {
-  const saved = await run('iptables-save', [], { netns });
-  const script = restoreScript(state, parseIptablesSave(saved.stdout));
-  await run('iptables-restore', ['--noflush'], { netns, input: script });
+const TOOLS = { 4: { save: 'iptables-save', restore: 'iptables-restore' }, 6: { save: 'ip6tables-save', restore: 'ip6tables-restore' } } as const;
+
+async function syncFamily(netns: string | null, state: HostState, family: Family): Promise<void> {
+  const saved = await run(TOOLS[family].save, [], { netns });
+  const script = restoreScript(state, parseIptablesSave(saved.stdout), family);
+  await run(TOOLS[family].restore, ['--noflush'], { netns, input: script });
+}
+
+/**
+ * Makes the host's tsdiag chains match `state`: one atomic iptables-restore,
+ * and one ip6tables-restore beside it (in parallel: they are separate tables)
+ * where the state has IPv6 networks or `ipv6` says it had some.
+ */
+export async function syncFirewall(netns: string | null, state: HostState, opts: { ipv6?: boolean } = {}): Promise<void> {
+  const families: Family[] = opts.ipv6 || anyIpv6Network(state) ? [4, 6] : [4];
+  for (const f of families) await syncFamily(netns, state, f);
 }
 
 export async function iptablesSave(netns: string | null): Promise<string> {

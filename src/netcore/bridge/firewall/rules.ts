@@ -1,4 +1,8 @@
-import type { HostState, NetworkRecord } from '../state/types.js';
+import type { EndpointRecord, HostState, NetworkRecord } from '../state/types.js';
+import { hasIpv4, hasIpv6 } from '../state/families.js';
+
+/** iptables (4) or ip6tables (6): the same chains and rules, each family's addresses. */
+export type Family = 4 | 6;
 
 /**
  * The firewall a host's networks need, after Docker's bridge driver, in chains
@@ -17,7 +21,7 @@ export const CHAINS = {
 export const OWNED_FILTER_CHAINS = [CHAINS.forward, CHAINS.ports, CHAINS.isolation1, CHAINS.isolation2];
 export const OWNED_NAT_CHAINS = [CHAINS.ports, CHAINS.postrouting];
 
-/** Jumps from the built-in chains into tsdiag's, in the order they must stand. */
+/** Jumps from the built-in chains into tsdiag's, in the order they must stand (iptables; JUMPS6 for ip6tables). */
 export const JUMPS = {
   filter: [
     { chain: 'FORWARD', rule: `-j ${CHAINS.user}` },
@@ -30,29 +34,50 @@ export const JUMPS = {
   ],
 } as const;
 
+/** As moby's ip6tables layout: OUTPUT leaves out ::1 where iptables leaves out 127.0.0.0/8. */
+export const JUMPS6 = {
+  filter: JUMPS.filter,
+  nat: [
+    JUMPS.nat[0],
+    { chain: 'OUTPUT', rule: `! -d ::1/128 -m addrtype --dst-type LOCAL -j ${CHAINS.ports}` },
+    JUMPS.nat[2],
+  ],
+} as const;
+
+export function jumpsOf(family: Family): typeof JUMPS | typeof JUMPS6 {
+  return family === 4 ? JUMPS : JUMPS6;
+}
+
 export interface ChainRules {
   filter: Record<string, string[]>;
   nat: Record<string, string[]>;
 }
 
-function bridgeNetworks(state: HostState): NetworkRecord[] {
+/** One family's view of a network or endpoint: its subnet, an endpoint's address and host prefix. */
+const FAMILY = {
+  4: { subnet: (n: NetworkRecord) => n.subnet!, has: hasIpv4, addr: (e: EndpointRecord) => e.ipv4, host: 32, dnat: (a: string, p: number) => `${a}:${p}` },
+  6: { subnet: (n: NetworkRecord) => n.subnet6!, has: hasIpv6, addr: (e: EndpointRecord) => e.ipv6 ?? '', host: 128, dnat: (a: string, p: number) => `[${a}]:${p}` },
+} as const;
+
+function bridgeNetworks(state: HostState, family: Family): NetworkRecord[] {
   return Object.values(state.networks)
-    .filter((n) => n.driver === 'bridge' && n.device && n.subnet)
+    .filter((n) => n.driver === 'bridge' && n.device && FAMILY[family].has(n))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The rules of every tsdiag-owned chain (without the -A CHAIN prefix). */
-export function desiredRules(state: HostState): ChainRules {
+/** The rules of every tsdiag-owned chain (without the -A CHAIN prefix), for iptables or ip6tables. */
+export function desiredRules(state: HostState, family: Family = 4): ChainRules {
   const filter: Record<string, string[]> = Object.fromEntries(OWNED_FILTER_CHAINS.map((c) => [c, [] as string[]]));
   const nat: Record<string, string[]> = Object.fromEntries(OWNED_NAT_CHAINS.map((c) => [c, [] as string[]]));
-  const nets = bridgeNetworks(state);
+  const f = FAMILY[family];
+  const nets = bridgeNetworks(state, family);
 
   filter[CHAINS.forward]!.push(`-j ${CHAINS.isolation1}`);
   for (const n of nets) {
     const br = n.device!;
     if (n.internal) {
       filter[CHAINS.forward]!.push(`-i ${br} -o ${br} -j ACCEPT`);
-      filter[CHAINS.isolation1]!.push(`! -s ${n.subnet} -o ${br} -j DROP`, `-i ${br} ! -d ${n.subnet} -j DROP`);
+      filter[CHAINS.isolation1]!.push(`! -s ${f.subnet(n)} -o ${br} -j DROP`, `-i ${br} ! -d ${f.subnet(n)} -j DROP`);
       continue;
     }
     filter[CHAINS.forward]!.push(
@@ -63,7 +88,7 @@ export function desiredRules(state: HostState): ChainRules {
     );
     filter[CHAINS.isolation1]!.push(`-i ${br} ! -o ${br} -j ${CHAINS.isolation2}`);
     filter[CHAINS.isolation2]!.push(`-o ${br} -j DROP`);
-    nat[CHAINS.postrouting]!.push(`-s ${n.subnet} ! -o ${br} -j MASQUERADE`);
+    nat[CHAINS.postrouting]!.push(`-s ${f.subnet(n)} ! -o ${br} -j MASQUERADE`);
     nat[CHAINS.ports]!.push(`-i ${br} -j RETURN`);
   }
   filter[CHAINS.isolation1]!.push('-j RETURN');
@@ -72,14 +97,19 @@ export function desiredRules(state: HostState): ChainRules {
   const byName = new Map(nets.map((n) => [n.name, n]));
   const containers = Object.values(state.containers).sort((a, b) => a.name.localeCompare(b.name));
   for (const c of containers) {
-    const ep = c.endpoints.find((e) => byName.get(e.network) && !byName.get(e.network)!.internal);
+    // each family through the first endpoint with a way out in it, as moby picks a gateway endpoint per family
+    const ep = c.endpoints.find((e) => byName.get(e.network) && !byName.get(e.network)!.internal && f.addr(e));
     if (!ep) continue;
     const br = byName.get(ep.network)!.device!;
+    const addr = f.addr(ep);
     for (const p of c.ports) {
-      const dst = p.hostIp === '0.0.0.0' ? '' : `-d ${p.hostIp}/32 `;
-      filter[CHAINS.ports]!.push(`-d ${ep.ipv4}/32 ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
-      nat[CHAINS.ports]!.push(`${dst}! -i ${br} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${ep.ipv4}:${p.containerPort}`);
-      nat[CHAINS.postrouting]!.push(`-s ${ep.ipv4}/32 -d ${ep.ipv4}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
+      // an IPv4 host address publishes on IPv4 only; 0.0.0.0 on every family the network has, as Docker's default
+      if (p.hostIp !== '0.0.0.0' && family === 6) continue;
+      // moby's ip6tables DNAT leaves out link-local sources
+      const dst = p.hostIp === '0.0.0.0' ? (family === 6 ? '! -s fe80::/10 ' : '') : `-d ${p.hostIp}/32 `;
+      filter[CHAINS.ports]!.push(`-d ${addr}/${f.host} ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
+      nat[CHAINS.ports]!.push(`${dst}! -i ${br} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${f.dnat(addr, p.containerPort)}`);
+      nat[CHAINS.postrouting]!.push(`-s ${addr}/${f.host} -d ${addr}/${f.host} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
     }
   }
   return { filter, nat };
@@ -112,9 +142,10 @@ export function parseIptablesSave(text: string): PresentFirewall {
  * `state`: owned chains declared (which flushes them) and refilled, missing jumps
  * inserted. With no networks left, the jumps and owned chains are removed.
  */
-export function restoreScript(state: HostState, present: PresentFirewall): string {
-  const wanted = bridgeNetworks(state).length > 0;
-  const rules = desiredRules(state);
+export function restoreScript(state: HostState, present: PresentFirewall, family: Family = 4): string {
+  const wanted = bridgeNetworks(state, family).length > 0;
+  const rules = desiredRules(state, family);
+  const jumpSet = jumpsOf(family);
   const out: string[] = [];
   for (const table of ['filter', 'nat'] as const) {
     const owned = table === 'filter' ? OWNED_FILTER_CHAINS : OWNED_NAT_CHAINS;
@@ -127,11 +158,11 @@ export function restoreScript(state: HostState, present: PresentFirewall): strin
       // Take out the jumps that are there and insert all of them again, in reverse at
       // position 1, so they stand first and in order (TSDIAG-USER before TSDIAG-FORWARD)
       // even when only one was missing; it is one atomic restore, so no packet sees a gap.
-      const jumps = JUMPS[table];
+      const jumps = jumpSet[table];
       for (const j of jumps) if (present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-D ${j.chain} ${j.rule}`);
       for (let i = jumps.length - 1; i >= 0; i--) out.push(`-I ${jumps[i]!.chain} 1 ${jumps[i]!.rule}`);
     } else {
-      for (const j of JUMPS[table]) if (present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-D ${j.chain} ${j.rule}`);
+      for (const j of jumpSet[table]) if (present.rules.has(`${table} ${j.chain} ${j.rule}`)) out.push(`-D ${j.chain} ${j.rule}`);
       for (const c of owned) if (presentChains.has(c)) out.push(`:${c} - [0:0]`);
       for (const c of owned) if (presentChains.has(c)) out.push(`-X ${c}`);
       const userRules = [...present.rules].filter((r) => r.startsWith(`filter ${CHAINS.user} `));

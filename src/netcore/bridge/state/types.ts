@@ -72,6 +72,10 @@ export interface SandboxRecord {
   uplinkSubnet: string; // "198.18.7.0/24"
   hostAddress: string; // sandbox host end of the uplink
   outsideAddress: string; // outside end, the sandbox host's default gateway
+  /** the uplink's IPv6 pair (absent in sandboxes made before IPv6) */
+  uplinkSubnet6?: string; // "2001:2::/64"
+  hostAddress6?: string;
+  outsideAddress6?: string;
 }
 
 export interface HostState {
