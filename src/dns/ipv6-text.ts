@@ -1,12 +1,14 @@
 import net from 'node:net';
+import { ipv6Text } from '../netcore/kernel/rtnl/names.js';
 
 /**
  * IPv6 addresses as the DNS server meets them: the state file's spelling
  * (any valid form: "FD00:0::02"), the sockets' (libuv's or the addon's
  * 32-bit words) and the reverse names (`ip6.arpa`, 32 nibbles). The record
- * table and the routes key clients by one spelling, RFC 5952's (lower case, no
- * leading zeros, the longest run of two or more zero groups as `::`), so that
- * a state written by hand still matches the source address of a query.
+ * table and the routes key clients by one spelling, inet_ntop's (RFC 5952:
+ * lower case, no leading zeros, the longest run of two or more zero groups as
+ * `::`; netcore's rtnl ipv6Text), the one libuv gives Node's sockets too, so
+ * that a state written by hand still matches the source address of a query.
  */
 
 /** The 16 bytes of an IPv6 literal (no zone), or null. */
@@ -29,35 +31,21 @@ export function ipv6Bytes(ip: string): Buffer | null {
   return out;
 }
 
-/** RFC 5952 text of eight 16-bit groups. */
-function formatGroups(groups: readonly number[]): string {
-  let bestAt = -1;
-  let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
-  return bestAt < 0 ? hex(0, 8) : `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
-}
-
 /** The address of four 32-bit words (network order, high word first), as the addon's meta holds it. */
 export function formatIpv6Words(w0: number, w1: number, w2: number, w3: number): string {
-  return formatGroups([w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff]);
+  const b = Buffer.allocUnsafe(16);
+  b.writeUInt32BE(w0 >>> 0, 0);
+  b.writeUInt32BE(w1 >>> 0, 4);
+  b.writeUInt32BE(w2 >>> 0, 8);
+  b.writeUInt32BE(w3 >>> 0, 12);
+  return ipv6Text(b);
 }
 
-/** One spelling per IPv6 address (RFC 5952); an IPv4 address or anything else comes back as it is. */
+/** One spelling per IPv6 address (inet_ntop's); an IPv4 address or anything else comes back as it is. */
 export function canonicalAddress(ip: string): string {
   if (!ip.includes(':')) return ip;
   const bytes = ipv6Bytes(ip);
-  if (!bytes) return ip;
-  return formatGroups(Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2)));
+  return bytes ? ipv6Text(bytes) : ip;
 }
 
 export const REVERSE_V6_SUFFIX = '.ip6.arpa';
@@ -67,6 +55,5 @@ export function addressOfReverseV6(name: string): string | null {
   if (!name.endsWith(REVERSE_V6_SUFFIX)) return null;
   const nibbles = name.slice(0, -REVERSE_V6_SUFFIX.length).split('.');
   if (nibbles.length !== 32 || !nibbles.every((n) => /^[0-9a-f]$/.test(n))) return null;
-  const hex = nibbles.reverse().join('');
-  return formatGroups(Array.from({ length: 8 }, (_, i) => Number.parseInt(hex.slice(i * 4, i * 4 + 4), 16)));
+  return ipv6Text(Buffer.from(nibbles.reverse().join(''), 'hex'));
 }

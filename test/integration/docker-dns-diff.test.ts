@@ -42,6 +42,38 @@ async function dockerAddresses(engine: DockerEngine, containers: string[], side:
   return pids;
 }
 
+/** A topology both sides build: networks (with Docker-only options), containers (network, alias), then connects. */
+interface Shape {
+  networks: Array<{ name: string; dockerOptions?: string[] }>;
+  containers: Array<{ name: string; network: string; alias?: string }>;
+  connect: Array<{ network: string; container: string }>;
+}
+interface Names { nameOf: Map<string, string>; ids: Map<string, string> }
+
+/** Builds the shape on Docker (labelled with runId); returns each container's pid. */
+async function buildOnDocker(engine: DockerEngine, runId: string, shape: Shape, side: Names): Promise<Map<string, number>> {
+  const label = ['--label', `${TEST_RUN_LABEL}=${runId}`];
+  for (const net of shape.networks) await docker(engine, ['network', 'create', ...label, ...(net.dockerOptions ?? []), net.name]);
+  for (const c of shape.containers) {
+    const alias = c.alias ? ['--network-alias', c.alias] : [];
+    await docker(engine, ['run', '-d', ...label, '--name', c.name, '--network', c.network, ...alias, TEST_IMAGE, 'sleep', '3600']);
+  }
+  for (const { network, container } of shape.connect) await docker(engine, ['network', 'connect', network, container]);
+  return dockerAddresses(engine, shape.containers.map((c) => c.name), side);
+}
+
+/** Builds the shape with tsdiag in the sandbox (the caller's, so that afterAll removes it also after a failure here); `then` runs before the names are read. */
+async function buildOnTsdiag(sb: TestSandbox, shape: Shape, side: Names, then?: () => Promise<void>): Promise<void> {
+  for (const net of shape.networks) await sb.ok(['network', 'create', net.name]);
+  for (const c of shape.containers) await sb.ok(['run', '--name', c.name, '--network', c.network, ...(c.alias ? ['--network-alias', c.alias] : [])]);
+  for (const { network, container } of shape.connect) await sb.ok(['network', 'connect', network, container]);
+  await then?.();
+  for (const c of Object.values((await sb.state()).containers) as any[]) {
+    side.ids.set(c.name, c.id.slice(0, 12));
+    for (const e of c.endpoints) for (const addr of [e.ipv4, e.ipv6]) if (addr) side.nameOf.set(addr, c.name);
+  }
+}
+
 /**
  * The same topology on Docker and on tsdiag, the same questions from `web`,
  * the same rcodes and answer sets: Docker's embedded resolver (127.0.0.11 in
@@ -58,33 +90,16 @@ describeWithEngine('dns: tsdiag answers as Docker\'s embedded resolver does', (e
   };
 
   beforeAll(async () => {
-    const label = ['--label', `${TEST_RUN_LABEL}=${runId}`];
-    await docker(engine, ['network', 'create', ...label, n.app]);
-    await docker(engine, ['network', 'create', ...label, n.back]);
-    const runIn = (name: string, net: string, extra: string[] = []) =>
-      docker(engine, ['run', '-d', ...label, '--name', name, '--network', net, ...extra, TEST_IMAGE, 'sleep', '3600']);
-    await runIn(n.web, n.app);
-    await runIn(n.db, n.app, ['--network-alias', n.alias]);
-    await runIn(n.cache, n.app, ['--network-alias', n.alias]);
-    await runIn(n.other, n.back);
-    await docker(engine, ['network', 'connect', n.back, n.db]);
-    side.docker.pid = (await dockerAddresses(engine, [n.web, n.db, n.cache, n.other], side.docker)).get(n.web)!;
-
+    const shape: Shape = {
+      networks: [{ name: n.app }, { name: n.back }],
+      containers: [{ name: n.web, network: n.app }, { name: n.db, network: n.app, alias: n.alias }, { name: n.cache, network: n.app, alias: n.alias }, { name: n.other, network: n.back }],
+      connect: [{ network: n.back, container: n.db }],
+    };
+    side.docker.pid = (await buildOnDocker(engine, runId, shape, side.docker)).get(n.web)!;
     sb = await TestSandbox.create('ddiff');
-    await sb.ok(['network', 'create', n.app]);
-    await sb.ok(['network', 'create', n.back]);
-    await sb.ok(['run', '--name', n.web, '--network', n.app]);
-    await sb.ok(['run', '--name', n.db, '--network', n.app, '--network-alias', n.alias]);
-    await sb.ok(['run', '--name', n.cache, '--network', n.app, '--network-alias', n.alias]);
-    await sb.ok(['run', '--name', n.other, '--network', n.back]);
-    await sb.ok(['network', 'connect', n.back, n.db]);
-    const state = await sb.state();
-    for (const c of Object.values(state.containers) as any[]) {
-      side.tsdiag.ids.set(c.name, c.id.slice(0, 12));
-      for (const e of c.endpoints) side.tsdiag.nameOf.set(e.ipv4, c.name);
-    }
+    await buildOnTsdiag(sb, shape, side.tsdiag);
     side.tsdiag.netns = sb.containerNetns(n.web);
-    side.tsdiag.gateway = state.networks[n.app].gateway;
+    side.tsdiag.gateway = (await sb.state()).networks[n.app].gateway;
   });
 
   afterAll(async () => {
@@ -187,34 +202,14 @@ describeWithEngine('dns over IPv6: tsdiag answers AAAA and ip6.arpa as Docker\'s
   }
 
   beforeAll(async () => {
-    const label = ['--label', `${TEST_RUN_LABEL}=${runId}`];
-    await docker(engine, ['network', 'create', ...label, '--ipv6', '--subnet', docker6, n.app6]);
-    await docker(engine, ['network', 'create', ...label, n.back]);
-    const runIn = (name: string, net: string, extra: string[] = []) =>
-      docker(engine, ['run', '-d', ...label, '--name', name, '--network', net, ...extra, TEST_IMAGE, 'sleep', '3600']);
-    await runIn(n.web, n.app6);
-    await runIn(n.db, n.app6, ['--network-alias', n.alias]);
-    await runIn(n.cache, n.app6, ['--network-alias', n.alias]);
-    await runIn(n.other, n.back);
-    await docker(engine, ['network', 'connect', n.back, n.web]);
-    side.docker.pid = (await dockerAddresses(engine, [n.web, n.db, n.cache, n.other], side.docker)).get(n.web)!;
-
+    const shape: Shape = {
+      networks: [{ name: n.app6, dockerOptions: ['--ipv6', '--subnet', docker6] }, { name: n.back }],
+      containers: [{ name: n.web, network: n.app6 }, { name: n.db, network: n.app6, alias: n.alias }, { name: n.cache, network: n.app6, alias: n.alias }, { name: n.other, network: n.back }],
+      connect: [{ network: n.back, container: n.web }],
+    };
+    side.docker.pid = (await buildOnDocker(engine, runId, shape, side.docker)).get(n.web)!;
     sb = await TestSandbox.create('v6diff');
-    await sb.ok(['network', 'create', n.app6]);
-    await sb.ok(['network', 'create', n.back]);
-    await sb.ok(['run', '--name', n.web, '--network', n.app6]);
-    await sb.ok(['run', '--name', n.db, '--network', n.app6, '--network-alias', n.alias]);
-    await sb.ok(['run', '--name', n.cache, '--network', n.app6, '--network-alias', n.alias]);
-    await sb.ok(['run', '--name', n.other, '--network', n.back]);
-    await sb.ok(['network', 'connect', n.back, n.web]);
-    await addIpv6ByHand(n.app6);
-    for (const c of Object.values((await sb.state()).containers) as any[]) {
-      side.tsdiag.ids.set(c.name, c.id.slice(0, 12));
-      for (const e of c.endpoints) {
-        if (e.ipv4) side.tsdiag.nameOf.set(e.ipv4, c.name);
-        if (e.ipv6) side.tsdiag.nameOf.set(e.ipv6, c.name);
-      }
-    }
+    await buildOnTsdiag(sb, shape, side.tsdiag, () => addIpv6ByHand(n.app6));
     side.tsdiag.netns = sb.containerNetns(n.web);
     // the server follows the state: it answers on the new IPv6 gateway once it has bound it
     await waitFor(async () => (await askTsdiag([n.db, 'AAAA'])).answers.length > 0, 15_000);
