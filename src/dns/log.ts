@@ -1,5 +1,6 @@
 import { Packet } from 'dns2';
 import { QTYPE, rcodeName, typeName, type AnswerRecord } from './wire.js';
+import { formatIpv6Words } from './ipv6-text.js';
 
 /**
  * The query log: one line per query, fields separated by single spaces so
@@ -33,7 +34,7 @@ export function describeRecords(records: readonly AnswerRecord[]): string[] {
       case QTYPE.A:
         return [...r.data].join('.');
       case QTYPE.AAAA:
-        return (r.data.toString('hex').match(/.{4}/g) ?? []).join(':');
+        return formatIpv6Words(r.data.readUInt32BE(0), r.data.readUInt32BE(4), r.data.readUInt32BE(8), r.data.readUInt32BE(12));
       case QTYPE.PTR:
         return `${r.data}.`;
       case QTYPE.SRV:

@@ -1,12 +1,13 @@
 import net from 'node:net';
-import type { HostState, NetworkRecord } from '../netcore/bridge/state/types.js';
+import type { EndpointRecord, HostState, NetworkRecord } from '../netcore/bridge/state/types.js';
+import { addressOfReverseV6, canonicalAddress, ipv6Bytes } from './ipv6-text.js';
 import { CLASS_IN, QTYPE, type AnswerRecord } from './wire.js';
 
 /**
  * The record table: a pure structure built from one state snapshot that
  * answers "what does client X get for name N of type T". The asking address
- * gives the client's networks, the networks give the names (aardvark-dns's
- * model). No sockets here.
+ * (IPv4 or IPv6, see ipv6-text.ts for its spelling) gives the client's
+ * networks, the networks give the names (aardvark-dns's model). No sockets here.
  */
 
 export const RECORD_TTL = 600;
@@ -34,7 +35,7 @@ interface NetworkNames {
   key: string; // lower-cased network name
   aliases: Map<string, Host[]>;
   names: Map<string, Host[]>; // container names and 12-hex short ids
-  ptr: Map<string, string>; // ipv4 -> "<container>.<network>"
+  ptr: Map<string, string>; // ipv4 or canonical ipv6 -> "<container>.<network>"
 }
 
 const REFUSED: Resolution = { kind: 'refused' };
@@ -47,11 +48,23 @@ export function servesNames(net: NetworkRecord): boolean {
   return net.driver === 'bridge' && !net.isDefault;
 }
 
-/** The addresses the server listens on: the gateway of every network that gets embedded DNS. */
+/** The addresses the server listens on: the gateways (IPv4 and IPv6) of every network that gets embedded DNS. */
 export function gatewayAddresses(state: HostState): string[] {
   const out = new Set<string>();
-  for (const n of Object.values(state.networks)) if (servesNames(n) && n.gateway) out.add(n.gateway);
+  for (const n of Object.values(state.networks)) {
+    if (!servesNames(n)) continue;
+    if (n.gateway && n.enableIPv4 !== false) out.add(n.gateway);
+    if (n.gateway6) out.add(canonicalAddress(n.gateway6));
+  }
   return [...out].sort();
+}
+
+/** An endpoint's addresses as queries come from them (an IPv6-only endpoint has no IPv4). */
+export function endpointAddresses(ep: EndpointRecord): string[] {
+  const out: string[] = [];
+  if (ep.ipv4) out.push(ep.ipv4);
+  if (ep.ipv6 && ipv6Bytes(ep.ipv6)) out.push(canonicalAddress(ep.ipv6));
+  return out;
 }
 
 function addTo(map: Map<string, Host[]>, key: string, host: Host): void {
@@ -69,18 +82,6 @@ function addressRecord(type: typeof QTYPE.A | typeof QTYPE.AAAA, ip: string | nu
 function ipv4Bytes(ip: string): Buffer | null {
   if (!net.isIPv4(ip)) return null;
   return Buffer.from(ip.split('.').map(Number));
-}
-
-function ipv6Bytes(ip: string): Buffer | null {
-  if (!net.isIPv6(ip)) return null;
-  const [head, tail = ''] = ip.split('::') as [string, string?];
-  const groups = (s: string) => (s ? s.split(':') : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const all = ip.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
-  return out;
 }
 
 /** A shuffled copy (Fisher-Yates): several containers on one name come back in a new order each query. */
@@ -123,10 +124,10 @@ export class RecordTable {
         for (const alias of ep.aliases) addTo(names.aliases, alias.toLowerCase(), host);
         addTo(names.names, c.name.toLowerCase(), host);
         addTo(names.names, c.id.slice(0, 12).toLowerCase(), host);
-        if (ep.ipv4) names.ptr.set(ep.ipv4, `${c.name}.${ep.network}`);
+        for (const ip of endpointAddresses(ep)) names.ptr.set(ip, `${c.name}.${ep.network}`);
       }
       if (!mine.length) continue;
-      for (const ep of c.endpoints) if (byName.has(ep.network) && ep.ipv4) this.clients.set(ep.ipv4, mine);
+      for (const ep of c.endpoints) if (byName.has(ep.network)) for (const ip of endpointAddresses(ep)) this.clients.set(ip, mine);
     }
   }
 
@@ -166,11 +167,10 @@ export class RecordTable {
     return { kind: 'answer', answers: answers.length > 1 ? shuffled(answers) : answers };
   }
 
+  /** `d.c.b.a.in-addr.arpa` and the 32 nibbles of `….ip6.arpa`; a partial name (a zone's) is forwarded. */
   private pointer(nets: NetworkNames[], name: string): Resolution {
-    if (!name.endsWith(REVERSE_V4_SUFFIX)) return FORWARD;
-    const octets = name.slice(0, -REVERSE_V4_SUFFIX.length).split('.');
-    if (octets.length !== 4) return FORWARD;
-    const ip = octets.reverse().join('.');
+    const ip = addressOfReverseV4(name) ?? addressOfReverseV6(name);
+    if (!ip) return FORWARD;
     for (const n of nets) {
       const target = n.ptr.get(ip);
       if (target) return { kind: 'answer', answers: [{ owner: null, type: QTYPE.PTR, ttl: RECORD_TTL, data: target }] };
@@ -195,6 +195,12 @@ export class RecordTable {
     }
     return { kind: 'answer', answers, additionals };
   }
+}
+
+function addressOfReverseV4(name: string): string | null {
+  if (!name.endsWith(REVERSE_V4_SUFFIX)) return null;
+  const octets = name.slice(0, -REVERSE_V4_SUFFIX.length).split('.');
+  return octets.length === 4 ? octets.reverse().join('.') : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { netnsPathOf } from '../netcore/kernel/exec.js';
-import { isLoopbackAddress } from '../netcore/bridge/resolvconf.js';
+import { dialledFromHost } from '../netcore/bridge/resolvconf.js';
 import type { ContainerRecord, HostState } from '../netcore/bridge/state/types.js';
-import { servesNames } from './records.js';
+import { endpointAddresses, servesNames } from './records.js';
 import { parseUpstream, type Upstream } from './upstreams.js';
 
 /**
@@ -11,7 +11,9 @@ import { parseUpstream, type Upstream } from './upstreams.js';
  *   from inside the container's namespace, loopback ones included (a
  *   `--dns 127.0.0.1` reaches the container's own loopback);
  * - the host's loopback upstreams are dialled from the host namespace
- *   ("host loopback"), its other upstreams from inside the container;
+ *   ("host loopback"), and so are its IPv6 upstreams for a container without
+ *   IPv6 and zoned ones (fe80::1%eth0); its other upstreams from inside the
+ *   container (resolvconf.ts dialledFromHost);
  * - a container whose networks are all `--internal` never has its queries
  *   sent from the host namespace: only upstreams dialled inside the container
  *   are tried (and they fail unless reachable on-net).
@@ -35,7 +37,7 @@ export class ForwardRoutes {
     for (const c of Object.values(state?.containers ?? {})) {
       const targets = targetsOf(c, state!, hostUpstreams);
       for (const t of targets) if (t.netnsPath) namespaces.add(t.netnsPath);
-      for (const ep of c.endpoints) if (ep.ipv4) this.byClient.set(ep.ipv4, targets);
+      for (const ep of c.endpoints) for (const ip of endpointAddresses(ep)) this.byClient.set(ip, targets);
     }
     this.namespaces = namespaces;
   }
@@ -51,11 +53,12 @@ function targetsOf(c: ContainerRecord, state: HostState, hostUpstreams: Upstream
   if (c.dns.length) return explicitUpstreams(c.dns).map((upstream) => ({ upstream, netnsPath: inside }));
   const networks = c.endpoints.map((ep) => state.networks[ep.network]).filter((n) => n && servesNames(n));
   const internalOnly = networks.length > 0 && networks.every((n) => n!.internal);
+  const hasIpv6 = c.endpoints.some((ep) => !!ep.ipv6);
   const out: ForwardTarget[] = [];
   for (const upstream of hostUpstreams) {
-    const hostLoopback = isLoopbackAddress(upstream.address);
-    if (hostLoopback && internalOnly) continue;
-    out.push({ upstream, netnsPath: hostLoopback ? null : inside });
+    const fromHost = dialledFromHost(upstream.address, hasIpv6);
+    if (fromHost && internalOnly) continue;
+    out.push({ upstream, netnsPath: fromHost ? null : inside });
   }
   return out;
 }

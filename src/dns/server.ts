@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { Forwarder } from './forward.js';
 import { handleQuery, type QueryContext } from './handler.js';
+import { canonicalAddress } from './ipv6-text.js';
 import { NamespaceDialers } from './netns-dialer.js';
 import type { QueryLogEntry } from './log.js';
 import { RecordTable } from './records.js';
@@ -60,10 +61,10 @@ interface Listener {
 
 const keyOf = (l: ListenAddress) => `${l.address}|${l.port}`;
 
-/** A TCP peer as the record table knows it: IPv4-mapped addresses unwrapped. */
+/** A TCP peer as the record table knows it: IPv4-mapped addresses unwrapped, IPv6 in its one spelling. */
 function plainAddress(address: string | undefined): string {
   if (!address) return '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address.startsWith('::ffff:') ? address.slice(7) : canonicalAddress(address);
 }
 
 export async function startDnsServer(opts: DnsServerOptions = {}): Promise<DnsServer> {

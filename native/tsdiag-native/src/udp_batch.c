@@ -1,13 +1,19 @@
-// Batched UDP I/O for Node (N-API, Linux, IPv4): one recvmmsg / sendmmsg per
-// batch instead of a libuv read, a JS callback and a send request per datagram.
+// Batched UDP I/O for Node (N-API, Linux, IPv4 and IPv6): one recvmmsg / sendmmsg
+// per batch instead of a libuv read, a JS callback and a send request per datagram.
 //
-//   open(address, port) -> sock           bound, non-blocking, close-on-exec
+//   open(address, port) -> sock           bound, non-blocking, close-on-exec; the address's
+//                                          family is the socket's (IPv6: IPV6_V6ONLY)
 //   localPort(sock) -> port
 //   watch(sock, onReadable) / unwatch(sock) uv_poll on Node's loop
-//   recv(sock, slab, slotSize, meta) -> n  meta per message: offset, length, IPv4, port
-//   send(sock, slab, meta, count) -> n     meta per message: offset, length, IPv4, port
+//   recv(sock, slab, slotSize, meta) -> n  meta per message, IPv4 socket (RECV_META_STRIDE words):
+//                                            offset, length, IPv4, port
+//                                          IPv6 socket (META_STRIDE6 words):
+//                                            offset, length, port, scope id, address as 4 words
+//   send(sock, slab, meta, count) -> n     meta per message: as recv's for the socket's family
 //   close(sock)                            idempotent; also done when sock is collected
 //
+// The IPv4 layout is the one from before IPv6: its callers did not change.
+
 // Every argument is checked; no call writes outside the buffers it is given.
 #include <errno.h>
 #include <fcntl.h>
@@ -29,10 +35,12 @@
 
 #define MAX_BATCH 64
 #define META_STRIDE 4
+#define META_STRIDE6 8
 #define MAX_UDP_PAYLOAD 65507
 
 typedef struct {
   int fd;
+  int family;           // AF_INET or AF_INET6
   napi_env env;
   uv_poll_t *poll;      // non-NULL while watched
   napi_ref self;        // keeps the JS object (and so this struct) alive while watched
@@ -121,18 +129,45 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, 2, argv)) return NULL;
   char address[64];
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof sa);
-  if (!get_ipv4(env, argv[0], &sa.sin_addr, address, sizeof address)) return NULL;
+  size_t len = 0;
+  napi_valuetype t;
+  CHECK(napi_typeof(env, argv[0], &t));
+  if (t != napi_string) return throw_type(env, "address must be a string");
+  CHECK(napi_get_value_string_utf8(env, argv[0], address, sizeof address, &len));
   uint32_t port;
   if (!get_uint(env, argv[1], 0, 65535, "port must be an integer in 0..65535", &port)) return NULL;
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
+  union {
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+  } sa;
+  memset(&sa, 0, sizeof sa);
+  socklen_t sa_len;
+  // an embedded NUL would let inet_pton accept a prefix of the string; a zone (fe80::1%eth0) is refused by inet_pton
+  if (len >= sizeof address - 1 || strlen(address) != len) return throw_type(env, "address must be an IPv4 or IPv6 address");
+  if (inet_pton(AF_INET, address, &sa.v4.sin_addr) == 1) {
+    sa.v4.sin_family = AF_INET;
+    sa.v4.sin_port = htons((uint16_t)port);
+    sa_len = sizeof sa.v4;
+  } else if (inet_pton(AF_INET6, address, &sa.v6.sin6_addr) == 1) {
+    sa.v6.sin6_family = AF_INET6;
+    sa.v6.sin6_port = htons((uint16_t)port);
+    sa_len = sizeof sa.v6;
+  } else {
+    return throw_type(env, "address must be an IPv4 or IPv6 address");
+  }
+  int family = sa.v4.sin_family;
   char detail[80];
-  snprintf(detail, sizeof detail, "%s:%u", address, port);
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  snprintf(detail, sizeof detail, family == AF_INET6 ? "[%s]:%u" : "%s:%u", address, port);
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", errno, NULL);
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+  int on = 1;
+  // bound to one address anyway; V6ONLY keeps "::" from taking IPv4's port too
+  if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "setsockopt", err, detail);
+  }
+  if (bind(fd, (struct sockaddr *)&sa, sa_len) != 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, "bind", err, detail);
@@ -143,6 +178,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, "open", ENOMEM, NULL);
   }
   s->fd = fd;
+  s->family = family;
   s->env = env;
   napi_value obj;
   if (napi_create_object(env, &obj) != napi_ok || napi_type_tag_object(env, obj, &SOCK_TAG) != napi_ok ||
@@ -159,11 +195,12 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv)) return NULL;
   udp_sock *s = get_open_sock(env, argv[0]);
   if (!s) return NULL;
-  struct sockaddr_in sa;
+  struct sockaddr_storage sa;
   socklen_t sl = sizeof sa;
   if (getsockname(s->fd, (struct sockaddr *)&sa, &sl) != 0) return throw_errno(env, "getsockname", errno, NULL);
+  in_port_t port = sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port : ((struct sockaddr_in *)&sa)->sin_port;
   napi_value v;
-  CHECK(napi_create_uint32(env, ntohs(sa.sin_port), &v));
+  CHECK(napi_create_uint32(env, ntohs(port), &v));
   return v;
 }
 
@@ -258,6 +295,49 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+typedef union {
+  struct sockaddr_in v4;
+  struct sockaddr_in6 v6;
+} peer_addr;
+
+static size_t stride_of(const udp_sock *s) {
+  return s->family == AF_INET6 ? META_STRIDE6 : META_STRIDE;
+}
+
+/** The peer into its meta words (the layouts at the top of this file). */
+static void peer_to_meta(int family, const peer_addr *p, uint32_t *m) {
+  if (family == AF_INET) {
+    m[2] = ntohl(p->v4.sin_addr.s_addr);
+    m[3] = ntohs(p->v4.sin_port);
+    return;
+  }
+  m[2] = ntohs(p->v6.sin6_port);
+  m[3] = p->v6.sin6_scope_id;
+  for (int w = 0; w < 4; w++) {
+    uint32_t be;
+    memcpy(&be, p->v6.sin6_addr.s6_addr + 4 * w, 4);
+    m[4 + w] = ntohl(be);
+  }
+}
+
+static socklen_t meta_to_peer(int family, const uint32_t *m, peer_addr *p) {
+  memset(p, 0, sizeof *p);
+  if (family == AF_INET) {
+    p->v4.sin_family = AF_INET;
+    p->v4.sin_addr.s_addr = htonl(m[2]);
+    p->v4.sin_port = htons((uint16_t)m[3]);
+    return sizeof p->v4;
+  }
+  p->v6.sin6_family = AF_INET6;
+  p->v6.sin6_port = htons((uint16_t)m[2]);
+  p->v6.sin6_scope_id = m[3];
+  for (int w = 0; w < 4; w++) {
+    uint32_t be = htonl(m[4 + w]);
+    memcpy(p->v6.sin6_addr.s6_addr + 4 * w, &be, 4);
+  }
+  return sizeof p->v6;
+}
+
 static napi_value js_recv(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   if (!get_args(env, info, 4, argv)) return NULL;
@@ -269,14 +349,15 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   if (!get_buffer(env, argv[1], &slab, &slab_len)) return NULL;
   if (!get_uint(env, argv[2], 1, 65536, "slotSize must be an integer in 1..65536", &slot)) return NULL;
   if (!get_u32_array(env, argv[3], &meta, &meta_len)) return NULL;
+  const size_t stride = stride_of(s);
   size_t n = slab_len / slot;
-  if (meta_len / META_STRIDE < n) n = meta_len / META_STRIDE;
+  if (meta_len / stride < n) n = meta_len / stride;
   if (n > MAX_BATCH) n = MAX_BATCH;
   if (n == 0) return throw_range(env, "slab and meta must hold at least one message");
 
   struct mmsghdr msgs[MAX_BATCH];
   struct iovec iov[MAX_BATCH];
-  struct sockaddr_in from[MAX_BATCH];
+  peer_addr from[MAX_BATCH];
   memset(msgs, 0, n * sizeof msgs[0]);
   for (size_t i = 0; i < n; i++) {
     iov[i].iov_base = slab + i * slot;
@@ -298,12 +379,12 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   for (int i = 0; i < got; i++) {
     // a datagram longer than the slot arrives cut: drop it rather than hand on a part
     if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
-    if (msgs[i].msg_hdr.msg_namelen < sizeof(struct sockaddr_in) || from[i].sin_family != AF_INET) continue;
-    uint32_t *m = meta + (size_t)kept * META_STRIDE;
+    socklen_t want = s->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (msgs[i].msg_hdr.msg_namelen < want || from[i].v4.sin_family != s->family) continue;
+    uint32_t *m = meta + (size_t)kept * stride;
     m[0] = (uint32_t)((size_t)i * slot);
     m[1] = msgs[i].msg_len;
-    m[2] = ntohl(from[i].sin_addr.s_addr);
-    m[3] = ntohs(from[i].sin_port);
+    peer_to_meta(s->family, &from[i], m);
     kept++;
   }
   napi_value v;
@@ -322,34 +403,32 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   if (!get_buffer(env, argv[1], &slab, &slab_len)) return NULL;
   if (!get_u32_array(env, argv[2], &meta, &meta_len)) return NULL;
   if (!get_uint(env, argv[3], 0, UINT32_MAX, "count must be a non-negative integer", &count)) return NULL;
-  if ((size_t)count > meta_len / META_STRIDE) return throw_range(env, "count exceeds the messages in meta");
+  const size_t stride = stride_of(s);
+  const size_t port_word = s->family == AF_INET6 ? 2 : 3;
+  if ((size_t)count > meta_len / stride) return throw_range(env, "count exceeds the messages in meta");
   for (size_t i = 0; i < count; i++) {
-    const uint32_t *m = meta + i * META_STRIDE;
+    const uint32_t *m = meta + i * stride;
     if ((uint64_t)m[0] + m[1] > slab_len || m[1] > MAX_UDP_PAYLOAD) return throw_range(env, "a message lies outside the slab");
-    if (m[3] > 65535) return throw_range(env, "a port is out of range");
+    if (m[port_word] > 65535) return throw_range(env, "a port is out of range");
   }
 
   struct mmsghdr msgs[MAX_BATCH];
   struct iovec iov[MAX_BATCH];
-  struct sockaddr_in to[MAX_BATCH];
+  peer_addr to[MAX_BATCH];
   uint32_t sent = 0;
   size_t next = 0;
   while (next < count) {
     size_t n = count - next;
     if (n > MAX_BATCH) n = MAX_BATCH;
     memset(msgs, 0, n * sizeof msgs[0]);
-    memset(to, 0, n * sizeof to[0]);
     for (size_t i = 0; i < n; i++) {
-      const uint32_t *m = meta + (next + i) * META_STRIDE;
+      const uint32_t *m = meta + (next + i) * stride;
       iov[i].iov_base = slab + m[0];
       iov[i].iov_len = m[1];
-      to[i].sin_family = AF_INET;
-      to[i].sin_addr.s_addr = htonl(m[2]);
-      to[i].sin_port = htons((uint16_t)m[3]);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
       msgs[i].msg_hdr.msg_name = &to[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof to[i];
+      msgs[i].msg_hdr.msg_namelen = meta_to_peer(s->family, m, &to[i]);
     }
     int r = sendmmsg(s->fd, msgs, (unsigned)n, MSG_DONTWAIT);
     if (r > 0) {
@@ -379,9 +458,11 @@ bool register_udp_batch(napi_env env, napi_value exports) {
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return false;
-  napi_value stride, batch;
-  if (napi_create_uint32(env, META_STRIDE, &stride) != napi_ok || napi_create_uint32(env, MAX_BATCH, &batch) != napi_ok) return false;
+  napi_value stride, stride6, batch;
+  if (napi_create_uint32(env, META_STRIDE, &stride) != napi_ok || napi_create_uint32(env, META_STRIDE6, &stride6) != napi_ok ||
+      napi_create_uint32(env, MAX_BATCH, &batch) != napi_ok) return false;
   return napi_set_named_property(env, exports, "RECV_META_STRIDE", stride) == napi_ok &&
          napi_set_named_property(env, exports, "SEND_META_STRIDE", stride) == napi_ok &&
+         napi_set_named_property(env, exports, "META_STRIDE6", stride6) == napi_ok &&
          napi_set_named_property(env, exports, "MAX_BATCH", batch) == napi_ok;
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import { parse } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { reexecInHostNetns } from '../reexec.js';
@@ -38,7 +39,8 @@ function noPositionals(positionals: string[], sub: string): void {
 }
 
 function listenAddressOf(text: string, port: number) {
-  const u = parseUpstream(text.includes(':') || text.startsWith('[') ? text : `${text}:${port}`);
+  const withPort = text.startsWith('[') || (text.includes(':') && !net.isIPv6(text)) ? text : net.isIPv6(text) ? `[${text}]:${port}` : `${text}:${port}`;
+  const u = parseUpstream(withPort);
   return { address: u.address, port: u.port };
 }
 
@@ -72,7 +74,7 @@ async function serve(args: string[], ctx: CliContext): Promise<number> {
       log: values.quiet ? undefined : streamLogger(ctx.stdout),
       onError: note,
       onListen: (bound, pending) => {
-        const fmt = (l: { address: string; port: number }[]) => l.map((a) => `${a.address}:${a.port}`).join(' ') || '-';
+        const fmt = (l: { address: string; port: number }[]) => l.map((a) => (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)).join(' ') || '-';
         note(`listening on ${fmt(bound)}; pending ${fmt(pending)}`);
       },
     });

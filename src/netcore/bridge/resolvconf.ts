@@ -40,6 +40,17 @@ export function isLoopbackAddress(addr: string): boolean {
   return addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.');
 }
 
+/**
+ * Whether the embedded server dials a host upstream from the host namespace
+ * rather than from inside the container (moby's TransformForIntNS, the
+ * `HostLoopback` mark): a loopback address, an IPv6 one when the container has
+ * no IPv6 (it could not reach it), and one with a zone (an interface named on
+ * the host). A container's own `--dns` servers are always dialled from inside.
+ */
+export function dialledFromHost(addr: string, containerHasIpv6: boolean): boolean {
+  return isLoopbackAddress(addr) || (addr.includes(':') && !containerHasIpv6) || addr.includes('%');
+}
+
 /** The host's resolver file: a named host namespace's own /etc/netns/<ns>/resolv.conf when it has one. */
 export async function readHostResolvConf(host: HostRef): Promise<ResolvConf> {
   const candidates = host.netns ? [`/etc/netns/${host.netns}/resolv.conf`, '/etc/resolv.conf'] : ['/etc/resolv.conf'];
@@ -56,13 +67,13 @@ export function upstreamsOf(conf: ResolvConf): string[] {
 
 /**
  * The upstreams a container's embedded server forwards to, as Docker lists
- * them: its own `--dns` servers, else the host's, with the host's loopback ones
- * written `host(IP)` (dialled from the host namespace; all others are dialled
- * from inside the container).
+ * them: its own `--dns` servers, else the host's, with the ones dialled from
+ * the host namespace written `host(IP)` (dialledFromHost; all others are
+ * dialled from inside the container).
  */
-export function extServersOf(explicit: string[], host: ResolvConf): string[] {
+export function extServersOf(explicit: string[], host: ResolvConf, containerHasIpv6 = false): string[] {
   if (explicit.length) return explicit.slice(0, MAX_UPSTREAMS);
-  return upstreamsOf(host).map((s) => (isLoopbackAddress(s) ? `host(${s})` : s));
+  return upstreamsOf(host).map((s) => (dialledFromHost(s, containerHasIpv6) ? `host(${s})` : s));
 }
 
 export function renderEmbeddedResolvConf(gateway: string, upstreams: string[], search: string[]): string {

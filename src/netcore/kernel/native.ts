@@ -13,6 +13,9 @@ export interface UdpBatchCalls {
   RECV_META_STRIDE: number;
   SEND_META_STRIDE: number;
   MAX_BATCH: number;
+  /** the meta stride of an IPv6 socket (port, scope id, address as 4 words); absent in builds before IPv6 */
+  META_STRIDE6?: number;
+  /** an IPv4 or IPv6 address: the socket's family */
   open(address: string, port: number): object;
   watch(sock: object, onReadable: () => void): void;
   unwatch(sock: object): void;

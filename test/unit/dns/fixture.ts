@@ -12,12 +12,12 @@ export function network(name: string, over: Partial<NetworkRecord> = {}): Networ
 }
 
 let nextId = 1;
-export function container(name: string, endpoints: Array<{ network: string; ipv4: string; aliases?: string[]; ipv6?: string }>, id?: string): ContainerRecord {
+export function container(name: string, endpoints: Array<{ network: string; ipv4: string; aliases?: string[]; ipv6?: string; prefixLen6?: number }>, id?: string): ContainerRecord {
   const hex = id ?? (nextId++).toString(16).padStart(12, '0').replace(/^0/, 'c') + 'f'.repeat(52);
   return {
     id: hex, name, netns: null, networkMode: 'bridge', ports: [], dns: [], cmd: [], pid: null, created: '',
     endpoints: endpoints.map((e, i) => ({
-      network: e.network, networkId: '', ifname: `eth${i}`, hostIf: null, ipv4: e.ipv4, prefixLen: 24, ipv6: e.ipv6 ?? null, mac: '', aliases: e.aliases ?? [],
+      network: e.network, networkId: '', ifname: `eth${i}`, hostIf: null, ipv4: e.ipv4, prefixLen: 24, ipv6: e.ipv6 ?? null, prefixLen6: e.ipv6 ? (e.prefixLen6 ?? 64) : null, mac: '', aliases: e.aliases ?? [],
     })),
   };
 }

@@ -46,6 +46,28 @@ describe('forward routes (Docker: host loopback from the host, everything else f
     expect(new ForwardRoutes(null, hostUpstreams).for('172.18.0.2')).toHaveLength(2);
   });
 
+  it('IPv6: the host\'s v6 upstreams from inside a container with IPv6, from the host for one without; v6 queriers known', () => {
+    const v6s = state(
+      [network('dual', { gateway: '172.20.0.1', subnet6: 'fd00:20::/64', gateway6: 'fd00:20::1' }), network('only6', { gateway: null, gateway6: 'fd00:21::1', enableIPv4: false })],
+      [
+        inNetns('dual', container('dual', [{ network: 'dual', ipv4: '172.20.0.2', ipv6: 'FD00:20:0::0002' }])),
+        inNetns('six', container('six', [{ network: 'only6', ipv4: '', ipv6: 'fd00:21::2' }])),
+        inNetns('four', container('four', [{ network: 'dual', ipv4: '172.20.0.3' }])),
+      ],
+    );
+    const v6Upstreams = [up('::1'), up('fd00:53::1'), up('fe80::1%eth0'), up('198.18.0.1')];
+    const r = new ForwardRoutes(v6s, v6Upstreams);
+    expect(r.for('fd00:20::2')).toEqual([
+      { upstream: up('::1'), netnsPath: null },
+      { upstream: up('fd00:53::1'), netnsPath: '/run/netns/lab:dual' },
+      { upstream: up('fe80::1%eth0'), netnsPath: null },
+      { upstream: up('198.18.0.1'), netnsPath: '/run/netns/lab:dual' },
+    ]);
+    expect(r.for('172.20.0.2')).toEqual(r.for('fd00:20::2'));
+    expect(r.for('fd00:21::2').map((t) => t.netnsPath)).toEqual([null, '/run/netns/lab:six', null, '/run/netns/lab:six']);
+    expect(r.for('172.20.0.3').map((t) => t.netnsPath)).toEqual([null, null, null, '/run/netns/lab:four']);
+  });
+
   it('lists the namespaces it dials from, so that dialers of removed containers can be stopped', () => {
     expect([...routes.namespaces].sort()).toEqual(['/run/netns/lab:both', '/run/netns/lab:own', '/run/netns/lab:vault', '/run/netns/lab:web']);
   });

@@ -10,6 +10,7 @@ interface Addon {
   MAX_BATCH: number;
   RECV_META_STRIDE: number;
   SEND_META_STRIDE: number;
+  META_STRIDE6: number;
   open(address: unknown, port: unknown): object;
   localPort(sock: unknown): number;
   watch(sock: unknown, cb: unknown): void;
@@ -51,7 +52,8 @@ describe('tsdiag-native addon', () => {
     const slab = Buffer.alloc(SLOT * 4);
     const meta = new Uint32Array(4 * addon.RECV_META_STRIDE);
     expect(thrown(() => addon.open(53, 53)).name).toBe('TypeError');
-    expect(thrown(() => addon.open('::1', 0)).name).toBe('TypeError');
+    expect(thrown(() => addon.open('fe80::1%lo', 0)).name).toBe('TypeError'); // no zones
+    expect(thrown(() => addon.open('::1::2', 0)).name).toBe('TypeError');
     expect(thrown(() => addon.open('127.0.0.1.5', 0)).name).toBe('TypeError');
     expect(thrown(() => addon.open('x'.repeat(500), 0)).name).toBe('TypeError');
     expect(thrown(() => addon.open('127.0.0.1', 65536)).name).toBe('RangeError');
@@ -182,6 +184,42 @@ describe('tsdiag-native addon', () => {
     expect(slab.subarray(meta[4], meta[4]! + meta[5]!).every((b) => b === 0x42)).toBe(true);
     expect(slab.toString('latin1', meta[8], meta[8]! + meta[9]!)).toBe('after');
     expect(addon.recv(sock, slab, SLOT, meta)).toBe(0);
+  });
+
+  it('IPv6: binds an IPv6 address, reports each source as port, scope and four words, answers from the same meta', async () => {
+    const sock = openSock('::1');
+    const port = addon.localPort(sock);
+    const stride = addon.META_STRIDE6;
+    expect(stride).toBe(8);
+    const c = dgram.createSocket('udp6');
+    clients.push(c);
+    await new Promise<void>((resolve) => c.bind(0, '::1', resolve));
+    const TOTAL = 70;
+    for (let i = 0; i < TOTAL; i++) await new Promise<void>((resolve, reject) => c.send(Buffer.from(`q${i}`), port, '::1', (e) => (e ? reject(e) : resolve())));
+    const echoes = new Promise<number>((resolve) => {
+      let got = 0;
+      c.on('message', () => ++got === TOTAL && resolve(got));
+    });
+    const slab = Buffer.alloc(SLOT * addon.MAX_BATCH);
+    const meta = new Uint32Array(addon.MAX_BATCH * stride);
+    const counts: number[] = [];
+    for (let n; (n = addon.recv(sock, slab, SLOT, meta)) > 0;) {
+      counts.push(n);
+      const m = meta.subarray(0, stride);
+      expect([...m.subarray(2)]).toEqual([c.address().port, 0, 0, 0, 0, 1]); // ::1, no scope
+      expect(addon.send(sock, slab, meta, n)).toBe(n);
+    }
+    expect(counts).toEqual([64, 6]);
+    expect(await echoes).toBe(TOTAL);
+    const out = Buffer.alloc(16);
+    const at6 = Uint32Array.from([0, 4, 70000, 0, 0, 0, 0, 1]);
+    expect(thrown(() => addon.send(sock, out, at6, 1)).name).toBe('RangeError'); // the port word is the third
+    expect(thrown(() => addon.send(sock, out, at6.subarray(0, 7), 1)).name).toBe('RangeError');
+    expect(thrown(() => addon.open('::1', port)).code).toBe('EADDRINUSE');
+    expect(thrown(() => addon.open('::1', port)).message).toBe(`bind EADDRINUSE [::1]:${port}`);
+    expect(thrown(() => addon.open('2001:db8::1', 0)).code).toBe('EADDRNOTAVAIL');
+    // V6ONLY: the IPv4 side of the same port stays free
+    openSock('127.0.0.1', port);
   });
 
   it('unwatch and close are idempotent; a closed socket refuses I/O and frees its port', () => {

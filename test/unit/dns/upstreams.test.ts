@@ -33,4 +33,13 @@ describe('upstreams', () => {
     expect(extServersOf(['127.0.0.1'], conf)).toEqual(['127.0.0.1']);
     expect(parseExtServers(renderEmbeddedResolvConf('172.18.0.1', extServersOf([], conf), []))).toEqual(['127.0.0.53', '192.0.2.1']);
   });
+
+  it('IPv6 upstreams as moby\'s TransformForIntNS marks them: host() without IPv6 in the container, zoned ones always', () => {
+    const conf = parseResolvConf('nameserver ::1\nnameserver fd3e:2d1a:1f5a::1\nnameserver fe80::1%eth0\n');
+    // moby's golden "IPv4 localhost, IPv6 private, IPv6 disabled": ExtServers: [host(127.0.0.53) host(fd3e:2d1a:1f5a::1)]
+    expect(extServersOf([], conf)).toEqual(['host(::1)', 'host(fd3e:2d1a:1f5a::1)', 'host(fe80::1%eth0)']);
+    expect(extServersOf([], conf, true)).toEqual(['host(::1)', 'fd3e:2d1a:1f5a::1', 'host(fe80::1%eth0)']);
+    expect(extServersOf(['fd00::53'], conf, false)).toEqual(['fd00::53']); // --dns: as given, dialled inside
+    expect(parseExtServers(renderEmbeddedResolvConf('fd00:1::1', extServersOf([], conf, true), []))).toEqual(['::1', 'fd3e:2d1a:1f5a::1', 'fe80::1%eth0']);
+  });
 });
