@@ -45,6 +45,16 @@ describe('netcore: Docker-style bridge networks in a sandbox host', () => {
     expect(fromHost.stdout).toMatch(/^db /);
   });
 
+  it("a published port answers a container through the host's address, db itself included (hairpin NAT: no userland proxy)", async () => {
+    const gateway = (await sb.state()).networks.app!.gateway!;
+    const fromWeb = await sb.inNetns(sb.containerNetns('web'), tcpClient(gateway, 8080));
+    expect(fromWeb.stdout, fromWeb.stderr).toMatch(new RegExp(`^db ${ip.web!.replace(/\./g, '\\.')}$`, 'm'));
+    const fromItself = await sb.inNetns(sb.containerNetns('db'), tcpClient('198.18.0.2', 8080));
+    expect(fromItself.stdout, fromItself.stderr).toMatch(/^db /m);
+    const ports = (await sb.inNetns(sb.name, ['ip', '-d', 'link', 'show', 'master', (await sb.state()).networks.app!.device!])).stdout;
+    expect(ports.match(/hairpin on/g)?.length).toBe(2);
+  });
+
   it('outbound traffic leaves with the host address (MASQUERADE)', async () => {
     const res = await sb.inNetns(sb.containerNetns('web'), tcpClient('198.18.0.1', 9000));
     expect(res.stdout.trim()).toBe('outside 198.18.0.2');

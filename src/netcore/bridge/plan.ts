@@ -140,6 +140,8 @@ export function planEndpointAdd(h: PlanHost, c: ContainerRecord, ep: EndpointRec
         ['link', 'add', ep.hostIf!, 'mtu', mtu, 'type', 'veth', 'peer', 'name', ep.ifname, 'mtu', mtu, 'address', ep.mac, 'netns', ns],
         ['link', 'del', ep.hostIf!]),
       ipStep(`attach ${ep.hostIf} to ${net.device}`, h.netns, ['link', 'set', ep.hostIf!, 'master', net.device!, 'up']),
+      // hairpin NAT of published ports (no userland proxy) sends a container's packets to itself back out of its own port
+      ipStep(`hairpin on ${ep.hostIf}`, h.netns, ['link', 'set', ep.hostIf!, 'type', 'bridge_slave', 'hairpin', 'on']),
     );
   }
   if (ep.ipv6) {

@@ -24,7 +24,7 @@ describe('firewall rules from state', () => {
     const r = desiredRules(stateWith());
     expect(r.nat['TSDIAG-POSTROUTING']).toContain('-s 172.18.0.0/16 ! -o br-a -j MASQUERADE');
     expect(r.nat['TSDIAG-POSTROUTING']!.some((x) => x.includes('172.19.0.0/16'))).toBe(false);
-    expect(r.nat.TSDIAG).toContain('! -i br-a -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.18.0.2:80');
+    expect(r.nat.TSDIAG).toContain('-p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.18.0.2:80');
     expect(r.filter.TSDIAG).toContain('-d 172.18.0.2/32 ! -i br-a -o br-a -p tcp -m tcp --dport 80 -j ACCEPT');
     expect(r.filter['TSDIAG-ISOLATION-STAGE-2']).toContain('-o br-a -j DROP');
     expect(r.filter['TSDIAG-ISOLATION-STAGE-1']).toContain('-i br-b ! -d 172.19.0.0/16 -j DROP');

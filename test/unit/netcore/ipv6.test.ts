@@ -87,7 +87,7 @@ describe('dual-stack plans and rules', () => {
     const s = { ...emptyState(), networks: { a: net }, containers: { web: c } };
     const r6 = desiredRules(s, 6);
     expect(r6.nat['TSDIAG-POSTROUTING']).toContain('-s fd00:1::/64 ! -o br-a -j MASQUERADE');
-    expect(r6.nat.TSDIAG).toContain('! -s fe80::/10 ! -i br-a -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:1::2]:80');
+    expect(r6.nat.TSDIAG).toContain('! -s fe80::/10 -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:1::2]:80');
     expect(r6.filter.TSDIAG).toContain('-d fd00:1::2/128 ! -i br-a -o br-a -p tcp -m tcp --dport 80 -j ACCEPT');
     expect(r6.filter['TSDIAG-ISOLATION-STAGE-2']).toContain('-o br-a -j DROP');
     expect(restoreScript(s, parseIptablesSave(''), 6)).toContain('-I OUTPUT 1 ! -d ::1/128 -m addrtype --dst-type LOCAL -j TSDIAG');

@@ -89,7 +89,6 @@ export function desiredRules(state: HostState, family: Family = 4): ChainRules {
     filter[CHAINS.isolation1]!.push(`-i ${br} ! -o ${br} -j ${CHAINS.isolation2}`);
     filter[CHAINS.isolation2]!.push(`-o ${br} -j DROP`);
     nat[CHAINS.postrouting]!.push(`-s ${f.subnet(n)} ! -o ${br} -j MASQUERADE`);
-    nat[CHAINS.ports]!.push(`-i ${br} -j RETURN`);
   }
   filter[CHAINS.isolation1]!.push('-j RETURN');
   filter[CHAINS.isolation2]!.push('-j RETURN');
@@ -108,7 +107,9 @@ export function desiredRules(state: HostState, family: Family = 4): ChainRules {
       // moby's ip6tables DNAT leaves out link-local sources
       const dst = p.hostIp === '0.0.0.0' ? (family === 6 ? '! -s fe80::/10 ' : '') : `-d ${p.hostIp}/32 `;
       filter[CHAINS.ports]!.push(`-d ${addr}/${f.host} ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
-      nat[CHAINS.ports]!.push(`${dst}! -i ${br} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${f.dnat(addr, p.containerPort)}`);
+      // no `! -i BRIDGE` and no RETURN for the bridge: tsdiag runs no userland proxy, so a container reaches a published
+      // port through the host's address by hairpin NAT, as Docker with --userland-proxy=false (moby's iptablesdoc usernet-portmap-noproxy)
+      nat[CHAINS.ports]!.push(`${dst}-p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${f.dnat(addr, p.containerPort)}`);
       nat[CHAINS.postrouting]!.push(`-s ${addr}/${f.host} -d ${addr}/${f.host} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
     }
   }
