@@ -104,7 +104,7 @@ function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: Ne
 async function etcFiles(host: HostRef, c: ContainerRecord, first: NetworkRecord | null): Promise<Record<string, string>> {
   const hostConf = await readHostResolvConf(host);
   const resolv = first && servesEmbeddedDns(first)
-    ? renderEmbeddedResolvConf((first.gateway ?? first.gateway6)!, extServersOf(c.dns, hostConf), hostConf.search)
+    ? renderEmbeddedResolvConf((first.gateway ?? first.gateway6)!, extServersOf(c.dns, hostConf, c.endpoints.some((e) => e.ipv6)), hostConf.search)
     : renderDefaultBridgeResolvConf(hostConf, c.dns);
   const ep = c.endpoints[0];
   const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
