@@ -31,7 +31,10 @@ export interface RunningCapture {
   done(): Promise<CliResult>;
 }
 
-export async function startCapture(cli: EngineCli, args: string[]): Promise<RunningCapture> {
+/** What starts the CLI as a running process: an engine's EngineCli, or a native sandbox's (TestSandbox.start). */
+export type CliStarter = Pick<EngineCli, 'start'>;
+
+export async function startCapture(cli: CliStarter, args: string[]): Promise<RunningCapture> {
   const p = cli.start(['capture', ...args], CAPTURE_TIMEOUT_MS);
   const banner = await listening(p);
   await new Promise((r) => setTimeout(r, 200)); // as capture-live.test.ts: the worker's first poll follows the message
@@ -46,7 +49,7 @@ export async function startCapture(cli: EngineCli, args: string[]): Promise<Runn
 }
 
 /** Runs a capture that ends by -c, sends the traffic once it listens, and returns its output. */
-export async function captureWhile(cli: EngineCli, args: string[], traffic: () => Promise<unknown>): Promise<CliResult> {
+export async function captureWhile(cli: CliStarter, args: string[], traffic: () => Promise<unknown>): Promise<CliResult> {
   const capture = await startCapture(cli, args);
   await traffic();
   return capture.done();

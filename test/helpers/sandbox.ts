@@ -36,6 +36,11 @@ export class TestSandbox {
     return { TSDIAG_STATE_DIR: this.stateDir, ...(host ? { TSDIAG_HOST_NETNS: this.name } : {}), TZ: 'UTC', ...extra };
   }
 
+  /** The CLI as a running process in this sandbox (a capture); killed with SIGTERM after timeoutMs. */
+  start(args: string[], timeoutMs = 60_000): ResultPromise<{ reject: false; timeout: number }> {
+    return execa(process.execPath, [CLI, ...args], { env: this.env(), reject: false, timeout: timeoutMs });
+  }
+
   async cli(args: string[], opts: { env?: Record<string, string>; host?: boolean } = {}): Promise<CliResult> {
     const res = await execa(process.execPath, [CLI, ...args], { env: this.env(opts.env, opts.host ?? true), reject: false, timeout: 60_000 });
     return { stdout: String(res.stdout), stderr: String(res.stderr), exitCode: res.exitCode ?? 1 };
