@@ -1,11 +1,13 @@
 import { inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
-import { formatRate } from './stats.js';
+import { formatRate, onOff } from './stats.js';
 import type { Finding, Hop, PerfFacts, PerfPath } from './types.js';
 
 /** A shaper within this much of the measured rate is what bounds the path. */
 const SHAPER_MARGIN = 1.25;
 const CONNTRACK_NEAR = 0.9;
 const SOFTIRQ_BUSY = 0.6;
+/** A direction this much slower than the other, with a hop's segmentation offloads off in it, is paying for them. */
+const OFFLOAD_COST = 0.67;
 
 /**
  * Why a path is slow, from a run's facts alone (pure: unit-tested from
@@ -13,7 +15,7 @@ const SOFTIRQ_BUSY = 0.6;
  * fixes it, and speaks only of what was measured or observed.
  */
 export function judge(f: PerfFacts): Finding[] {
-  return [...userlandProxy(f), ...qdiscRate(f), ...mtuMismatch(f), ...conntrackFull(f), ...softirqCore(f)];
+  return [...userlandProxy(f), ...qdiscRate(f), ...mtuMismatch(f), ...conntrackFull(f), ...softirqCore(f), ...offloadsOff(f)];
 }
 
 const fixTarget = (f: PerfFacts): ContainerFixTarget => ({ backend: f.backend as ContainerFixTarget['backend'], hostNetns: f.hostNetns, pids: f.pids });
@@ -111,4 +113,50 @@ export function softirqCore(f: PerfFacts): Finding[] {
       ? atHop(f, toEth, `sh -c 'echo ${((1 << Math.min(f.host.cpus, 31)) - 1).toString(16)} > /sys/class/net/${toEth.dev}/queues/rx-0/rps_cpus'`) + ' (spread receive processing over every CPU: RPS)'
       : 'spread receive processing over the CPUs (RPS: /sys/class/net/DEV/queues/rx-0/rps_cpus), or use parallel streams',
   }];
+}
+
+/** Which way a hop transmits: FROM's eth and TO's host veth send FROM -> TO; TO's eth and FROM's host veth send back. */
+const FORWARD_ROLES = new Set(['from-eth', 'to-veth']);
+const REVERSE_ROLES = new Set(['to-eth', 'from-veth']);
+const segmentationOff = (h: Hop) => h.offloads.tso === false || h.offloads.gso === false;
+const segmentationOn = (h: Hop) => h.offloads.tso === true && h.offloads.gso === true;
+
+/**
+ * The hops that transmit with TSO or GSO off while the other hops of the
+ * path have both on (pure): each segment is then cut to the MTU in software
+ * on the sender's CPU. Only the veths and eths count (a bridge transmits
+ * only what the host itself sends).
+ */
+export function offloadSuspects(hops: Hop[]): Hop[] {
+  const judged = hops.filter((h) => FORWARD_ROLES.has(h.role) || REVERSE_ROLES.has(h.role));
+  return judged.filter((h) => segmentationOff(h) && judged.some((x) => x !== h && segmentationOn(x)));
+}
+
+/**
+ * A hop with TSO/GSO off named only when the direction it transmits in is
+ * measurably slower than the other one over the same hops (the run's
+ * reverse single-stream test): the cost is measured, not assumed.
+ */
+export function offloadsOff(f: PerfFacts): Finding[] {
+  const direct = f.paths.find((p) => p.via === 'bridge' || p.via === 'overlay');
+  const forward = direct?.tcp?.bps;
+  const reverse = direct?.tcpReverse?.bps;
+  if (!forward || !reverse) return [];
+  return offloadSuspects(f.hops).flatMap((h): Finding[] => {
+    const towardTo = FORWARD_ROLES.has(h.role);
+    const [slow, fast] = towardTo ? [forward, reverse] : [reverse, forward];
+    if (slow >= fast * OFFLOAD_COST) return [];
+    const off = (['tso', 'gso'] as const).filter((k) => h.offloads[k] === false);
+    const [dir, back] = towardTo ? [`${f.from} -> ${f.to}`, `${f.to} -> ${f.from}`] : [`${f.to} -> ${f.from}`, `${f.from} -> ${f.to}`];
+    return [{
+      id: 'offloads-off',
+      object: hopName(h),
+      summary: `${hopName(h)} has ${off.join(' and ')} off where the rest of the path has them on: ${dir} reached ${formatRate(slow)} against ${formatRate(fast)} ${back} over the same hops (${Math.round((slow / fast) * 100)}%)`,
+      evidence: [
+        ...f.hops.map((x) => `${hopName(x)}: tso ${onOff(x.offloads.tso)} gso ${onOff(x.offloads.gso)}`),
+        `TCP 1 stream ${dir} ${formatRate(slow)}, ${back} ${formatRate(fast)}: every segment ${h.dev} sends is cut to the MTU in software`,
+      ],
+      fix: atHop(f, h, `ethtool -K ${h.dev} tso on gso on`),
+    }];
+  });
 }

@@ -63,6 +63,18 @@ export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: Measur
   return { path, softirq };
 }
 
+/**
+ * TO -> FROM, one stream, over the path's hops: the generators swap roles
+ * (FROM's listens, TO's sends to FROM's address). Run only when a hop's
+ * offloads are off in one direction, to measure what that costs.
+ */
+export async function reverseTcp(p: PlannedPath, fromAddress: string, ctx: MeasureContext, o: MeasureOptions): Promise<Throughput> {
+  o.onProgress(`${p.id}: TCP reverse, 1 stream, ${o.seconds} s`);
+  const { port } = await ctx.sender.call('listen', { prefer: [] });
+  const swapped: MeasureContext = { ...ctx, sender: ctx.receiver, receiver: ctx.sender };
+  return tcpTest({ ...p, address: fromAddress }, port, 1, 'tcp-reverse', swapped, o);
+}
+
 /** A receiver session opened, the sender's test run, the receiver's count of it read once the traffic stopped. */
 async function withSession<T>(kind: 'tcp' | 'udp', test: ThroughputTest, p: PlannedPath, ctx: MeasureContext, o: MeasureOptions,
   send: (session: number) => Promise<T>): Promise<{ sent: T; got: SessionResult; samples: Throughput['samples'] }> {

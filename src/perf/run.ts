@@ -7,11 +7,11 @@ import { pickInventory, type BackendChoice } from '../diag/inventory/select.js';
 import type { InvContainer, InvNetwork } from '../diag/inventory/types.js';
 import { NamespaceProber } from '../diag/probe/prober.js';
 import { loadTarget } from '../diag/target.js';
-import { judge } from './findings.js';
+import { judge, offloadSuspects } from './findings.js';
 import { Generator } from './generator/client.js';
 import { readHops, type PathEnd } from './hops.js';
 import { planPaths } from './paths.js';
-import { measurePath, type MeasureOptions } from './measure.js';
+import { measurePath, reverseTcp, type MeasureOptions } from './measure.js';
 import type { HostFigures, PerfFacts, PerfReport, PerfSample } from './types.js';
 
 export interface PerfRequest {
@@ -79,8 +79,10 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
   ]);
   stopped();
   const samplesBySession = new Map<number, (atMs: number, bytes: number) => void>();
-  const receiver = new Generator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
-  const sender = new Generator(fromEnd.netnsPath);
+  const routeSample = (e: { session: number; atMs: number; bytes: number }) => samplesBySession.get(e.session)?.(e.atMs, e.bytes);
+  const receiver = new Generator(toEnd.netnsPath, routeSample);
+  // FROM's generator receives too in the reverse test
+  const sender = new Generator(fromEnd.netnsPath, routeSample);
   const stopAll = async () => { await Promise.all([receiver.stop(), sender.stop()]); };
   // an abort ends both generators now: whatever the run awaits from them rejects, and withSignalCleanup's wait sees them gone
   const onAbort = () => void stopAll();
@@ -101,6 +103,11 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
       const measured = await measurePath(p, ctx, opts);
       paths.push(measured.path);
       softirq ??= measured.softirq;
+    }
+    const direct0 = paths[0];
+    if (direct0?.tcp && fromEp?.ipv4 && !hostNetworking && offloadSuspects(hops).length) {
+      stopped();
+      direct0.tcpReverse = await reverseTcp(planned[0]!, fromEp.ipv4, ctx, opts);
     }
     const facts: PerfFacts = {
       from: from.name, to: to.name, backend: inventory.backend, hostNetns: inventory.hostNetns,

@@ -62,6 +62,35 @@ describe('perf judges, from recorded facts', () => {
       ['softirq-core', 'cpu1', 'tsdiag --host-netns sb exec db -- sh -c \'echo 3 > /sys/class/net/eth0/queues/rx-0/rps_cpus\' (spread receive processing over every CPU: RPS)'],
     ]);
   });
+
+  it('TSO/GSO off on TO\'s host veth, FROM -> TO at 43% of TO -> FROM: named with the ethtool fix in its namespace', () => {
+    const f = facts({ paths: [path('bridge', 'bridge', 5.5e9, { tcpReverse: { streams: 1, bps: 12.7e9, bytes: 1, ms: 1, samples: [] } })] });
+    f.hops[3] = { ...hop('host', 'vethB', 'to-veth'), offloads: { tso: false, gso: false, gro: true } };
+    const [finding, ...rest] = judge(f);
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ id: 'offloads-off', object: 'vethB (to-veth, host)', fix: 'ip netns exec sb ethtool -K vethB tso on gso on' });
+    expect(finding!.summary).toBe('vethB (to-veth, host) has tso and gso off where the rest of the path has them on: web -> db reached 5.50 Gbit/s against 12.70 Gbit/s db -> web over the same hops (43%)');
+    expect(finding!.evidence).toContain('vethB (to-veth, host): tso off gso off');
+  });
+
+  it('offloads off but no measured cost (or no reverse figure): no finding; off in the reverse direction judged against the forward one', () => {
+    const even = facts({ paths: [path('bridge', 'bridge', 11e9, { tcpReverse: { streams: 1, bps: 12e9, bytes: 1, ms: 1, samples: [] } })] });
+    even.hops[3] = { ...hop('host', 'vethB', 'to-veth'), offloads: { tso: false, gso: true, gro: true } };
+    expect(judge(even)).toEqual([]);
+    const unmeasured = facts();
+    unmeasured.hops[3] = { ...hop('host', 'vethB', 'to-veth'), offloads: { tso: false, gso: false, gro: true } };
+    expect(judge(unmeasured)).toEqual([]);
+    const back = facts({ backend: 'docker', hostNetns: null, pids: { web: 11, db: 22 }, paths: [path('bridge', 'bridge', 12e9, { tcpReverse: { streams: 1, bps: 4e9, bytes: 1, ms: 1, samples: [] } })] });
+    back.hops[4] = { ...hop('db', 'eth0', 'to-eth'), offloads: { tso: false, gso: true, gro: true } };
+    expect(judge(back)).toMatchObject([{ id: 'offloads-off', object: 'eth0 in db (to-eth)', fix: 'nsenter -t 22 -n ethtool -K eth0 tso on gso on' }]);
+    expect(judge(back)[0]!.summary).toMatch(/has tso off .*: db -> web reached 4.00 Gbit\/s against 12.00 Gbit\/s web -> db/);
+  });
+
+  it('every hop with offloads off: nothing to tell the odd one by', () => {
+    const f = facts({ paths: [path('bridge', 'bridge', 1e9, { tcpReverse: { streams: 1, bps: 5e9, bytes: 1, ms: 1, samples: [] } })] });
+    f.hops = f.hops.map((h) => ({ ...h, offloads: { tso: false, gso: false, gro: true } }));
+    expect(judge(f)).toEqual([]);
+  });
 });
 
 describe('the paths a run compares', () => {
