@@ -1,4 +1,5 @@
 import { OperationError, UsageError } from '../netcore/errors.js';
+import type { PortMapping } from '../netcore/bridge/state/types.js';
 import type { HostRef } from '../netcore/host.js';
 import { netnsPathOf } from '../netcore/kernel/exec.js';
 import { listeningSockets, readSysctl } from '../netcore/kernel/inspect.js';
@@ -88,11 +89,13 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
   const onAbort = () => void stopAll();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   return withSignalCleanup(stopAll, async () => {
-    const prefer = to.published.filter((m) => m.proto === 'tcp').map((m) => m.containerPort).filter((p) => p !== o.port);
+    // a published TCP port first (its path carries throughput), else a published UDP one (one socket serves both)
+    const prefer = [...to.published.filter((m) => m.proto === 'tcp'), ...to.published.filter((m) => m.proto === 'udp')].map((m) => m.containerPort).filter((p) => p !== o.port);
     const { port: recvPort } = await receiver.call('listen', { prefer });
+    const udpPort = await holdPublishedUdp(receiver, to.published, recvPort);
     const planned = planPaths({
       direct, hostNetworking, recvPort, servicePort: o.port ?? null, published: to.published,
-      hostAddress: network?.gateway ?? null, hostListeners,
+      hostAddress: network?.gateway ?? null, hostListeners, udpPort,
     });
     const mtus = hops.map((h) => h.mtu).filter((m): m is number => m !== null);
     const ctx = { sender, receiver, fromNetns: fromEnd.netnsPath, samplesBySession, udpSize: Math.min(1472, Math.max(64, Math.min(1500, ...mtus) - 28)) };
@@ -128,6 +131,14 @@ function usable(c: InvContainer | null, name: string): InvContainer {
   if (!c.running) throw new UsageError(`${name} is not running`);
   if (c.node) throw new UsageError(`${name} runs on swarm node ${c.node}: run tsdiag perf there`);
   return c;
+}
+
+/** The container side of TO's first published UDP port, held by tsdiag's receiver (null: none, or TO's own service has it). */
+async function holdPublishedUdp(receiver: Generator, published: PortMapping[], recvPort: number): Promise<number | null> {
+  const udp = published.find((m) => m.proto === 'udp');
+  if (!udp) return null;
+  if (udp.containerPort === recvPort) return recvPort;
+  return receiver.call('listenUdp', { port: udp.containerPort }).then((r) => r.port, () => null);
 }
 
 /** --port names TO's service: something must listen there, or the run would measure nothing. */

@@ -107,6 +107,15 @@ describe('the paths a run compares', () => {
     expect(held).toMatchObject({ dataPort: null, rttPort: 18080 });
     expect(held.notes[0]).toMatch(/container port 80 is held/);
   });
+  it('a published UDP port whose container side the receiver holds: a UDP-only path, through docker-proxy when that holds the UDP port', () => {
+    const published = [{ hostIp: '0.0.0.0', hostPort: 35353, containerPort: 5353, proto: 'udp' as const }];
+    expect(planPaths({ ...base, published, udpPort: 5353 }).map((p) => [p.id, p.via, p.address, p.dataPort, p.udpOnly ?? false])).toEqual([
+      ['bridge', 'bridge', '10.0.0.3', 5201, false], ['published-udp', 'dnat', '10.0.0.1', 35353, true],
+    ]);
+    const proxy = [{ proto: 'udp' as const, addr: '0.0.0.0', port: 35353, process: 'docker-proxy', pid: 8 }];
+    expect(planPaths({ ...base, published, udpPort: 5353, hostListeners: proxy })[1]).toMatchObject({ via: 'docker-proxy', proxyPid: 8, detail: '10.0.0.1:35353 -> 5353/udp through docker-proxy (pid 8)' });
+    expect(planPaths({ ...base, published, udpPort: null })).toHaveLength(1);
+  });
   it('host networking: one path, over the host\'s stack', () => {
     expect(planPaths({ ...base, hostNetworking: 'to' }).map((p) => p.via)).toEqual(['host']);
     expect(planPaths({ ...base, hostNetworking: 'to' })[0]!.detail).toBe("TO on the host's network: FROM's veth, the bridge, the host's stack");
