@@ -1,4 +1,5 @@
-import { inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
+import { VXLAN_OVERHEAD, OPT_DRIVER_MTU } from '../diag/checks/mtu/overlay.js';
+import { cli, inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
 import { formatRate, onOff } from './stats.js';
 import type { Finding, Hop, PerfFacts, PerfPath } from './types.js';
 
@@ -15,7 +16,7 @@ const OFFLOAD_COST = 0.67;
  * fixes it, and speaks only of what was measured or observed.
  */
 export function judge(f: PerfFacts): Finding[] {
-  return [...userlandProxy(f), ...qdiscRate(f), ...mtuMismatch(f), ...conntrackFull(f), ...softirqCore(f), ...offloadsOff(f)];
+  return [...userlandProxy(f), ...qdiscRate(f), ...mtuMismatch(f), ...conntrackFull(f), ...softirqCore(f), ...offloadsOff(f), ...overlayFragmentation(f)];
 }
 
 const fixTarget = (f: PerfFacts): ContainerFixTarget => ({ backend: f.backend as ContainerFixTarget['backend'], hostNetns: f.hostNetns, pids: f.pids });
@@ -69,8 +70,11 @@ export function qdiscRate(f: PerfFacts): Finding[] {
   });
 }
 
+const isUnderlay = (h: Hop) => h.role.endsWith('-underlay');
+
 export function mtuMismatch(f: PerfFacts): Finding[] {
-  const withMtu = f.hops.filter((h) => h.mtu !== null);
+  // an underlay carries the overlay's packets plus VXLAN's headers: its MTU is judged by overlayFragmentation
+  const withMtu = f.hops.filter((h) => h.mtu !== null && !isUnderlay(h));
   const counts = new Map<number, number>();
   for (const h of withMtu) counts.set(h.mtu!, (counts.get(h.mtu!) ?? 0) + 1);
   if (counts.size < 2) return [];
@@ -159,4 +163,41 @@ export function offloadsOff(f: PerfFacts): Finding[] {
       fix: atHop(f, h, `ethtool -K ${h.dev} tso on gso on`),
     }];
   });
+}
+
+/** The overlay's MTU in the containers and the narrowest underlay link, when both are known. */
+function overlayMtus(hops: Hop[]): { inner: number; under: Hop } | null {
+  const inner = Math.max(0, ...hops.filter((h) => h.role.endsWith('-eth') && h.mtu !== null).map((h) => h.mtu!));
+  const under = hops.filter((h) => isUnderlay(h) && h.mtu !== null).sort((a, b) => a.mtu! - b.mtu!)[0];
+  return inner && under ? { inner, under } : null;
+}
+
+/** The note on the overlay path: VXLAN's bytes per packet and what the encapsulation cost against the underlay in the same run. */
+export function vxlanCost(hops: Hop[], overlay: PerfPath, underlay: PerfPath): string {
+  const m = overlayMtus(hops);
+  const [o, u] = [bestTcp(overlay), bestTcp(underlay)];
+  const mtus = m ? ` (MTU ${m.inner} in the containers, ${m.under.mtu} on the underlay ${m.under.dev})` : '';
+  const cost = o && u ? `: ${formatRate(o)} over the overlay against ${formatRate(u)} node to node on the underlay (${Math.round((o / u) * 100)}%)` : '';
+  return `VXLAN adds ${VXLAN_OVERHEAD} bytes to every packet${mtus}${cost}`;
+}
+
+/** An overlay whose MTU plus VXLAN's headers exceeds the underlay's: every full-sized packet is fragmented (or dropped with DF) between the nodes. */
+export function overlayFragmentation(f: PerfFacts): Finding[] {
+  const m = overlayMtus(f.hops);
+  if (!f.overlay || !m || m.inner + VXLAN_OVERHEAD <= m.under.mtu!) return [];
+  const o = f.overlay;
+  const target = { ...fixTarget(f), hostNetns: f.hostNetns };
+  const create = `network create -d overlay${o.attachable ? ' --attachable' : ''} -o ${OPT_DRIVER_MTU}=${m.under.mtu} ${o.network}`;
+  const path = f.paths.find((p) => p.via === 'overlay');
+  return [{
+    id: 'overlay-fragmentation',
+    object: `overlay ${o.network}`,
+    summary: `overlay ${o.network}'s MTU ${m.inner} is too large for the underlay: VXLAN makes a full packet ${m.inner + VXLAN_OVERHEAD} bytes, ${hopName(m.under)} carries ${m.under.mtu}; they are fragmented between the nodes${bestTcp(path) ? ` (measured ${formatRate(bestTcp(path)!)})` : ''}`,
+    evidence: [
+      ...f.hops.map((h) => `${hopName(h)}: mtu ${h.mtu ?? '?'}`),
+      `the overlay's MTU must be at most the underlay's minus ${VXLAN_OVERHEAD}: with ${OPT_DRIVER_MTU}=${m.under.mtu} its containers get ${m.under.mtu! - VXLAN_OVERHEAD}`,
+      `disconnect the containers on ${o.network} first (${cli(target, `network disconnect ${o.network} CONTAINER`)} on each node), then connect them again`,
+    ],
+    fix: `${cli(target, `network rm ${o.network}`)} && ${cli(target, create)}`,
+  }];
 }

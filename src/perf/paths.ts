@@ -35,6 +35,8 @@ export interface PathInputs {
   hostListeners: HostSocket[];
   /** the container port of TO's published UDP port that tsdiag's receiver holds (null: none, or held by TO's own service) */
   udpPort?: number | null;
+  /** the shared network is an overlay to TO on another swarm node (its name and the node, for the path's words) */
+  overlay?: string;
 }
 
 const HOST_DETAIL = {
@@ -53,13 +55,13 @@ const HOST_DETAIL = {
  */
 export function planPaths(i: PathInputs): PlannedPath[] {
   const direct: PlannedPath = {
-    id: i.hostNetworking ? 'host' : 'bridge',
-    via: i.hostNetworking ? 'host' : 'bridge',
+    id: i.hostNetworking ? 'host' : i.overlay ? 'overlay' : 'bridge',
+    via: i.hostNetworking ? 'host' : i.overlay ? 'overlay' : 'bridge',
     address: i.direct,
     rttPort: i.servicePort ?? i.recvPort,
     dataPort: i.recvPort,
     icmpAndUdp: true,
-    detail: HOST_DETAIL[i.hostNetworking || 'none'],
+    detail: i.overlay && !i.hostNetworking ? `container to container over overlay ${i.overlay}` : HOST_DETAIL[i.hostNetworking || 'none'],
     notes: [],
   };
   if (i.hostNetworking) return [direct];
@@ -107,4 +109,12 @@ function publishedUdp(i: PathInputs): PlannedPath[] {
     proxyPid: proxy?.pid ?? null,
     notes: [],
   }];
+}
+
+/** Node to node on the swarm's underlay, between the two host namespaces: the same wire without VXLAN, what the overlay's cost is read against. */
+export function underlayPath(node: string, port: number): PlannedPath {
+  return {
+    id: 'underlay', via: 'underlay', address: node, rttPort: port, dataPort: port, icmpAndUdp: true,
+    detail: 'node to node on the underlay, no encapsulation (the reference for the overlay)', notes: [],
+  };
 }

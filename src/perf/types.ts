@@ -2,7 +2,7 @@ import type { Offloads } from '../netcore/kernel/offloads.js';
 import type { RttStats } from './stats.js';
 
 /** How the traffic of a path gets to TO: straight over the bridge, through the published port's DNAT or docker-proxy, or the host's own stack. */
-export type PathVia = 'bridge' | 'dnat' | 'docker-proxy' | 'host' | 'overlay';
+export type PathVia = 'bridge' | 'dnat' | 'docker-proxy' | 'host' | 'overlay' | 'underlay';
 
 export type ThroughputTest = 'tcp' | 'tcp-parallel' | 'udp' | 'tcp-reverse';
 export type RttProbe = 'icmp' | 'tcp-connect' | 'udp-echo';
@@ -62,7 +62,7 @@ export interface Hop {
   /** the container's name, or "host" */
   where: string;
   dev: string;
-  /** from-eth, from-veth, bridge, to-veth, to-eth */
+  /** from-eth, from-veth, bridge, to-veth, to-eth; on a swarm overlay from-underlay and to-underlay (each node's link toward the other) */
   role: string;
   mtu: number | null;
   offloads: Offloads;
@@ -95,6 +95,8 @@ export interface PerfFacts {
   paths: PerfPath[];
   hops: Hop[];
   host: HostFigures;
+  /** the shared network is a swarm overlay to TO on another node */
+  overlay?: { network: string; attachable: boolean };
 }
 
 export interface PerfReport extends PerfFacts {
