@@ -153,6 +153,8 @@ describeWithEngine('swarm.ports and path.mtu on a real two-node Docker swarm', (
       await setUnderlayMtu(1500);
     }
   
+  });
+
   /** tsdiag perf from the manager's container to the worker's, the receiver started in the worker node's namespaces */
   const perfAcross = async (...extra: string[]) => {
     const cli = new EngineCli(swarm!.manager);
@@ -201,5 +203,4 @@ describeWithEngine('swarm.ports and path.mtu on a real two-node Docker swarm', (
       await setUnderlayMtu(1500);
     }
   });
-});
 }, ['20.10']);
