@@ -1,11 +1,14 @@
-import { inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
-import { formatRate } from './stats.js';
+import { VXLAN_OVERHEAD, OPT_DRIVER_MTU } from '../diag/checks/mtu/overlay.js';
+import { cli, inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
+import { formatRate, onOff } from './stats.js';
 import type { Finding, Hop, PerfFacts, PerfPath } from './types.js';
 
 /** A shaper within this much of the measured rate is what bounds the path. */
 const SHAPER_MARGIN = 1.25;
 const CONNTRACK_NEAR = 0.9;
 const SOFTIRQ_BUSY = 0.6;
+/** A direction this much slower than the other, with a hop's segmentation offloads off in it, is paying for them. */
+const OFFLOAD_COST = 0.67;
 
 /**
  * Why a path is slow, from a run's facts alone (pure: unit-tested from
@@ -13,7 +16,7 @@ const SOFTIRQ_BUSY = 0.6;
  * fixes it, and speaks only of what was measured or observed.
  */
 export function judge(f: PerfFacts): Finding[] {
-  return [...userlandProxy(f), ...qdiscRate(f), ...mtuMismatch(f), ...conntrackFull(f), ...softirqCore(f)];
+  return [...userlandProxy(f), ...qdiscRate(f), ...mtuMismatch(f), ...conntrackFull(f), ...softirqCore(f), ...offloadsOff(f), ...overlayFragmentation(f)];
 }
 
 const fixTarget = (f: PerfFacts): ContainerFixTarget => ({ backend: f.backend as ContainerFixTarget['backend'], hostNetns: f.hostNetns, pids: f.pids });
@@ -67,8 +70,11 @@ export function qdiscRate(f: PerfFacts): Finding[] {
   });
 }
 
+const isUnderlay = (h: Hop) => h.role.endsWith('-underlay');
+
 export function mtuMismatch(f: PerfFacts): Finding[] {
-  const withMtu = f.hops.filter((h) => h.mtu !== null);
+  // an underlay carries the overlay's packets plus VXLAN's headers: its MTU is judged by overlayFragmentation
+  const withMtu = f.hops.filter((h) => h.mtu !== null && !isUnderlay(h));
   const counts = new Map<number, number>();
   for (const h of withMtu) counts.set(h.mtu!, (counts.get(h.mtu!) ?? 0) + 1);
   if (counts.size < 2) return [];
@@ -110,5 +116,88 @@ export function softirqCore(f: PerfFacts): Finding[] {
     fix: toEth
       ? atHop(f, toEth, `sh -c 'echo ${((1 << Math.min(f.host.cpus, 31)) - 1).toString(16)} > /sys/class/net/${toEth.dev}/queues/rx-0/rps_cpus'`) + ' (spread receive processing over every CPU: RPS)'
       : 'spread receive processing over the CPUs (RPS: /sys/class/net/DEV/queues/rx-0/rps_cpus), or use parallel streams',
+  }];
+}
+
+/** Which way a hop transmits: FROM's eth and TO's host veth send FROM -> TO; TO's eth and FROM's host veth send back. */
+const FORWARD_ROLES = new Set(['from-eth', 'to-veth']);
+const REVERSE_ROLES = new Set(['to-eth', 'from-veth']);
+const segmentationOff = (h: Hop) => h.offloads.tso === false || h.offloads.gso === false;
+const segmentationOn = (h: Hop) => h.offloads.tso === true && h.offloads.gso === true;
+
+/**
+ * The hops that transmit with TSO or GSO off while the other hops of the
+ * path have both on (pure): each segment is then cut to the MTU in software
+ * on the sender's CPU. Only the veths and eths count (a bridge transmits
+ * only what the host itself sends).
+ */
+export function offloadSuspects(hops: Hop[]): Hop[] {
+  const judged = hops.filter((h) => FORWARD_ROLES.has(h.role) || REVERSE_ROLES.has(h.role));
+  return judged.filter((h) => segmentationOff(h) && judged.some((x) => x !== h && segmentationOn(x)));
+}
+
+/**
+ * A hop with TSO/GSO off named only when the direction it transmits in is
+ * measurably slower than the other one over the same hops (the run's
+ * reverse single-stream test): the cost is measured, not assumed.
+ */
+export function offloadsOff(f: PerfFacts): Finding[] {
+  const direct = f.paths.find((p) => p.via === 'bridge' || p.via === 'overlay');
+  const forward = direct?.tcp?.bps;
+  const reverse = direct?.tcpReverse?.bps;
+  if (!forward || !reverse) return [];
+  return offloadSuspects(f.hops).flatMap((h): Finding[] => {
+    const towardTo = FORWARD_ROLES.has(h.role);
+    const [slow, fast] = towardTo ? [forward, reverse] : [reverse, forward];
+    if (slow >= fast * OFFLOAD_COST) return [];
+    const off = (['tso', 'gso'] as const).filter((k) => h.offloads[k] === false);
+    const [dir, back] = towardTo ? [`${f.from} -> ${f.to}`, `${f.to} -> ${f.from}`] : [`${f.to} -> ${f.from}`, `${f.from} -> ${f.to}`];
+    return [{
+      id: 'offloads-off',
+      object: hopName(h),
+      summary: `${hopName(h)} has ${off.join(' and ')} off where the rest of the path has them on: ${dir} reached ${formatRate(slow)} against ${formatRate(fast)} ${back} over the same hops (${Math.round((slow / fast) * 100)}%)`,
+      evidence: [
+        ...f.hops.map((x) => `${hopName(x)}: tso ${onOff(x.offloads.tso)} gso ${onOff(x.offloads.gso)}`),
+        `TCP 1 stream ${dir} ${formatRate(slow)}, ${back} ${formatRate(fast)}: every segment ${h.dev} sends is cut to the MTU in software`,
+      ],
+      fix: atHop(f, h, `ethtool -K ${h.dev} tso on gso on`),
+    }];
+  });
+}
+
+/** The overlay's MTU in the containers and the narrowest underlay link, when both are known. */
+function overlayMtus(hops: Hop[]): { inner: number; under: Hop } | null {
+  const inner = Math.max(0, ...hops.filter((h) => h.role.endsWith('-eth') && h.mtu !== null).map((h) => h.mtu!));
+  const under = hops.filter((h) => isUnderlay(h) && h.mtu !== null).sort((a, b) => a.mtu! - b.mtu!)[0];
+  return inner && under ? { inner, under } : null;
+}
+
+/** The note on the overlay path: VXLAN's bytes per packet and what the encapsulation cost against the underlay in the same run. */
+export function vxlanCost(hops: Hop[], overlay: PerfPath, underlay: PerfPath): string {
+  const m = overlayMtus(hops);
+  const [o, u] = [bestTcp(overlay), bestTcp(underlay)];
+  const mtus = m ? ` (MTU ${m.inner} in the containers, ${m.under.mtu} on the underlay ${m.under.dev})` : '';
+  const cost = o && u ? `: ${formatRate(o)} over the overlay against ${formatRate(u)} node to node on the underlay (${Math.round((o / u) * 100)}%)` : '';
+  return `VXLAN adds ${VXLAN_OVERHEAD} bytes to every packet${mtus}${cost}`;
+}
+
+/** An overlay whose MTU plus VXLAN's headers exceeds the underlay's: every full-sized packet is fragmented (or dropped with DF) between the nodes. */
+export function overlayFragmentation(f: PerfFacts): Finding[] {
+  const m = overlayMtus(f.hops);
+  if (!f.overlay || !m || m.inner + VXLAN_OVERHEAD <= m.under.mtu!) return [];
+  const o = f.overlay;
+  const target = { ...fixTarget(f), hostNetns: f.hostNetns };
+  const create = `network create -d overlay${o.attachable ? ' --attachable' : ''} -o ${OPT_DRIVER_MTU}=${m.under.mtu} ${o.network}`;
+  const path = f.paths.find((p) => p.via === 'overlay');
+  return [{
+    id: 'overlay-fragmentation',
+    object: `overlay ${o.network}`,
+    summary: `overlay ${o.network}'s MTU ${m.inner} is too large for the underlay: VXLAN makes a full packet ${m.inner + VXLAN_OVERHEAD} bytes, ${hopName(m.under)} carries ${m.under.mtu}; they are fragmented between the nodes${bestTcp(path) ? ` (measured ${formatRate(bestTcp(path)!)})` : ''}`,
+    evidence: [
+      ...f.hops.map((h) => `${hopName(h)}: mtu ${h.mtu ?? '?'}`),
+      `the overlay's MTU must be at most the underlay's minus ${VXLAN_OVERHEAD}: with ${OPT_DRIVER_MTU}=${m.under.mtu} its containers get ${m.under.mtu! - VXLAN_OVERHEAD}`,
+      `disconnect the containers on ${o.network} first (${cli(target, `network disconnect ${o.network} CONTAINER`)} on each node), then connect them again`,
+    ],
+    fix: `${cli(target, `network rm ${o.network}`)} && ${cli(target, create)}`,
   }];
 }

@@ -42,6 +42,11 @@ export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: Measur
     return { ...rttStats(r.samples, o.count), samples: r.samples.map((x) => Math.round(x * 1000) / 1000), ...(r.errors.length ? { errors: r.errors } : {}) };
   };
   o.onProgress(`${p.id}: RTT`);
+  if (p.udpOnly && p.dataPort) {
+    path.rtt['udp-echo'] = rtt('udp-echo', await ctx.sender.call('udpEchoRtt', rttArgs(p.dataPort)));
+    path.udp = await udpTest(p, p.dataPort, ctx, o);
+    return { path, softirq: null };
+  }
   if (p.icmpAndUdp) {
     const icmp = engines[0]!.engine === 'native' ? await ctx.sender.call('icmpEchoRtt', rttArgs(0)) : await pingRtt(p.address, o.count, ctx.fromNetns);
     path.rtt.icmp = rtt('icmp', icmp);
@@ -57,10 +62,21 @@ export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: Measur
   o.onProgress(`${p.id}: TCP, ${o.parallel} streams, ${o.seconds} s`);
   path.tcpParallel = await tcpTest(p, p.dataPort, o.parallel, 'tcp-parallel', ctx, o);
   if (p.icmpAndUdp) {
-    o.onProgress(`${p.id}: UDP at ${o.udpRateBps / 1e6} Mbit/s, ${o.seconds} s`);
     path.udp = await udpTest(p, p.dataPort, ctx, o);
   }
   return { path, softirq };
+}
+
+/**
+ * TO -> FROM, one stream, over the path's hops: the generators swap roles
+ * (FROM's listens, TO's sends to FROM's address). Run only when a hop's
+ * offloads are off in one direction, to measure what that costs.
+ */
+export async function reverseTcp(p: PlannedPath, fromAddress: string, ctx: MeasureContext, o: MeasureOptions): Promise<Throughput> {
+  o.onProgress(`${p.id}: TCP reverse, 1 stream, ${o.seconds} s`);
+  const { port } = await ctx.sender.call('listen', { prefer: [] });
+  const swapped: MeasureContext = { ...ctx, sender: ctx.receiver, receiver: ctx.sender };
+  return tcpTest({ ...p, address: fromAddress }, port, 1, 'tcp-reverse', swapped, o);
 }
 
 /** A receiver session opened, the sender's test run, the receiver's count of it read once the traffic stopped. */
@@ -99,6 +115,7 @@ async function tcpTest(p: PlannedPath, port: number, streams: number, test: Thro
 }
 
 async function udpTest(p: PlannedPath, port: number, ctx: MeasureContext, o: MeasureOptions): Promise<UdpFigures> {
+  o.onProgress(`${p.id}: UDP at ${o.udpRateBps / 1e6} Mbit/s, ${o.seconds} s`);
   const { sent, got } = await withSession('udp', 'udp', p, ctx, o, (session) =>
     ctx.sender.call('udpSend', { to: p.address, port, session, rateBps: o.udpRateBps, seconds: o.seconds, size: ctx.udpSize }));
   const ms = got.firstMs !== null && got.lastMs !== null ? got.lastMs - got.firstMs : 0;

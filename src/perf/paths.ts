@@ -13,6 +13,8 @@ export interface PlannedPath {
   dataPort: number | null;
   /** ICMP and UDP reach TO itself on this path (not on a TCP port published through DNAT or a proxy) */
   icmpAndUdp: boolean;
+  /** UDP alone reaches TO on this path (a published UDP port): UDP echo RTT and UDP at a rate, no TCP */
+  udpOnly?: boolean;
   detail: string;
   proxyPid?: number | null;
   notes: string[];
@@ -29,8 +31,12 @@ export interface PathInputs {
   published: PortMapping[];
   /** the address of the host as FROM sees it (its network's gateway) */
   hostAddress: string | null;
-  /** TCP sockets listening in the host namespace, with their owners */
+  /** TCP and UDP sockets listening in the host namespace, with their owners */
   hostListeners: HostSocket[];
+  /** the container port of TO's published UDP port that tsdiag's receiver holds (null: none, or held by TO's own service) */
+  udpPort?: number | null;
+  /** the shared network is an overlay to TO on another swarm node (its name and the node, for the path's words) */
+  overlay?: string;
 }
 
 const HOST_DETAIL = {
@@ -49,23 +55,30 @@ const HOST_DETAIL = {
  */
 export function planPaths(i: PathInputs): PlannedPath[] {
   const direct: PlannedPath = {
-    id: i.hostNetworking ? 'host' : 'bridge',
-    via: i.hostNetworking ? 'host' : 'bridge',
+    id: i.hostNetworking ? 'host' : i.overlay ? 'overlay' : 'bridge',
+    via: i.hostNetworking ? 'host' : i.overlay ? 'overlay' : 'bridge',
     address: i.direct,
     rttPort: i.servicePort ?? i.recvPort,
     dataPort: i.recvPort,
     icmpAndUdp: true,
-    detail: HOST_DETAIL[i.hostNetworking || 'none'],
+    detail: i.overlay && !i.hostNetworking ? `container to container over overlay ${i.overlay}` : HOST_DETAIL[i.hostNetworking || 'none'],
     notes: [],
   };
+  if (i.hostNetworking) return [direct];
+  return [direct, ...publishedTcp(i), ...publishedUdp(i)];
+}
+
+const hostSide = (m: PortMapping, i: PathInputs) => (m.hostIp && m.hostIp !== '0.0.0.0' && m.hostIp !== '::' ? m.hostIp : i.hostAddress);
+const proxyOf = (m: PortMapping, i: PathInputs) => i.hostListeners.find((s) => s.proto === m.proto && s.port === m.hostPort && s.process === 'docker-proxy');
+
+function publishedTcp(i: PathInputs): PlannedPath[] {
   const tcp = i.published.filter((m) => m.proto === 'tcp');
   const mapping = tcp.find((m) => m.containerPort === i.recvPort) ?? tcp.find((m) => m.containerPort === i.servicePort) ?? tcp[0];
-  if (!mapping || i.hostNetworking) return [direct];
-  const address = mapping.hostIp && mapping.hostIp !== '0.0.0.0' && mapping.hostIp !== '::' ? mapping.hostIp : i.hostAddress;
-  if (!address) return [direct];
-  const proxy = i.hostListeners.find((s) => s.proto === 'tcp' && s.port === mapping.hostPort && s.process === 'docker-proxy');
+  const address = mapping ? hostSide(mapping, i) : null;
+  if (!mapping || !address) return [];
+  const proxy = proxyOf(mapping, i);
   const carriesData = mapping.containerPort === i.recvPort;
-  return [direct, {
+  return [{
     id: 'published',
     via: proxy ? 'docker-proxy' : 'dnat',
     address,
@@ -76,4 +89,32 @@ export function planPaths(i: PathInputs): PlannedPath[] {
     proxyPid: proxy?.pid ?? null,
     notes: carriesData ? [] : [`throughput not measured: container port ${mapping.containerPort} is held by TO's own service (tsdiag's receiver needs a free published port)`],
   }];
+}
+
+/** TO's published UDP port (-p 5353:5353/udp), when tsdiag's receiver holds its container side: UDP echo RTT and UDP at a rate through it. */
+function publishedUdp(i: PathInputs): PlannedPath[] {
+  const mapping = i.published.find((m) => m.proto === 'udp' && m.containerPort === i.udpPort);
+  const address = mapping ? hostSide(mapping, i) : null;
+  if (!mapping || !address) return [];
+  const proxy = proxyOf(mapping, i);
+  return [{
+    id: 'published-udp',
+    via: proxy ? 'docker-proxy' : 'dnat',
+    address,
+    rttPort: mapping.hostPort,
+    dataPort: mapping.hostPort,
+    icmpAndUdp: false,
+    udpOnly: true,
+    detail: `${address}:${mapping.hostPort} -> ${mapping.containerPort}/udp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
+    proxyPid: proxy?.pid ?? null,
+    notes: [],
+  }];
+}
+
+/** Node to node on the swarm's underlay, between the two host namespaces: the same wire without VXLAN, what the overlay's cost is read against. */
+export function underlayPath(node: string, port: number): PlannedPath {
+  return {
+    id: 'underlay', via: 'underlay', address: node, rttPort: port, dataPort: port, icmpAndUdp: true,
+    detail: 'node to node on the underlay, no encapsulation (the reference for the overlay)', notes: [],
+  };
 }

@@ -1,4 +1,4 @@
-import { formatRate } from './stats.js';
+import { formatRate, onOff } from './stats.js';
 import type { Hop, PerfPath, PerfReport, RttFigures } from './types.js';
 
 export function renderJson(r: PerfReport): string {
@@ -6,7 +6,6 @@ export function renderJson(r: PerfReport): string {
 }
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3)).padStart(8);
-const onOff = (v: boolean | null) => (v === null ? '?' : v ? 'on' : 'off');
 
 function rttLine(name: string, f: RttFigures | undefined): string | null {
   if (!f) return null;
@@ -23,6 +22,7 @@ function pathBlock(p: PerfPath): string[] {
   }
   if (p.tcp) out.push(`    TCP, 1 stream     ${formatRate(p.tcp.bps)}`);
   if (p.tcpParallel) out.push(`    TCP, ${p.tcpParallel.streams} streams${' '.repeat(Math.max(1, 5 - String(p.tcpParallel.streams).length))}${formatRate(p.tcpParallel.bps)}`);
+  if (p.tcpReverse) out.push(`    TCP, reverse      ${formatRate(p.tcpReverse.bps)} (TO -> FROM, 1 stream)`);
   if (p.udp) out.push(`    UDP at ${formatRate(p.udp.rateBps)}: ${formatRate(p.udp.bps)} received, loss ${p.udp.lossPct}% (${p.udp.sent - p.udp.received}/${p.udp.sent}), jitter ${p.udp.jitterMs} ms`);
   for (const n of p.notes) out.push(`    note: ${n}`);
   return out;

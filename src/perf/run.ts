@@ -1,4 +1,5 @@
 import { OperationError, UsageError } from '../netcore/errors.js';
+import type { PortMapping } from '../netcore/bridge/state/types.js';
 import type { HostRef } from '../netcore/host.js';
 import { netnsPathOf } from '../netcore/kernel/exec.js';
 import { listeningSockets, readSysctl } from '../netcore/kernel/inspect.js';
@@ -7,12 +8,15 @@ import { pickInventory, type BackendChoice } from '../diag/inventory/select.js';
 import type { InvContainer, InvNetwork } from '../diag/inventory/types.js';
 import { NamespaceProber } from '../diag/probe/prober.js';
 import { loadTarget } from '../diag/target.js';
-import { judge } from './findings.js';
+import { judge, offloadSuspects } from './findings.js';
 import { Generator } from './generator/client.js';
 import { readHops, type PathEnd } from './hops.js';
-import { planPaths } from './paths.js';
-import { measurePath, type MeasureOptions } from './measure.js';
-import type { HostFigures, PerfFacts, PerfReport, PerfSample } from './types.js';
+import { planPaths, underlayPath } from './paths.js';
+import { peerContainer, underlayHop, type PeerNode } from './swarm.js';
+import { vxlanCost } from './findings.js';
+import { measurePath, reverseTcp, type MeasureOptions } from './measure.js';
+import type { Hop, HostFigures, PerfFacts, PerfReport, PerfSample } from './types.js';
+import { routeGet } from '../netcore/kernel/routes.js';
 
 export interface PerfRequest {
   backend: BackendChoice;
@@ -33,6 +37,8 @@ export interface PerfRequest {
   onSample?: (s: PerfSample) => void;
   /** a line per step, for a progress display */
   onProgress?: (line: string) => void;
+  /** TO's swarm node when it is not this engine's: its engine and host namespace (the generator is started there) */
+  peer?: PeerNode;
   /** stops the run (a live view's Esc): the generators are stopped at once and runPerf rejects with "perf run stopped" */
   signal?: AbortSignal;
 }
@@ -57,7 +63,8 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
   const target = await loadTarget({ inventory, fromName: o.fromName, toName: o.toName, port: o.port });
   stopped();
   const from = usable(target.from, o.fromName);
-  const to = usable(target.to, o.toName);
+  const remote = target.to?.node ? target.to : null;
+  const to = remote ? await peerContainer(o.peer, remote) : usable(target.to, o.toName);
   const hostNsPath = inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null;
   const shared = from.endpoints.map((f) => ({ f, t: to.endpoints.find((e) => e.network === f.network && e.ipv4) })).find((s) => s.f.ipv4 && s.t);
   const hostNetworking = !from.netnsPath && !to.netnsPath ? 'both' : !from.netnsPath ? 'from' : !to.netnsPath ? 'to' : false;
@@ -68,29 +75,36 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
   const direct = hostNetworking === 'both' ? '127.0.0.1' : hostNetworking === 'to' ? network?.gateway ?? null : toEp?.ipv4 ?? null;
   if (!direct) throw new UsageError(`${from.name} and ${to.name} share no network with addresses (tsdiag doctor ${from.name} ${to.name} says more)`);
   const fromEnd: PathEnd = { c: from, netnsPath: from.netnsPath ?? hostNsPath, ep: fromEp };
-  const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? hostNsPath, ep: toEp };
+  const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? (remote ? netnsPathOf(o.peer!.hostNetns) : hostNsPath), ep: toEp };
+  const overlay = remote && network ? { network: network.name, attachable: network.attachable ?? false, node: remote.node! } : null;
   if (o.port) await assertListening(toEnd, o.port);
 
   o.onProgress?.('reading the hops');
   const [hops, conntrack, hostListeners] = await Promise.all([
-    readHops(fromEnd, toEnd, network?.bridge ?? null, inventory.hostNetns),
+    readHops(fromEnd, toEnd, overlay ? null : network?.bridge ?? null, inventory.hostNetns).then((h) => overlay ? withUnderlay(h, overlay.node, inventory.hostNetns, o.peer!) : h),
     readConntrack(inventory.hostNetns),
     to.published.length ? listeningSockets(inventory.hostNetns, true) : Promise.resolve([]),
   ]);
   stopped();
   const samplesBySession = new Map<number, (atMs: number, bytes: number) => void>();
-  const receiver = new Generator(toEnd.netnsPath, (e) => samplesBySession.get(e.session)?.(e.atMs, e.bytes));
-  const sender = new Generator(fromEnd.netnsPath);
-  const stopAll = async () => { await Promise.all([receiver.stop(), sender.stop()]); };
+  const routeSample = (e: { session: number; atMs: number; bytes: number }) => samplesBySession.get(e.session)?.(e.atMs, e.bytes);
+  const receiver = new Generator(toEnd.netnsPath, routeSample);
+  // FROM's generator receives too in the reverse test
+  const sender = new Generator(fromEnd.netnsPath, routeSample);
+  // on a swarm, the underlay between the two nodes' host namespaces is measured too: the reference VXLAN's cost is read against
+  const underlay = overlay ? [new Generator(netnsPathOf(o.peer!.hostNetns), routeSample), new Generator(hostNsPath, routeSample)] as const : null;
+  const stopAll = async () => { await Promise.all([receiver.stop(), sender.stop(), ...(underlay ?? []).map((g) => g.stop())]); };
   // an abort ends both generators now: whatever the run awaits from them rejects, and withSignalCleanup's wait sees them gone
   const onAbort = () => void stopAll();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   return withSignalCleanup(stopAll, async () => {
-    const prefer = to.published.filter((m) => m.proto === 'tcp').map((m) => m.containerPort).filter((p) => p !== o.port);
+    // a published TCP port first (its path carries throughput), else a published UDP one (one socket serves both)
+    const prefer = [...to.published.filter((m) => m.proto === 'tcp'), ...to.published.filter((m) => m.proto === 'udp')].map((m) => m.containerPort).filter((p) => p !== o.port);
     const { port: recvPort } = await receiver.call('listen', { prefer });
+    const udpPort = await holdPublishedUdp(receiver, to.published, recvPort);
     const planned = planPaths({
       direct, hostNetworking, recvPort, servicePort: o.port ?? null, published: to.published,
-      hostAddress: network?.gateway ?? null, hostListeners,
+      hostAddress: network?.gateway ?? null, hostListeners, udpPort, overlay: overlay ? `${overlay.network} (VXLAN to node ${overlay.node})` : undefined,
     });
     const mtus = hops.map((h) => h.mtu).filter((m): m is number => m !== null);
     const ctx = { sender, receiver, fromNetns: fromEnd.netnsPath, samplesBySession, udpSize: Math.min(1472, Math.max(64, Math.min(1500, ...mtus) - 28)) };
@@ -102,9 +116,22 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
       paths.push(measured.path);
       softirq ??= measured.softirq;
     }
+    if (overlay && underlay) {
+      stopped();
+      const { port } = await underlay[0].call('listen', { prefer: [] });
+      const under = underlayPath(overlay.node, port);
+      const measured = await measurePath(under, { ...ctx, receiver: underlay[0], sender: underlay[1], fromNetns: hostNsPath }, opts);
+      paths.push(measured.path);
+      paths[0]!.notes.push(vxlanCost(hops, paths[0]!, measured.path));
+    }
+    const direct0 = paths[0];
+    if (direct0?.tcp && fromEp?.ipv4 && !hostNetworking && offloadSuspects(hops).length) {
+      stopped();
+      direct0.tcpReverse = await reverseTcp(planned[0]!, fromEp.ipv4, ctx, opts);
+    }
     const facts: PerfFacts = {
       from: from.name, to: to.name, backend: inventory.backend, hostNetns: inventory.hostNetns,
-      pids: { [from.name]: from.pid, [to.name]: to.pid }, paths, hops,
+      pids: { [from.name]: from.pid, [to.name]: to.pid }, paths, hops, ...(overlay ? { overlay: { network: overlay.network, attachable: overlay.attachable } } : {}),
       host: { cpus: (await import('../netcore/kernel/cpu-stat.js')).cpuCount(), conntrack, softirq },
     };
     return { ...facts, seconds: opts.seconds, parallel: opts.parallel, findings: judge(facts), ms: Math.round(performance.now() - t0) };
@@ -119,8 +146,26 @@ const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4) ?? null;
 function usable(c: InvContainer | null, name: string): InvContainer {
   if (!c) throw new UsageError(`no container named ${name}`);
   if (!c.running) throw new UsageError(`${name} is not running`);
-  if (c.node) throw new UsageError(`${name} runs on swarm node ${c.node}: run tsdiag perf there`);
+  if (c.node) throw new UsageError(`${name} runs on swarm node ${c.node}: run tsdiag perf there, with it as TO`);
   return c;
+}
+
+/** The two nodes' underlay links between FROM's hops and TO's: what the VXLAN packets cross. */
+async function withUnderlay(hops: Hop[], node: string, hostNetns: string | null, peer: PeerNode): Promise<Hop[]> {
+  const out = await underlayHop('host', hostNetns, node, 'from-underlay');
+  const self = (await routeGet(node, { netns: hostNetns }).catch(() => null))?.src ?? null;
+  const back = self ? await underlayHop(`node ${node}`, peer.hostNetns, self, 'to-underlay') : null;
+  const at = hops.findIndex((h) => h.role.startsWith('to-'));
+  const mid = [out, back].filter((h): h is Hop => h !== null);
+  return at < 0 ? [...hops, ...mid] : [...hops.slice(0, at), ...mid, ...hops.slice(at)];
+}
+
+/** The container side of TO's first published UDP port, held by tsdiag's receiver (null: none, or TO's own service has it). */
+async function holdPublishedUdp(receiver: Generator, published: PortMapping[], recvPort: number): Promise<number | null> {
+  const udp = published.find((m) => m.proto === 'udp');
+  if (!udp) return null;
+  if (udp.containerPort === recvPort) return recvPort;
+  return receiver.call('listenUdp', { port: udp.containerPort }).then((r) => r.port, () => null);
 }
 
 /** --port names TO's service: something must listen there, or the run would measure nothing. */

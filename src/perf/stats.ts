@@ -55,3 +55,6 @@ export function formatRate(bps: number): string {
   for (const [scale, unit] of units) if (bps >= scale) return `${(bps / scale).toFixed(bps / scale >= 100 ? 0 : 2)} ${unit}`;
   return `${Math.round(bps)} bit/s`;
 }
+
+/** an offload flag as ethtool prints it (?: not reported) */
+export const onOff = (v: boolean | null): string => (v === null ? '?' : v ? 'on' : 'off');

@@ -2,9 +2,9 @@ import type { Offloads } from '../netcore/kernel/offloads.js';
 import type { RttStats } from './stats.js';
 
 /** How the traffic of a path gets to TO: straight over the bridge, through the published port's DNAT or docker-proxy, or the host's own stack. */
-export type PathVia = 'bridge' | 'dnat' | 'docker-proxy' | 'host';
+export type PathVia = 'bridge' | 'dnat' | 'docker-proxy' | 'host' | 'overlay' | 'underlay';
 
-export type ThroughputTest = 'tcp' | 'tcp-parallel' | 'udp';
+export type ThroughputTest = 'tcp' | 'tcp-parallel' | 'udp' | 'tcp-reverse';
 export type RttProbe = 'icmp' | 'tcp-connect' | 'udp-echo';
 
 /** What a live view gets while a run goes: one interval of a throughput test, or one RTT probe. */
@@ -48,6 +48,8 @@ export interface PerfPath {
   rtt: Partial<Record<RttProbe, RttFigures>>;
   tcp?: Throughput;
   tcpParallel?: Throughput;
+  /** TO -> FROM, one stream: measured only when a hop has TSO/GSO off, to see what that direction costs against the other */
+  tcpReverse?: Throughput;
   udp?: UdpFigures;
   /** why part of the path was not measured */
   notes: string[];
@@ -60,7 +62,7 @@ export interface Hop {
   /** the container's name, or "host" */
   where: string;
   dev: string;
-  /** from-eth, from-veth, bridge, to-veth, to-eth */
+  /** from-eth, from-veth, bridge, to-veth, to-eth; on a swarm overlay from-underlay and to-underlay (each node's link toward the other) */
   role: string;
   mtu: number | null;
   offloads: Offloads;
@@ -75,7 +77,7 @@ export interface HostFigures {
 }
 
 export interface Finding {
-  id: 'userland-proxy' | 'mtu-mismatch' | 'qdisc-rate' | 'conntrack-full' | 'softirq-core';
+  id: 'userland-proxy' | 'mtu-mismatch' | 'qdisc-rate' | 'conntrack-full' | 'softirq-core' | 'offloads-off' | 'overlay-fragmentation';
   /** the object named: a hop (dev in where), the proxy, the conntrack table */
   object: string;
   summary: string;
@@ -93,6 +95,8 @@ export interface PerfFacts {
   paths: PerfPath[];
   hops: Hop[];
   host: HostFigures;
+  /** the shared network is a swarm overlay to TO on another node */
+  overlay?: { network: string; attachable: boolean };
 }
 
 export interface PerfReport extends PerfFacts {

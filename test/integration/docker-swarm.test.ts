@@ -152,5 +152,55 @@ describeWithEngine('swarm.ports and path.mtu on a real two-node Docker swarm', (
     } finally {
       await setUnderlayMtu(1500);
     }
+  
+  });
+
+  /** tsdiag perf from the manager's container to the worker's, the receiver started in the worker node's namespaces */
+  const perfAcross = async (...extra: string[]) => {
+    const cli = new EngineCli(swarm!.manager);
+    clis.push(cli);
+    const res = await cli.run(['perf', swarm!.manager.container, swarm!.worker.container, '--backend', 'docker', '--time', '1', '--count', '20', '--json',
+      '--peer-docker-host', swarm!.worker.host, '--peer-host-netns', swarm!.worker.netns, ...extra]);
+    if (res.exitCode === 2 || !res.stdout) throw new Error(`perf exited ${res.exitCode}: ${res.stderr}`);
+    return { exitCode: res.exitCode, report: JSON.parse(res.stdout) };
+  };
+
+  it('perf across the overlay: the receiver in the worker\'s container, the overlay next to the underlay with VXLAN\'s 50 bytes and cost named', async () => {
+    const cli = new EngineCli(swarm!.manager);
+    clis.push(cli);
+    const refused = await cli.run(['perf', swarm!.manager.container, swarm!.worker.container, '--backend', 'docker']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/runs on swarm node [\d.]+: tsdiag's receiver must run there \(give --peer-docker-host and --peer-host-netns/);
+
+    const { exitCode, report } = await perfAcross();
+    expect(report.findings, JSON.stringify(report.findings)).toEqual([]);
+    expect(exitCode).toBe(0);
+    const [overlay, underlay] = report.paths;
+    expect(overlay).toMatchObject({ id: 'overlay', via: 'overlay', generator: 'native' });
+    expect(overlay.detail).toBe(`container to container over overlay ${swarm!.overlay} (VXLAN to node ${swarm!.worker.address})`);
+    expect(overlay.rtt.icmp.received).toBe(20);
+    expect(overlay.tcp.bps).toBeGreaterThan(50e6);
+    expect(underlay).toMatchObject({ id: 'underlay', via: 'underlay', address: swarm!.worker.address });
+    expect(underlay.tcp.bps).toBeGreaterThan(overlay.tcp.bps * 0.5);
+    expect(overlay.notes.join('\n')).toMatch(new RegExp(`^VXLAN adds 50 bytes to every packet \\(MTU 1450 in the containers, 1500 on the underlay ${swarm!.manager.underlay}\\): .* over the overlay against .* node to node on the underlay \\(\\d+%\\)$`));
+    expect(report.hops.map((h: any) => `${h.where} ${h.dev} ${h.role} ${h.mtu}`)).toEqual([
+      `${swarm!.manager.container} eth0 from-eth 1450`, `host ${swarm!.manager.underlay} from-underlay 1500`,
+      `node ${swarm!.worker.address} ${swarm!.worker.underlay} to-underlay 1500`, `${swarm!.worker.container} eth0 to-eth 1450`,
+    ]);
+  });
+
+  it('perf across an underlay narrower than the overlay + 50: overlay-fragmentation named with the recreate fix', async () => {
+    await setUnderlayMtu(1400);
+    try {
+      const { exitCode, report } = await perfAcross('--udp-rate', '10');
+      expect(exitCode).toBe(1);
+      const f = report.findings.find((x: any) => x.id === 'overlay-fragmentation');
+      expect(f, JSON.stringify(report.findings)).toBeDefined();
+      expect(f.summary).toMatch(new RegExp(`^overlay ${swarm!.overlay}'s MTU 1450 is too large for the underlay: VXLAN makes a full packet 1500 bytes, ${swarm!.manager.underlay} \\(from-underlay, host\\) carries 1400`));
+      expect(f.fix).toBe(`docker network rm ${swarm!.overlay} && docker network create -d overlay --attachable -o com.docker.network.driver.mtu=1400 ${swarm!.overlay}`);
+      expect(report.findings.filter((x: any) => x.id === 'mtu-mismatch')).toEqual([]);
+    } finally {
+      await setUnderlayMtu(1500);
+    }
   });
 }, ['20.10']);

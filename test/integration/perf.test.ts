@@ -31,6 +31,7 @@ describe('tsdiag perf on a sandbox pair', () => {
   afterEach(async () => {
     await inHost('tc', 'qdisc', 'del', 'dev', p.hostEnd.db!, 'root');
     await p.sb.inNetns(p.sb.containerNetns('db'), ['ip', 'link', 'set', 'dev', 'eth0', 'mtu', '1500']);
+    await inHost('ethtool', '-K', p.hostEnd.db!, 'tso', 'on', 'gso', 'on');
     // whatever a run started is gone once it returned
     await waitFor(async () => (await processes()) === baseline, 5000);
     expect(await processes()).toBe(baseline);
@@ -93,6 +94,23 @@ describe('tsdiag perf on a sandbox pair', () => {
     expect(f.fix).toBe(`tsdiag --host-netns ${p.sb.name} exec db -- ip link set dev eth0 mtu 1500`);
     await p.runFix(f.fix);
     expect((await perf()).report.findings).toEqual([]);
+  });
+
+  it('TSO and GSO off on db\'s host veth: web -> db measured against db -> web, the hop named with its ethtool fix', async () => {
+    await inHost('ethtool', '-K', p.hostEnd.db!, 'tso', 'off', 'gso', 'off');
+    const { exitCode, report } = await perf('--time', '2');
+    const bridge = report.paths[0];
+    expect(bridge.tcpReverse.bps, 'the reverse test runs when a hop has its offloads off').toBeGreaterThan(100e6);
+    expect(bridge.tcp.bps / bridge.tcpReverse.bps, `forward ${bridge.tcp.bps} reverse ${bridge.tcpReverse.bps}`).toBeLessThan(0.67);
+    expect(exitCode).toBe(1);
+    const f = report.findings.find((x: any) => x.id === 'offloads-off');
+    expect(f.object).toBe(`${p.hostEnd.db} (to-veth, host)`);
+    expect(f.summary).toMatch(/has tso and gso off where the rest of the path has them on: web -> db reached .* db -> web over the same hops/);
+    expect(f.fix).toBe(`ip netns exec ${p.sb.name} ethtool -K ${p.hostEnd.db} tso on gso on`);
+    await p.runFix(f.fix);
+    const again = await perf('--time', '1');
+    expect(again.report.findings).toEqual([]);
+    expect(again.report.paths[0].tcpReverse, 'no reverse test once every hop has its offloads').toBeUndefined();
   });
 
   it('RTT: tsdiag\'s own ICMP echo p50 within ping\'s own noise between the same namespaces, TCP connect (the kernel\'s RTT) near it', async () => {

@@ -27,7 +27,8 @@ describeWithPodman('perf on a user network, the published port through DNAT, a h
   podmanSuiteObjects(engine, runId, async () => {
     await podman(engine, ['network', 'create', ...label, n.app]);
     // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
-    await runDetached(n.db, ['--network', n.app, '-p', '5201', PODMAN_IMAGE, 'sleep', '3600']);
+    // and 5353/udp: a published UDP port, its container side held by the receiver's second UDP socket
+    await runDetached(n.db, ['--network', n.app, '-p', '5201', '-p', '5353/udp', PODMAN_IMAGE, 'sleep', '3600']);
     await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
     await runDetached(n.hostc, ['--network', 'host', PODMAN_IMAGE, 'sleep', '3600']);
   }, () => cli.dispose());
@@ -36,10 +37,19 @@ describeWithPodman('perf on a user network, the published port through DNAT, a h
     const { exitCode, report } = await perf(n.web, n.db);
     expect(report.findings).toEqual([]);
     expect(exitCode).toBe(0);
-    const [bridge, published] = report.paths;
+    const [bridge, published, publishedUdp] = report.paths;
+    expect(report.paths).toHaveLength(3);
     expect(bridge).toMatchObject({ id: 'bridge', via: 'bridge', port: 5201 });
     expectSanePath(bridge, 20, ['icmp', 'tcp-connect', 'udp-echo']);
     expect(bridge.udp).toMatchObject({ lossPct: 0 });
+    // the published UDP port through netavark's DNAT: UDP echo RTT and UDP at a rate, no TCP
+    expect(publishedUdp).toMatchObject({ id: 'published-udp', via: 'dnat', proxyPid: null });
+    expect(publishedUdp.detail).toMatch(new RegExp(`^[\\d.]+:${publishedUdp.port} -> 5353/udp through DNAT$`));
+    expect(Object.keys(publishedUdp.rtt)).toEqual(['udp-echo']);
+    expect(publishedUdp.rtt['udp-echo']).toMatchObject({ received: 20 });
+    expect(publishedUdp.tcp).toBeUndefined();
+    expect(publishedUdp.udp.received).toBeGreaterThan(0);
+    expect(publishedUdp.udp.lossPct).toBeLessThan(1);
     expect(published).toMatchObject({ id: 'published', via: 'dnat', proxyPid: null });
     expect(published.detail).toMatch(new RegExp(`^[\\d.]+:${published.port} -> 5201/tcp through DNAT$`));
     expectSanePath(published, 20, ['tcp-connect']);

@@ -23,6 +23,11 @@ Options:
   --backend B         native (tsdiag's own), docker, podman ($CONTAINER_HOST), or auto (default: whichever knows the names)
   --json              the report as JSON, with every sample
   --host-netns NS     the namespace that plays the host (a sandbox, a test engine's)
+  --peer-docker-host URL, --peer-host-netns NS
+                      TO on another swarm node: that node's engine (unix:// or tcp://) and host namespace.
+                      tsdiag's receiver runs in TO's namespace there, so that node must be a namespace of this
+                      machine (a test rig's swarm); on two real hosts run tsdiag perf on TO's node instead.
+                      The overlay is measured next to the underlay (node to node, no VXLAN).
 
 Exit codes: 0 measured, no cause of slowness found; 1 a finding names a slow hop (or the run failed);
 2 bad input (unknown or stopped container, nothing listening on --port, bad numbers, not root).
@@ -36,6 +41,7 @@ export const command: Command = {
     const { values, positionals } = parse(args, {
       port: { type: 'string', short: 'p' }, time: { type: 'string', short: 't' }, parallel: { type: 'string', short: 'P' },
       count: { type: 'string', short: 'c' }, 'udp-rate': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
+      'peer-docker-host': { type: 'string' }, 'peer-host-netns': { type: 'string' },
     });
     if (values.help) {
       ctx.stdout.write(USAGE);
@@ -53,10 +59,11 @@ export const command: Command = {
     const count = num('count', 1, 10000);
     const udpRate = num('udp-rate', 1, 100000);
     const backend = parseBackend(values.backend);
+    const peer = peerNode(values['peer-docker-host'], values['peer-host-netns']);
     requireCapabilities('perf', ['NET_ADMIN', 'SYS_ADMIN']);
     const [{ runPerf }, { renderJson, renderText }] = await Promise.all([import('../../perf/run.js'), import('../../perf/report.js')]);
     const report = await runPerf({
-      backend, host: ctx.host, env: ctx.env, fromName, toName, port, seconds, parallel, count,
+      backend, host: ctx.host, env: ctx.env, fromName, toName, port, seconds, parallel, count, peer,
       udpRateBps: udpRate === undefined ? undefined : udpRate * 1e6,
       onProgress: values.json ? undefined : (line) => ctx.stderr.write(`perf: ${line}\n`),
     });
@@ -64,3 +71,10 @@ export const command: Command = {
     return report.findings.length ? 1 : 0;
   },
 };
+
+function peerNode(dockerHost: string | undefined, hostNetns: string | undefined): { dockerHost: string; hostNetns: string } | undefined {
+  if (dockerHost === undefined && hostNetns === undefined) return undefined;
+  if (dockerHost === undefined || hostNetns === undefined) throw new UsageError('--peer-docker-host and --peer-host-netns go together');
+  if (!/^(unix:\/\/\/[^\s]+|tcp:\/\/[a-zA-Z0-9.-]+:\d+)$/.test(dockerHost)) throw new UsageError(`invalid --peer-docker-host "${dockerHost}": unix:///PATH or tcp://HOST:PORT`);
+  return { dockerHost, hostNetns: validateName('namespace', hostNetns) };
+}

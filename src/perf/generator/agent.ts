@@ -15,6 +15,7 @@ const { native, info } = pickEngine();
 const receiver = new Receiver(out, native);
 const handlers: Record<string, (args: any) => unknown> = {
   listen: (a) => receiver.listen(a),
+  listenUdp: (a) => receiver.listenUdp(a),
   session: (a) => receiver.session(a),
   result: (a) => receiver.result(a),
   engine: () => info,

@@ -16,6 +16,7 @@ export const UDP_HEADER = 20;
 
 export interface ListenArgs { prefer: number[] }
 export interface ListenResult { port: number }
+export interface ListenUdpArgs { port: number }
 export interface SessionArgs { session: number; kind: 'tcp' | 'udp' }
 export interface ResultArgs { session: number; idleMs: number; timeoutMs: number }
 export interface SessionResult {
@@ -41,6 +42,7 @@ export interface EngineResult { engine: GeneratorEngine; why?: string }
 
 export interface GeneratorOps {
   listen: [ListenArgs, ListenResult];
+  listenUdp: [ListenUdpArgs, ListenResult];
   session: [SessionArgs, Record<string, never>];
   result: [ResultArgs, SessionResult];
   tcpSend: [TcpSendArgs, TcpSendResult];

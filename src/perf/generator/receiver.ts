@@ -5,7 +5,7 @@ import { Jitter } from '../stats.js';
 import { monoMs, sleep } from './clock.js';
 import {
   MAGIC_ECHO, MAGIC_TCP, MAGIC_UDP, TCP_HEADER, UDP_HEADER,
-  type ListenArgs, type ListenResult, type ResultArgs, type SampleEvent, type SessionArgs, type SessionResult,
+  type ListenArgs, type ListenResult, type ListenUdpArgs, type ResultArgs, type SampleEvent, type SessionArgs, type SessionResult,
 } from './protocol.js';
 
 const SAMPLE_MS = 100;
@@ -76,6 +76,8 @@ export class Receiver {
   private readonly sinks = new Set<NativeSink>();
   private server: net.Server | null = null;
   private udp: dgram.Socket | null = null;
+  /** more UDP ports, for a published UDP port whose container side is not the listening port */
+  private readonly extraUdp: dgram.Socket[] = [];
   private ticker: NodeJS.Timeout | null = null;
 
   constructor(private readonly emit: (e: SampleEvent) => void, private readonly native: PerfCalls | null = null) {}
@@ -85,7 +87,7 @@ export class Receiver {
       const tcp = await listenTcp(port, this.native !== null, (s) => this.onConnection(s)).catch(() => null);
       if (!tcp) continue;
       const bound = (tcp.address() as net.AddressInfo).port;
-      const udp = await bindUdp(bound, (m, r) => this.onDatagram(m, r)).catch(() => null);
+      const udp = await bindUdp(bound, (sock, m, r) => this.onDatagram(sock, m, r)).catch(() => null);
       if (!udp) {
         tcp.close();
         continue;
@@ -97,6 +99,13 @@ export class Receiver {
       return { port: bound };
     }
     throw new Error('no port to listen on for both TCP and UDP');
+  }
+
+  /** A UDP sink and echo on one more port, counted by the same sessions. */
+  async listenUdp(a: ListenUdpArgs): Promise<ListenResult> {
+    const sock = await bindUdp(a.port, (so, m, r) => this.onDatagram(so, m, r));
+    this.extraUdp.push(sock);
+    return { port: a.port };
   }
 
   session(a: SessionArgs): Record<string, never> {
@@ -125,6 +134,7 @@ export class Receiver {
     if (this.ticker) clearInterval(this.ticker);
     this.server?.close();
     this.udp?.close();
+    for (const u of this.extraUdp) u.close();
   }
 
   private tick(): void {
@@ -182,10 +192,10 @@ export class Receiver {
     });
   }
 
-  private onDatagram(msg: Buffer, from: dgram.RemoteInfo): void {
+  private onDatagram(sock: dgram.Socket, msg: Buffer, from: dgram.RemoteInfo): void {
     if (msg.length < 4) return;
     const magic = msg.readUInt32BE(0);
-    if (magic === MAGIC_ECHO) return void this.udp?.send(msg, from.port, from.address);
+    if (magic === MAGIC_ECHO) return void sock.send(msg, from.port, from.address);
     if (magic !== MAGIC_UDP || msg.length < UDP_HEADER) return;
     const s = this.sessions.get(msg.readUInt32BE(4));
     if (!s) return;
@@ -205,11 +215,11 @@ function listenTcp(port: number, pauseOnConnect: boolean, onConnection: (s: net.
   });
 }
 
-function bindUdp(port: number, onMessage: (m: Buffer, r: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
+function bindUdp(port: number, onMessage: (sock: dgram.Socket, m: Buffer, r: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
     sock.once('error', reject);
-    sock.on('message', onMessage);
+    sock.on('message', (m, r) => onMessage(sock, m, r));
     sock.bind(port, '0.0.0.0', () => {
       sock.removeListener('error', reject);
       sock.on('error', () => undefined);

@@ -13,7 +13,7 @@ export const RTT_BOUNDS_MS = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100] as 
 export const RTT_BUCKETS = RTT_BOUNDS_MS.length + 1;
 
 export const PROBE_ORDER: RttProbe[] = ['icmp', 'tcp-connect', 'udp-echo'];
-export const TEST_ORDER: ThroughputTest[] = ['tcp', 'tcp-parallel', 'udp'];
+export const TEST_ORDER: ThroughputTest[] = ['tcp', 'tcp-parallel', 'udp', 'tcp-reverse'];
 
 export interface RttHistogram {
   /** probes per bucket (RTT_BUCKETS of them) */

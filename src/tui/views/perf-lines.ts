@@ -19,7 +19,7 @@ const P50_COLOR = 'cyan';
 const P99_COLOR = 'yellow';
 
 const PROBE_LABEL: Record<RttProbe, string> = { icmp: 'icmp', 'tcp-connect': 'tcp', 'udp-echo': 'udp' };
-const TEST_LABEL: Record<ThroughputTest, string> = { tcp: 'TCP×1', 'tcp-parallel': 'TCP×N', udp: 'UDP' };
+const TEST_LABEL: Record<ThroughputTest, string> = { tcp: 'TCP×1', 'tcp-parallel': 'TCP×N', udp: 'UDP', 'tcp-reverse': 'TCP←' };
 
 /** a bar of `v` against `max`: ▁ for the least that is not nothing, █ for the max; a space for nothing */
 export function bar(v: number, max: number): string {

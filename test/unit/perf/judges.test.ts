@@ -62,6 +62,35 @@ describe('perf judges, from recorded facts', () => {
       ['softirq-core', 'cpu1', 'tsdiag --host-netns sb exec db -- sh -c \'echo 3 > /sys/class/net/eth0/queues/rx-0/rps_cpus\' (spread receive processing over every CPU: RPS)'],
     ]);
   });
+
+  it('TSO/GSO off on TO\'s host veth, FROM -> TO at 43% of TO -> FROM: named with the ethtool fix in its namespace', () => {
+    const f = facts({ paths: [path('bridge', 'bridge', 5.5e9, { tcpReverse: { streams: 1, bps: 12.7e9, bytes: 1, ms: 1, samples: [] } })] });
+    f.hops[3] = { ...hop('host', 'vethB', 'to-veth'), offloads: { tso: false, gso: false, gro: true } };
+    const [finding, ...rest] = judge(f);
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ id: 'offloads-off', object: 'vethB (to-veth, host)', fix: 'ip netns exec sb ethtool -K vethB tso on gso on' });
+    expect(finding!.summary).toBe('vethB (to-veth, host) has tso and gso off where the rest of the path has them on: web -> db reached 5.50 Gbit/s against 12.70 Gbit/s db -> web over the same hops (43%)');
+    expect(finding!.evidence).toContain('vethB (to-veth, host): tso off gso off');
+  });
+
+  it('offloads off but no measured cost (or no reverse figure): no finding; off in the reverse direction judged against the forward one', () => {
+    const even = facts({ paths: [path('bridge', 'bridge', 11e9, { tcpReverse: { streams: 1, bps: 12e9, bytes: 1, ms: 1, samples: [] } })] });
+    even.hops[3] = { ...hop('host', 'vethB', 'to-veth'), offloads: { tso: false, gso: true, gro: true } };
+    expect(judge(even)).toEqual([]);
+    const unmeasured = facts();
+    unmeasured.hops[3] = { ...hop('host', 'vethB', 'to-veth'), offloads: { tso: false, gso: false, gro: true } };
+    expect(judge(unmeasured)).toEqual([]);
+    const back = facts({ backend: 'docker', hostNetns: null, pids: { web: 11, db: 22 }, paths: [path('bridge', 'bridge', 12e9, { tcpReverse: { streams: 1, bps: 4e9, bytes: 1, ms: 1, samples: [] } })] });
+    back.hops[4] = { ...hop('db', 'eth0', 'to-eth'), offloads: { tso: false, gso: true, gro: true } };
+    expect(judge(back)).toMatchObject([{ id: 'offloads-off', object: 'eth0 in db (to-eth)', fix: 'nsenter -t 22 -n ethtool -K eth0 tso on gso on' }]);
+    expect(judge(back)[0]!.summary).toMatch(/has tso off .*: db -> web reached 4.00 Gbit\/s against 12.00 Gbit\/s web -> db/);
+  });
+
+  it('every hop with offloads off: nothing to tell the odd one by', () => {
+    const f = facts({ paths: [path('bridge', 'bridge', 1e9, { tcpReverse: { streams: 1, bps: 5e9, bytes: 1, ms: 1, samples: [] } })] });
+    f.hops = f.hops.map((h) => ({ ...h, offloads: { tso: false, gso: false, gro: true } }));
+    expect(judge(f)).toEqual([]);
+  });
 });
 
 describe('the paths a run compares', () => {
@@ -77,6 +106,15 @@ describe('the paths a run compares', () => {
     const held = planPaths({ ...base, servicePort: 80, published: [{ ...published[0]!, containerPort: 80 }] })[1]!;
     expect(held).toMatchObject({ dataPort: null, rttPort: 18080 });
     expect(held.notes[0]).toMatch(/container port 80 is held/);
+  });
+  it('a published UDP port whose container side the receiver holds: a UDP-only path, through docker-proxy when that holds the UDP port', () => {
+    const published = [{ hostIp: '0.0.0.0', hostPort: 35353, containerPort: 5353, proto: 'udp' as const }];
+    expect(planPaths({ ...base, published, udpPort: 5353 }).map((p) => [p.id, p.via, p.address, p.dataPort, p.udpOnly ?? false])).toEqual([
+      ['bridge', 'bridge', '10.0.0.3', 5201, false], ['published-udp', 'dnat', '10.0.0.1', 35353, true],
+    ]);
+    const proxy = [{ proto: 'udp' as const, addr: '0.0.0.0', port: 35353, process: 'docker-proxy', pid: 8 }];
+    expect(planPaths({ ...base, published, udpPort: 5353, hostListeners: proxy })[1]).toMatchObject({ via: 'docker-proxy', proxyPid: 8, detail: '10.0.0.1:35353 -> 5353/udp through docker-proxy (pid 8)' });
+    expect(planPaths({ ...base, published, udpPort: null })).toHaveLength(1);
   });
   it('host networking: one path, over the host\'s stack', () => {
     expect(planPaths({ ...base, hostNetworking: 'to' }).map((p) => p.via)).toEqual(['host']);
