@@ -44,6 +44,8 @@ export interface DoctorReport {
   path?: PathPicture | null;
   /** the compose services FROM and TO were given as (from, to: the containers taken), when either was */
   services?: { from: ServicePick | null; to: ServicePick | null };
+  /** what the backend's host side does not let the doctor probe, and why (rootless Podman); its checks are skipped with it */
+  unprobed?: string;
 }
 
 /**

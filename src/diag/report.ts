@@ -13,6 +13,7 @@ export function progressLine(r: CheckResult): string {
 /** The report: failures first, each with evidence and fix; a last line with the counts. */
 export function renderText(rep: DoctorReport): string {
   const lines: string[] = [`doctor ${named(rep.from, rep.services?.from)} -> ${named(rep.to, rep.services?.to)}${rep.port ? ` port ${rep.port}` : ''} (${rep.backend})`, ''];
+  if (rep.unprobed) lines.push(`note: ${rep.unprobed}`, '');
   if (rep.path) lines.push(...drawLines(rep.path.title, rep.path.lines), '');
   const sorted = [...rep.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   for (const r of sorted) {
@@ -48,6 +49,7 @@ export function renderJson(rep: DoctorReport): string {
     counts: rep.counts, ms: Math.round(rep.ms),
     ...(rep.path ? { path: rep.path } : {}),
     ...(rep.services ? { services: rep.services } : {}),
+    ...(rep.unprobed ? { unprobed: rep.unprobed } : {}),
   }, null, 2) + '\n';
 }
 

@@ -8,6 +8,7 @@ import { DoctorContext, type DoctorTarget } from './context.js';
 import type { DoctorReport } from './doctor.js';
 import type { InventoryProvider } from './inventory/types.js';
 import { trace } from '../netcore/kernel/trace.js';
+import { notProbed, stillApplies } from './unprobed.js';
 
 export interface CheckRun {
   target: DoctorTarget;
@@ -27,13 +28,16 @@ export interface CheckRun {
  * this module while the backend answers).
  */
 export async function runChecks(o: CheckRun): Promise<DoctorReport> {
+  // asked beside the checks (Podman's /info takes ~0.3 s): a host-side check waits for it, not the run
+  const unprobedAnswer = (o.inventory.unprobed?.() ?? Promise.resolve(null)).catch(() => null);
   const ctx = new DoctorContext(o.target, o.inventory, { swarm: o.swarm }, o.agents);
   ctx.warmUp();
   // Every check gathers at once; one waits only for the checks named in its `after`.
   // Results are reported in list order, so the progress reads the same every run.
   const pending = new Map<string, Promise<CheckResult>>();
   for (const check of o.checks) {
-    const done = runOne(check, ctx, pending, o.keepFacts);
+    const done = stillApplies(check) ? runOne(check, ctx, pending, o.keepFacts)
+      : unprobedAnswer.then((u) => (u ? { id: check.id, title: check.title, ms: 0, ...notProbed() } : runOne(check, ctx, pending, o.keepFacts)));
     done.then((r) => trace(`check ${r.id} ${r.status} (${r.ms.toFixed(0)} ms)`), () => undefined);
     pending.set(check.id, done);
   }
@@ -45,14 +49,16 @@ export async function runChecks(o: CheckRun): Promise<DoctorReport> {
   }
   // live progress shows each check's own verdict; the report, what follows from what
   const results = markConsequences(raw, o.checks);
-  const path = await pathPicture(ctx, results);
+  const unprobed = await unprobedAnswer;
+  // the path's hops are the host's side: not drawn from a namespace that is not theirs
+  const path = unprobed ? null : await pathPicture(ctx, results);
   const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const r of results) counts[r.status]++;
   trace('doctor: all checks done');
   const { fromName, toName, services } = o.target;
   return {
     from: fromName, to: toName, port: await ctx.reportedPort(), backend: o.inventory.backend, checks: results, counts, ms: performance.now() - o.t0, path,
-    ...(services ? { services } : {}),
+    ...(services ? { services } : {}), ...(unprobed ? { unprobed } : {}),
   };
 }
 

@@ -24,25 +24,37 @@ export const PODMAN_RUN_LABEL = 'tsdiag.test-run';
 export const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const UP = 'bash scripts/podman-engine';
 
-async function findPodman(): Promise<{ engine: PodmanEngine | null; why: string }> {
-  const host = process.env.TSDIAG_PODMAN_HOST;
-  const netns = process.env.TSDIAG_PODMAN_NETNS;
-  if (!host || !netns) return { engine: null, why: `TSDIAG_PODMAN_HOST/TSDIAG_PODMAN_NETNS are not set (run \`${UP} up\` and export what \`${UP} env\` prints)` };
-  if (!(await new DockerApi({ dockerHost: host }).ping())) return { engine: null, why: `no Podman answers on ${host} (${UP} status)` };
+type Found = { engine: PodmanEngine | null; why: string };
+
+async function findPodman(prefix: string, up: string): Promise<Found> {
+  const host = process.env[`${prefix}_HOST`];
+  const netns = process.env[`${prefix}_NETNS`];
+  if (!host || !netns) return { engine: null, why: `${prefix}_HOST/${prefix}_NETNS are not set (run \`${up} up\` and export what \`${up} env\` prints)` };
+  if (!(await new DockerApi({ dockerHost: host }).ping())) return { engine: null, why: `no Podman answers on ${host} (${up} status)` };
   return { engine: { host, netns }, why: '' };
 }
 
-const found = await findPodman();
+const rootfulFound = await findPodman('TSDIAG_PODMAN', UP);
+const ROOTLESS_UP = `${UP} --rootless`;
+const rootlessFound = await findPodman('TSDIAG_PODMAN_ROOTLESS', ROOTLESS_UP);
 
 /** describe() named `[podman] name` with the engine, or skipped with a visible notice (failing under CI). */
 export function describeWithPodman(name: string, body: (engine: PodmanEngine) => void): void {
-  const title = `[podman] ${name}`;
+  describeWith(rootfulFound, `[podman] ${name}`, UP, body);
+}
+
+/** The same for the rootless Podman of `scripts/podman-engine --rootless up`. */
+export function describeWithRootlessPodman(name: string, body: (engine: PodmanEngine) => void): void {
+  describeWith(rootlessFound, `[podman rootless] ${name}`, ROOTLESS_UP, body);
+}
+
+function describeWith(found: Found, title: string, up: string, body: (engine: PodmanEngine) => void): void {
   if (found.engine) {
     const e = found.engine;
     describe(title, () => body(e));
   } else if (process.env.CI === 'true') {
     describe(title, () => {
-      it(`needs a running Podman (CI brings it up with ${UP} up)`, () => {
+      it(`needs a running Podman (CI brings it up with ${up} up)`, () => {
         throw new Error(found.why);
       });
     });

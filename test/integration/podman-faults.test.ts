@@ -12,6 +12,8 @@ import {
 import { AARDVARK_DIR } from '../../src/diag/checks/dns/aardvark.js';
 import { readTarGz } from '../../src/diag/bundle/tar.js';
 import type { DoctorJson } from '../helpers/lab.js';
+import { putBehindMtuRouter, takeFromMtuRouter, type MtuRouterSite } from '../../src/lab/faults/mtu.js';
+import { run } from '../../src/netcore/kernel/exec.js';
 
 /**
  * The faults of spec/faults.md that apply to rootful Podman (netavark,
@@ -28,7 +30,7 @@ describeWithPodman('doctor --backend podman: the faults of spec/faults.md', (eng
   const runId = uniqueRunId();
   const n = {
     app: `${runId}-app`, int: `${runId}-int`, web: `${runId}-web`, db: `${runId}-db`,
-    solo: `${runId}-solo`, iweb: `${runId}-iweb`, idb: `${runId}-idb`, pub: `${runId}-pub`,
+    solo: `${runId}-solo`, iweb: `${runId}-iweb`, idb: `${runId}-idb`, pub: `${runId}-pub`, far: `${runId}-far`,
   };
   const label = ['--label', `${PODMAN_RUN_LABEL}=${runId}`];
   const cli = new EngineCli(engine, 'CONTAINER_HOST');
@@ -45,6 +47,7 @@ describeWithPodman('doctor --backend podman: the faults of spec/faults.md', (eng
       await podman(engine, ['network', 'create', '--internal', ...label, n.int]);
       await runDetached(n.db, ['--network', n.app, ...httpd(String(PORT))]);
       await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
+      await runDetached(n.far, ['--network', n.app, ...httpd(String(PORT))]);
       // podman's default network `podman`: DNS off, as Docker's default bridge
       await runDetached(n.solo, ['--network', 'podman', PODMAN_IMAGE, 'sleep', '3600']);
       await runDetached(n.iweb, ['--network', n.int, PODMAN_IMAGE, 'sleep', '3600']);
@@ -199,6 +202,30 @@ it("S4: aardvark's upstream (this machine's resolver) dialled from the host name
     expect(ok.evidence).toContain(`${n.pub} publishes 0.0.0.0:${hostPort}->${PORT}/tcp: nothing else listens there`);
   });
 
+  it('S5: far behind a router namespace over a 1400-byte veth, frag-needed dropped: path.mtu names the path MTU with the fix (and podman network create -o mtu=); the fix works; healed, it passes', async () => {
+    const site = await mtuRouterSite(engine, n.app, n.far, [n.web], `${runId}-mtur`);
+    cleanup.add(() => takeFromMtuRouter(site));
+    await putBehindMtuRouter(site);
+    const checks = only('^(reach\\.icmp|path\\.mtu)$');
+    const { exitCode, report } = await doctor(n.web, n.far, ...checks);
+    expect(exitCode).toBe(1);
+    expect(checkIn(report, 'reach.icmp').status).toBe('pass');
+    const c = checkIn(report, 'path.mtu');
+    expect(c.summary, JSON.stringify(c.evidence)).toBe(`packets over 1400 bytes do not reach ${n.far}: ${n.web} sends up to 1500`);
+    expect(c.evidence).toContain('no ICMP "fragmentation needed" came back: path MTU discovery is blackholed, large packets (big responses, TLS handshakes) vanish');
+    expect(c.evidence).toContain(`to keep it: recreate network ${n.app} with podman network create -o mtu=1400 ...`);
+    const webPid = (await podman(engine, ['inspect', '-f', '{{.State.Pid}}', n.web])).stdout.trim();
+    expect(c.fix).toBe(`nsenter --net=/proc/${webPid}/ns/net ip link set dev eth0 mtu 1400`);
+    // the fix, as printed (checked above to enter web's namespace only)
+    const [cmd, ...args] = c.fix!.split(' ');
+    await run(cmd!, args);
+    expect(checkIn((await doctor(n.web, n.far, ...checks)).report, 'path.mtu').status).toBe('pass');
+    await run('ip', ['link', 'set', 'dev', 'eth0', 'mtu', '1500'], { netnsPath: `/proc/${webPid}/ns/net` });
+    await takeFromMtuRouter(site);
+    const healed = checkIn((await doctor(n.web, n.far, ...checks)).report, 'path.mtu');
+    expect(healed.status, JSON.stringify(healed)).toBe('pass');
+  });
+
   it('--bundle on Podman: netavark rules, aardvark files and the versions of podman, netavark and aardvark-dns; --from-bundle judges it to the same verdicts', async () => {
     const file = path.join(cli.stateDir, 'podman.tar.gz');
     const res = await cli.run(['doctor', n.web, n.db, '--backend', 'podman', '--port', String(PORT), '--check', '!^dns\\.upstream$', '--json', '--bundle', file]);
@@ -216,3 +243,21 @@ it("S4: aardvark's upstream (this machine's resolver) dialled from the host name
     expect(shape(JSON.parse(String(again.stdout)) as DoctorJson)).toEqual(shape(live));
   });
 });
+
+/** S5's site on a Podman network: PEER's veth (found by its peer index) on the network's bridge in the engine's namespace. */
+async function mtuRouterSite(e: PodmanEngine, network: string, peer: string, others: string[], router: string): Promise<MtuRouterSite> {
+  const inspect = async (name: string, format: string) => (await podman(e, ['inspect', '-f', format, name])).stdout.trim();
+  const [bridge, subnet] = (await podman(e, ['network', 'inspect', '-f', '{{.NetworkInterface}} {{(index .Subnets 0).Subnet}}', network])).stdout.trim().split(' ');
+  const peerNetns = await inspect(peer, '{{.NetworkSettings.SandboxKey}}');
+  // eth0@ifN: N is the host end's index in the engine's namespace
+  const eth0 = (await run('ip', ['-o', 'link', 'show', 'dev', 'eth0'], { netnsPath: peerNetns })).stdout;
+  const index = /eth0@if(\d+):/.exec(eth0)?.[1];
+  const hostIf = (await run('ip', ['-o', 'link', 'show'], { netns: e.netns })).stdout.split('\n')
+    .map((l) => /^(\d+): ([^@:]+)/.exec(l)).find((m) => m?.[1] === index)?.[2];
+  if (!bridge || !subnet || !hostIf) throw new Error(`no bridge, subnet or host veth for ${peer} on ${network}: ${eth0}`);
+  return {
+    hostNetns: e.netns, router, bridge, bridgeMtu: 1500, subnet, hostIf,
+    peerIpv4: await inspect(peer, `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`),
+    neighbourTables: [peerNetns, ...(await Promise.all(others.map((o) => inspect(o, '{{.NetworkSettings.SandboxKey}}'))))],
+  };
+}

@@ -1,6 +1,7 @@
 import { DockerInventory, mtuOption } from './docker.js';
 import { DockerApi } from './docker-api.js';
 import type { InvContainer, InvNetwork, InventoryProvider, ListOptions } from './types.js';
+import { rootlessFromInfo, rootlessLimits, type LibpodInfo, type PodmanRootless } from './podman-rootless.js';
 
 export const DEFAULT_PODMAN_HOST = 'unix:///run/podman/podman.sock';
 
@@ -24,7 +25,7 @@ export interface LibpodNetwork {
 }
 
 /**
- * Containers and networks as a rootful Podman reports them. Containers come
+ * Containers and networks as a Podman reports them (rootful, or rootless: see rootless()). Containers come
  * from the Docker-compatible endpoints (the same fields as Docker's), networks
  * from libpod's: the compat ones lack the bridge's name and dns_enabled.
  */
@@ -63,6 +64,19 @@ export class PodmanInventory implements InventoryProvider {
 
   namespacesOf(names: string[]): Promise<Array<string | null>> {
     return this.compat.namespacesOf(names);
+  }
+
+  private rootlessView: Promise<PodmanRootless | null> | null = null;
+
+  /** null: rootful. Read once per inventory (the API's info is slow: it asks every helper its version). */
+  rootless(): Promise<PodmanRootless | null> {
+    this.rootlessView ??= this.api.getJson<LibpodInfo>('/v4.0.0/libpod/info').then(rootlessFromInfo);
+    return this.rootlessView;
+  }
+
+  async unprobed(): Promise<string | null> {
+    const r = await this.rootless();
+    return r ? rootlessLimits(r) : null;
   }
 
   private libpodNetworks(): Promise<LibpodNetwork[]> {

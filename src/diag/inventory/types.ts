@@ -124,4 +124,10 @@ export interface InventoryProvider {
   namespacesOf?(names: string[]): Promise<Array<string | null>>;
   /** the swarm the engine is in (backends with one: Docker) */
   swarm?(): Promise<SwarmView>;
+  /**
+   * Why the host's side of the containers' path cannot be probed from here, in
+   * one line (rootless Podman: its bridges and firewall are in the user's
+   * rootless netns); null: everything can be.
+   */
+  unprobed?(): Promise<string | null>;
 }

@@ -28,12 +28,71 @@ async function dbOnItsNetwork(lab: Lab) {
   return { ep: { ...ep, hostIf: ep.hostIf }, net: { ...net, subnet: net.subnet, device: net.device }, neighbourTables };
 }
 
-/** Containers remember db's MAC (or the router's): forget it so the next packet asks again. */
-async function forgetNeighbours(lab: Lab, tables: string[], bridge: string): Promise<void> {
+/** Where S5 is built: a host namespace, a peer's veth on a bridge there, and the namespaces that cache the peer's MAC. */
+export interface MtuRouterSite {
+  /** the namespace that plays the host (holds the bridge) */
+  hostNetns: string;
+  /** the router namespace to make */
+  router: string;
+  bridge: string;
+  bridgeMtu: number;
+  subnet: string;
+  /** the host end of the peer's veth and the peer's address */
+  hostIf: string;
+  peerIpv4: string;
+  /** namespaces (names or /run/netns/... paths) whose neighbour tables know the peer */
+  neighbourTables: string[];
+}
+
+const where = (ns: string) => (ns.startsWith('/') ? { netnsPath: ns } : { netns: ns });
+
+/** Containers remember the peer's MAC (or the router's): forget it so the next packet asks again. */
+async function forgetNeighbours(site: MtuRouterSite): Promise<void> {
   await Promise.all([
-    ...tables.map((ns) => run('ip', ['neigh', 'flush', 'all'], { netns: ns, reject: false })),
-    run('ip', ['neigh', 'flush', 'dev', bridge], { netns: lab.name, reject: false }),
+    ...site.neighbourTables.map((ns) => run('ip', ['neigh', 'flush', 'all'], { ...where(ns), reject: false })),
+    run('ip', ['neigh', 'flush', 'dev', site.bridge], { netns: site.hostNetns, reject: false }),
   ]);
+}
+
+/** S5's mechanism on any bridge (the lab's, Docker's, Podman's): the peer behind a router, over a 1400-byte link, frag-needed dropped. */
+export async function putBehindMtuRouter(site: MtuRouterSite): Promise<void> {
+  const { router } = site;
+  const subnet = parseCidr(site.subnet);
+  const routerAddress = `${formatIpv4(lastAddress(subnet) - 1)}/${subnet.prefix}`;
+  const host = (args: string[]) => run('ip', args, { netns: site.hostNetns });
+  const inRouter = (cmd: string, args: string[]) => run(cmd, args, { netns: router });
+  await run('ip', ['netns', 'add', router]);
+  await inRouter('ip', ['link', 'set', 'lo', 'up']);
+  await host(['link', 'add', ROUTER_UPLINK, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', router]);
+  await host(['link', 'set', ROUTER_UPLINK, 'master', site.bridge, 'mtu', String(site.bridgeMtu), 'up']);
+  await inRouter('ip', ['addr', 'add', routerAddress, 'dev', 'eth0']);
+  await inRouter('ip', ['link', 'set', 'eth0', 'mtu', String(site.bridgeMtu), 'up']);
+  await host(['link', 'set', site.hostIf, 'nomaster']);
+  await host(['link', 'set', site.hostIf, 'netns', router]);
+  await inRouter('ip', ['link', 'set', site.hostIf, 'mtu', String(TUNNEL_MTU), 'up']);
+  await inRouter('ip', ['route', 'add', `${site.peerIpv4}/32`, 'dev', site.hostIf]);
+  // proxy ARP answers after a random delay of up to 0.8 s by default: longer than the doctor's ping waits
+  const proxyArp = [site.hostIf, 'eth0'].flatMap((dev) => [`net.ipv4.conf.${dev}.proxy_arp=1`, `net.ipv4.neigh.${dev}.proxy_delay=0`]);
+  for (const key of ['net.ipv4.ip_forward=1', ...proxyArp]) await inRouter('sysctl', ['-qw', key]);
+  for (const chain of ['OUTPUT', 'FORWARD']) await inRouter('iptables', ['-A', chain, ...DROP_FRAG_NEEDED]);
+  await forgetNeighbours(site);
+}
+
+/** Undoes putBehindMtuRouter; never throws on a half-built site. */
+export async function takeFromMtuRouter(site: MtuRouterSite): Promise<void> {
+  await run('ip', ['link', 'set', site.hostIf, 'netns', site.hostNetns], { netns: site.router, reject: false });
+  await run('ip', ['link', 'set', site.hostIf, 'mtu', String(site.bridgeMtu), 'master', site.bridge, 'up'], { netns: site.hostNetns, reject: false });
+  await run('ip', ['netns', 'del', site.router], { reject: false });
+  await run('ip', ['link', 'del', ROUTER_UPLINK], { netns: site.hostNetns, reject: false });
+  await forgetNeighbours(site);
+}
+
+async function labSite(lab: Lab): Promise<MtuRouterSite> {
+  const { ep, net, neighbourTables } = await dbOnItsNetwork(lab);
+  return {
+    hostNetns: lab.name, router: routerNetns(lab), bridge: net.device, bridgeMtu: net.mtu, subnet: net.subnet,
+    hostIf: ep.hostIf, peerIpv4: ep.ipv4, neighbourTables,
+  };
 }
 
 export const s5PathMtu: Fault = {
@@ -41,34 +100,9 @@ export const s5PathMtu: Fault = {
   check: 'path.mtu',
   description: `db behind a router namespace (proxy ARP on app's bridge) over a ${TUNNEL_MTU}-byte link; the router drops ICMP fragmentation-needed`,
   async apply(lab) {
-    const { ep, net, neighbourTables } = await dbOnItsNetwork(lab);
-    const router = routerNetns(lab);
-    const subnet = parseCidr(net.subnet);
-    const routerAddress = `${formatIpv4(lastAddress(subnet) - 1)}/${subnet.prefix}`;
-    const host = (args: string[]) => run('ip', args, { netns: lab.name });
-    const inRouter = (cmd: string, args: string[]) => run(cmd, args, { netns: router });
-    await run('ip', ['netns', 'add', router]);
-    await inRouter('ip', ['link', 'set', 'lo', 'up']);
-    await host(['link', 'add', ROUTER_UPLINK, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', router]);
-    await host(['link', 'set', ROUTER_UPLINK, 'master', net.device, 'mtu', String(net.mtu), 'up']);
-    await inRouter('ip', ['addr', 'add', routerAddress, 'dev', 'eth0']);
-    await inRouter('ip', ['link', 'set', 'eth0', 'mtu', String(net.mtu), 'up']);
-    await host(['link', 'set', ep.hostIf, 'nomaster']);
-    await host(['link', 'set', ep.hostIf, 'netns', router]);
-    await inRouter('ip', ['link', 'set', ep.hostIf, 'mtu', String(TUNNEL_MTU), 'up']);
-    await inRouter('ip', ['route', 'add', `${ep.ipv4}/32`, 'dev', ep.hostIf]);
-    // proxy ARP answers after a random delay of up to 0.8 s by default: longer than the doctor's ping waits
-    const proxyArp = [ep.hostIf, 'eth0'].flatMap((dev) => [`net.ipv4.conf.${dev}.proxy_arp=1`, `net.ipv4.neigh.${dev}.proxy_delay=0`]);
-    for (const key of ['net.ipv4.ip_forward=1', ...proxyArp]) await inRouter('sysctl', ['-qw', key]);
-    for (const chain of ['OUTPUT', 'FORWARD']) await inRouter('iptables', ['-A', chain, ...DROP_FRAG_NEEDED]);
-    await forgetNeighbours(lab, neighbourTables, net.device);
+    await putBehindMtuRouter(await labSite(lab));
   },
   async heal(lab) {
-    const { ep, net, neighbourTables } = await dbOnItsNetwork(lab);
-    const router = routerNetns(lab);
-    await run('ip', ['link', 'set', ep.hostIf, 'netns', lab.name], { netns: router, reject: false });
-    await run('ip', ['link', 'set', ep.hostIf, 'mtu', String(net.mtu), 'master', net.device, 'up'], { netns: lab.name });
-    await run('ip', ['netns', 'del', router], { reject: false });
-    await forgetNeighbours(lab, neighbourTables, net.device);
+    await takeFromMtuRouter(await labSite(lab));
   },
 };

@@ -61,6 +61,9 @@ async function readHops(ctx: DoctorContext, addr: string, overlay: boolean): Pro
   return { egress, hops };
 }
 
+/** the network option that sets the MTU: podman's bridge driver takes `mtu`, Docker's and tsdiag's the driver option */
+const mtuOption = (f: MtuFacts) => (f.backend === 'podman' ? 'mtu' : OPT_DRIVER_MTU);
+
 function inNamespace(netnsPath: string | null): string {
   if (!netnsPath) return '';
   const named = /^\/run\/netns\/([^/]+)$/.exec(netnsPath);
@@ -116,7 +119,7 @@ export const pathMtu: Check<MtuFacts> = {
       reported
         ? `an ICMP "fragmentation needed" came back (mtu ${reported}): path MTU discovery works, at a cost`
         : 'no ICMP "fragmentation needed" came back: path MTU discovery is blackholed, large packets (big responses, TLS handshakes) vanish',
-      `to keep it: recreate network ${f.network ?? 'NETWORK'} with ${cli(f, `network create -o ${OPT_DRIVER_MTU}=${path} ...`)}`,
+      `to keep it: recreate network ${f.network ?? 'NETWORK'} with ${cli(f, `network create -o ${mtuOption(f)}=${path} ...`)}`,
     ];
     const fix = `${inNamespace(f.fromNetnsPath)}ip link set dev ${f.egress.ifname ?? 'eth0'} mtu ${path}`;
     const summary = `packets over ${path} bytes do not reach ${f.to}: ${f.from} sends up to ${sender}`;
