@@ -1,0 +1,53 @@
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestSandbox } from '../helpers/sandbox.js';
+import type { DoctorJson } from '../helpers/lab.js';
+import { PairSandbox } from '../helpers/pair-sandbox.js';
+
+/**
+ * The doctor on a dual-stack pair: every check over both families, and the
+ * faults that hit only IPv6, each built by hand in the sandbox, named with the
+ * family and a fix that works when run.
+ */
+describe('doctor: a dual-stack pair, per address family', () => {
+  let pair: PairSandbox;
+  let sb: TestSandbox;
+  let state: any;
+  const v6 = (name: string): string => state.containers[name].endpoints[0].ipv6;
+
+  beforeAll(async () => {
+    pair = await PairSandbox.create('v6x', [], { ipv6: true });
+    sb = pair.sb;
+    state = await sb.state();
+  });
+  afterAll(async () => pair?.dispose());
+
+  const failures = (r: DoctorJson) => r.checks.filter((x) => x.status === 'fail').map((x) => `${x.id}: ${x.summary}`);
+
+  /** The fault fails `id` (its text matching `what`), everything else passes or follows from it; the fix makes the run pass. */
+  async function expectCause(id: string, what: RegExp) {
+    const { exitCode, report } = await pair.doctor();
+    expect(exitCode).toBe(1);
+    const c = pair.check(report, id);
+    expect(c.status, JSON.stringify(report.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('fail');
+    expect(`${c.summary}\n${c.evidence.join('\n')}`).toMatch(what);
+    expect(report.checks.filter((x) => x.status === 'fail' && x.id !== id).map((x) => `${x.id}: ${x.summary}`)).toEqual([]);
+    for (const id2 of ['reach.icmp', 'reach.tcp']) {
+      const r = pair.check(report, id2);
+      if (r.status !== 'pass') expect(r.summary).toContain(`because of ${id}`);
+    }
+    expect(c.fix).toBeTruthy();
+    await pair.runFix(c.fix!);
+    expect(failures((await pair.doctor()).report)).toEqual([]);
+    return c;
+  }
+
+  it('a healthy dual-stack pair passes every check over both families', async () => {
+    const { exitCode, report } = await pair.doctor();
+    expect(failures(report)).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(pair.check(report, 'reach.icmp').summary).toMatch(/over IPv4 and IPv6/);
+    expect(pair.check(report, 'reach.tcp').summary).toMatch(new RegExp(`over IPv4 and IPv6 .*\\[${v6('db')}\\]:5432`));
+    expect(pair.check(report, 'dns.resolve-peer').summary).toContain(`${v6('db')} (A and AAAA)`);
+  });
+});
