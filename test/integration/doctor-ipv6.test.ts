@@ -50,4 +50,23 @@ describe('doctor: a dual-stack pair, per address family', () => {
     expect(pair.check(report, 'reach.tcp').summary).toMatch(new RegExp(`over IPv4 and IPv6 .*\\[${v6('db')}\\]:5432`));
     expect(pair.check(report, 'dns.resolve-peer').summary).toContain(`${v6('db')} (A and AAAA)`);
   });
+
+  it('disable_ipv6=1 in db: addr.missing names the sysctl, the fix turns IPv6 on and puts the address back', async () => {
+    await execa('ip', ['netns', 'exec', sb.containerNetns('db'), 'sysctl', '-qw', 'net.ipv6.conf.eth0.disable_ipv6=1']);
+    const c = await expectCause('addr.missing', /db's eth0 has IPv6 turned off \(net\.ipv6\.conf\.eth0\.disable_ipv6=1\)/);
+    expect(c.fix).toContain(`exec db -- sysctl -w net.ipv6.conf.eth0.disable_ipv6=0 && `);
+    expect(c.fix).toContain(`ip -6 addr add ${v6('db')}/64 dev eth0 nodad`);
+    expect(c.fix).toContain(`ip -6 route replace default via ${state.networks.app.gateway6} dev eth0`);
+    expect((await execa('ip', ['-n', sb.containerNetns('db'), '-6', 'route', 'show', 'default'])).stdout).toContain(state.networks.app.gateway6);
+  });
+
+  it('web\'s IPv6 routes deleted: route.missing names the family, the fix puts them back', async () => {
+    const ns = sb.containerNetns('web');
+    await execa('ip', ['-n', ns, '-6', 'route', 'del', 'default']);
+    await execa('ip', ['-n', ns, '-6', 'route', 'del', state.networks.app.subnet6, 'dev', 'eth0']);
+    const c = await expectCause('route.missing', new RegExp(`web has no IPv6 route to db \\(${v6('db')}\\)`));
+    expect(c.fix).toContain(`ip -6 route replace default via ${state.networks.app.gateway6} dev eth0`);
+    const reach = pair.check((await pair.doctor()).report, 'reach.icmp');
+    expect(reach.summary).toMatch(/over IPv4 and IPv6/);
+  });
 });
