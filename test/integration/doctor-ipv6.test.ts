@@ -69,4 +69,11 @@ describe('doctor: a dual-stack pair, per address family', () => {
     const reach = pair.check((await pair.doctor()).report, 'reach.icmp');
     expect(reach.summary).toMatch(/over IPv4 and IPv6/);
   });
+
+  it('an ip6tables DROP for db: fw.rule-drop says IPv4 answers and IPv6 does not, names the rule, and its fix deletes it', async () => {
+    await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-I', 'TSDIAG-USER', '-d', `${v6('db')}/128`, '-j', 'DROP']);
+    const c = await expectCause('fw.rule-drop', new RegExp(`db answers over IPv4 but not IPv6 \\(${v6('db')}\\): .*ip6 filter TSDIAG-USER`));
+    expect((await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-S', 'TSDIAG-USER'])).stdout).not.toContain('DROP');
+    expect(c.fix).toMatch(/nft delete rule ip6 filter TSDIAG-USER handle \d+$/);
+  });
 });

@@ -91,6 +91,8 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
       return fail(`network isolation (${describeDrop(first)}) ${first.verb} ${from} -> ${to}: they are on different networks`, evidence, null);
     }
     const own = drops.filter((d) => !(d.iptables && isIsolation(d.chain)));
-    return fail(summarize(own[0]!, from, to), evidence, dropFixes(f, own));
+    // the probe of a dual-stack pair goes over IPv6 only when IPv4 got through
+    const only6 = f.outcome.addr?.includes(':') ? `${to} answers over IPv4 but not IPv6 (${f.outcome.addr}): ` : '';
+    return fail(`${only6}${summarize(own[0]!, from, to)}`, evidence, dropFixes(f, own));
   },
 };
