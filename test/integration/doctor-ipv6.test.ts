@@ -76,4 +76,16 @@ describe('doctor: a dual-stack pair, per address family', () => {
     expect((await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-S', 'TSDIAG-USER'])).stdout).not.toContain('DROP');
     expect(c.fix).toMatch(/nft delete rule ip6 filter TSDIAG-USER handle \d+$/);
   });
+
+  it('IPv6 forwarding off on the host: kernel.ip-forward names it, the bridged pair still reaches over both families', async () => {
+    await execa('ip', ['netns', 'exec', sb.name, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0']);
+    const { exitCode, report } = await pair.doctor();
+    expect(exitCode).toBe(1);
+    const c = pair.check(report, 'kernel.ip-forward');
+    expect(c.summary).toMatch(/^IPv6 forwarding is off in the host namespace \(net\.ipv6\.conf\.all\.forwarding = 0\)/);
+    expect(failures(report)).toEqual([`kernel.ip-forward: ${c.summary}`]);
+    expect(pair.check(report, 'reach.tcp').summary).toMatch(/over IPv4 and IPv6/);
+    await pair.runFix(c.fix!);
+    expect(failures((await pair.doctor()).report)).toEqual([]);
+  });
 });
