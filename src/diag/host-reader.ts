@@ -2,7 +2,7 @@ import { run, type Where } from '../netcore/kernel/exec.js';
 import { readNowOrRefuse } from '../netcore/kernel/read-now.js';
 import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
 import {
-  iptablesBackendInUse, ipv4Addresses, ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, toolVersion, permanentNeighbours,
+  iptablesBackendInUse, ipv4Addresses, ipv4Routes, ipv6Addresses, ipv6Routes, kernelModuleLoaded, linkDetails, listeningSockets, toolVersion, permanentNeighbours,
   readIptablesOf, readSysctl, tunnelFdb, vxlanLinks, type IptablesBackend, type IptablesState,
 } from '../netcore/kernel/inspect.js';
 import { readHostResolvConf } from '../netcore/bridge/resolvconf.js';
@@ -67,6 +67,14 @@ export class HostReader {
 
   addresses() {
     return this.once('addresses', () => ipv4Addresses(this.netns));
+  }
+
+  routes6() {
+    return this.once('routes6', () => ipv6Routes(this.netns));
+  }
+
+  addresses6() {
+    return this.once('addresses6', () => ipv6Addresses(this.netns));
   }
 
   links() {

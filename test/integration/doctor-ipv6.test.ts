@@ -88,4 +88,15 @@ describe('doctor: a dual-stack pair, per address family', () => {
     await pair.runFix(c.fix!);
     expect(failures((await pair.doctor()).report)).toEqual([]);
   });
+
+  it('a host route inside the network\'s IPv6 subnet: ipam.overlap names it and its fix deletes it', async () => {
+    const inHost = (...args: string[]) => execa('ip', ['-n', sb.name, ...args]);
+    // no dummy module here: a veth pair inside the sandbox's host namespace plays the VPN's link
+    await inHost('link', 'add', 'v6xdum', 'type', 'veth', 'peer', 'name', 'v6xdum1');
+    for (const l of ['v6xdum', 'v6xdum1']) await inHost('link', 'set', l, 'up');
+    const inside = state.networks.app.subnet6.replace('/64', '/80');
+    await inHost('-6', 'route', 'add', inside, 'dev', 'v6xdum');
+    const c = await expectCause('ipam.overlap', new RegExp(`network app \\(${state.networks.app.subnet6}\\) overlaps host route ${inside} dev v6xdum`));
+    expect(c.fix).toBe(`ip netns exec ${sb.name} ip route del ${inside} dev v6xdum`);
+  });
 });
