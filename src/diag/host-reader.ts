@@ -112,6 +112,11 @@ export class HostReader {
     return this.once(`iptables-${backend}`, () => readIptablesOf(this.netns, backend));
   }
 
+  /** a backend's ip6tables rules and counters (null: not installed): read only for a probe that failed over IPv6 */
+  ip6tables(backend: IptablesBackend): Promise<IptablesState | null> {
+    return this.once(`ip6tables-${backend}`, () => readIptablesOf(this.netns, backend, 6));
+  }
+
   /** a backend's rules and counters read again now, past the cache: counters that moved since the first reading */
   iptablesNow(backend: IptablesBackend): Promise<IptablesState | null> {
     return readIptablesOf(this.netns, backend);

@@ -162,8 +162,8 @@ function iptablesMultiBinary(): IptablesBackend | null {
 }
 
 /** The rules one backend holds, read with its own save command (iptables-nft-save or iptables-legacy-save); null when it is not installed. */
-export async function readIptablesOf(netns: string | null, backend: IptablesBackend): Promise<IptablesState | null> {
-  const res = await run(`iptables-${backend}-save`, ['-c'], { netns, reject: false });
+export async function readIptablesOf(netns: string | null, backend: IptablesBackend, family: 4 | 6 = 4): Promise<IptablesState | null> {
+  const res = await run(`${family === 6 ? 'ip6tables' : 'iptables'}-${backend}-save`, ['-c'], { netns, reject: false });
   if (res.exitCode !== 0) return null;
   return parseIptablesCounters(res.stdout);
 }
