@@ -49,6 +49,11 @@ describe('doctor: a dual-stack pair, per address family', () => {
     expect(pair.check(report, 'reach.icmp').summary).toMatch(/over IPv4 and IPv6/);
     expect(pair.check(report, 'reach.tcp').summary).toMatch(new RegExp(`over IPv4 and IPv6 .*\\[${v6('db')}\\]:5432`));
     expect(pair.check(report, 'dns.resolve-peer').summary).toContain(`${v6('db')} (A and AAAA)`);
+    expect(pair.check(report, 'path.mtu').summary).toMatch(/over IPv4 and IPv6/);
+    expect(pair.check(report, 'addr.missing').summary).toContain(`db holds ${state.containers.db.endpoints[0].ipv4} and ${v6('db')}`);
+    expect(pair.check(report, 'kernel.ip-forward').summary).toMatch(/IPv6 forwarding is on/);
+    expect(pair.check(report, 'ipam.overlap').evidence).toContain(`network app: ${state.networks.app.subnet6}`);
+    expect(JSON.stringify(report.path)).toContain(`${v6('db')}`);
   });
 
   it('disable_ipv6=1 in db: addr.missing names the sysctl, the fix turns IPv6 on and puts the address back', async () => {
