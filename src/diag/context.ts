@@ -6,6 +6,7 @@ import type { ServicePick } from './inventory/service-names.js';
 import { HostReader } from './host-reader.js';
 import { Memo } from './memo.js';
 import { AgentPool } from './agents.js';
+import { addressIn, sharedFamilies, type Family } from './families.js';
 
 export interface DoctorTarget {
   fromName: string;
@@ -113,9 +114,19 @@ export class DoctorContext {
     return out;
   }
 
-  /** The address to probe the peer at: on a shared network, else its first address. */
-  peerAddress(): string | null {
-    return this.sharedEndpoints()[0]?.to.ipv4 ?? this.target.to?.endpoints[0]?.ipv4 ?? null;
+  /** The address to probe the peer at in a family: on a shared network, else its first address. */
+  peerAddress(family: Family = 4): string | null {
+    return addressIn(this.sharedEndpoints()[0]?.to, family) ?? addressIn(this.target.to?.endpoints[0], family);
+  }
+
+  /**
+   * The families the pair shares on its first shared network, IPv4 first
+   * (none shared: IPv4, so that the IPv4 checks say what is missing).
+   */
+  families(): Family[] {
+    const shared = this.sharedEndpoints()[0];
+    const both = shared ? sharedFamilies(shared.from, shared.to) : [];
+    return both.length ? both : [4];
   }
 
   close(): void {

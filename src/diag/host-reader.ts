@@ -2,7 +2,7 @@ import { run, type Where } from '../netcore/kernel/exec.js';
 import { readNowOrRefuse } from '../netcore/kernel/read-now.js';
 import { readRuleset } from '../netcore/kernel/nft/ruleset.js';
 import {
-  iptablesBackendInUse, ipv4Addresses, ipv4Routes, kernelModuleLoaded, linkDetails, listeningSockets, toolVersion, permanentNeighbours,
+  iptablesBackendInUse, ipv4Addresses, ipv4Routes, ipv6Addresses, ipv6Routes, kernelModuleLoaded, linkDetails, listeningSockets, toolVersion, permanentNeighbours,
   readIptablesOf, readSysctl, tunnelFdb, vxlanLinks, type IptablesBackend, type IptablesState,
 } from '../netcore/kernel/inspect.js';
 import { readHostResolvConf } from '../netcore/bridge/resolvconf.js';
@@ -69,6 +69,14 @@ export class HostReader {
     return this.once('addresses', () => ipv4Addresses(this.netns));
   }
 
+  routes6() {
+    return this.once('routes6', () => ipv6Routes(this.netns));
+  }
+
+  addresses6() {
+    return this.once('addresses6', () => ipv6Addresses(this.netns));
+  }
+
   links() {
     return this.once('links', () => linkDetails(this.netns));
   }
@@ -102,6 +110,11 @@ export class HostReader {
   /** a backend's rules and counters as first read this run (null: its save command is not installed) */
   iptables(backend: IptablesBackend): Promise<IptablesState | null> {
     return this.once(`iptables-${backend}`, () => readIptablesOf(this.netns, backend));
+  }
+
+  /** a backend's ip6tables rules and counters (null: not installed): read only for a probe that failed over IPv6 */
+  ip6tables(backend: IptablesBackend): Promise<IptablesState | null> {
+    return this.once(`ip6tables-${backend}`, () => readIptablesOf(this.netns, backend, 6));
   }
 
   /** a backend's rules and counters read again now, past the cache: counters that moved since the first reading */

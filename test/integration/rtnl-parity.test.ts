@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nsOps from '../../src/diag/probe/ns-ops.js';
-import { ipv4Addresses, ipv4Routes, linkDetails, permanentNeighbours, vxlanLinks } from '../../src/netcore/kernel/inspect.js';
+import { ipv4Addresses, ipv4Routes, ipv6Addresses, ipv6Routes, linkDetails, permanentNeighbours, vxlanLinks } from '../../src/netcore/kernel/inspect.js';
 import { readLinks } from '../../src/netcore/kernel/links.js';
 import { listLinks } from '../../src/netcore/kernel/veth-peer.js';
 import { hostIpv4Ranges, linkExists, linkNames } from '../../src/netcore/kernel/hostfacts.js';
@@ -57,6 +57,10 @@ beforeAll(() => {
   ip(A, 'neigh', 'add', '10.77.0.70', 'lladdr', '02:00:00:00:00:70', 'dev', 'br0', 'nud', 'stale');
   ip(A, 'neigh', 'add', 'fe80::50', 'lladdr', '02:00:00:00:00:50', 'dev', 'br0', 'nud', 'permanent');
   ip(A, 'neigh', 'add', '2001:db8::ffff:1.2.3.4', 'lladdr', '02:00:00:00:00:51', 'dev', 'br0', 'nud', 'reachable');
+  ip(A, '-6', 'addr', 'add', 'fd00:77::1/64', 'dev', 'br0', 'nodad');
+  ip(A, '-6', 'route', 'add', '2001:db8:5::/48', 'via', 'fd00:77::2', 'proto', 'static');
+  ip(A, '-6', 'route', 'add', '2001:db8:6::7', 'via', 'fd00:77::2', 'proto', 'bird');
+  ip(A, '-6', 'route', 'add', 'default', 'via', 'fd00:77::fe', 'dev', 'br0');
   // a real exchange across the veth: a REACHABLE entry on each side
   execFileSync('ip', ['netns', 'exec', A, 'ping', '-c1', '-W1', '10.77.0.2'], { stdio: 'ignore' });
 });
@@ -128,6 +132,21 @@ describe('netlink readers against ip -j', () => {
     const ranges = await both(async () => (await hostIpv4Ranges(A, new Set(['br0']))).map(formatCidr), (c) => c);
     expect(ranges.netlink).toEqual(ranges.ip);
     expect(ranges.netlink).toEqual(expect.arrayContaining(['192.0.2.0/24', '203.0.113.0/24']));
+  });
+
+  it('IPv6 addresses (link-local kept) and the main table', async () => {
+    const addrs = await both(() => ipv6Addresses(A), (a) => `${a.ifname} ${a.address}`);
+    expect(addrs.netlink).toEqual(addrs.ip);
+    expect(addrs.netlink).toEqual(expect.arrayContaining([{ ifname: 'br0', address: 'fd00:77::1', prefixLen: 64 }, { ifname: 'lo', address: '::1', prefixLen: 128 }]));
+    expect(addrs.netlink.some((a) => a.address.startsWith('fe80:'))).toBe(true);
+    const routes = await both(() => ipv6Routes(A), (r) => `${r.dst} ${r.dev}`);
+    expect(routes.netlink).toEqual(routes.ip);
+    expect(routes.netlink).toEqual(expect.arrayContaining([
+      { dst: 'default', dev: 'br0', gateway: 'fd00:77::fe', protocol: null },
+      { dst: '2001:db8:5::/48', dev: 'br0', gateway: 'fd00:77::2', protocol: 'static' },
+      { dst: '2001:db8:6::7', dev: 'br0', gateway: 'fd00:77::2', protocol: 'bird' },
+      { dst: 'fd00:77::/64', dev: 'br0', gateway: null, protocol: 'kernel' },
+    ]));
   });
 
   it('the link names network create and reconcile read', async () => {

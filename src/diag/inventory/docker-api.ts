@@ -120,6 +120,8 @@ export interface DockerEndpointSettings {
   IPAddress: string;
   IPPrefixLen: number;
   Gateway: string;
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
   MacAddress: string;
   Aliases: string[] | null;
 }

@@ -144,6 +144,8 @@ function endpointFromDocker(network: string, ep: DockerEndpointSettings, hostIfB
     networkId: ep.NetworkID,
     ipv4: ep.IPAddress || null,
     prefixLen: ep.IPAddress ? ep.IPPrefixLen : null,
+    ipv6: ep.GlobalIPv6Address || null,
+    prefixLen6: ep.GlobalIPv6Address ? (ep.GlobalIPv6PrefixLen ?? null) : null,
     mac,
     aliases: ep.Aliases ?? [],
     hostIf: mac ? (hostIfByMac.get(mac) ?? null) : null,
@@ -178,6 +180,10 @@ function ipv4Config(n: DockerNetwork): { Subnet?: string; Gateway?: string } | u
   return (n.IPAM?.Config ?? []).find((c) => c.Subnet?.includes('.'));
 }
 
+function ipv6Config(n: DockerNetwork): { Subnet?: string; Gateway?: string } | undefined {
+  return (n.IPAM?.Config ?? []).find((c) => c.Subnet?.includes(':'));
+}
+
 export function bridgeDeviceOf(n: DockerNetwork): string | null {
   if (n.Driver !== 'bridge') return null;
   const named = n.Options?.['com.docker.network.bridge.name'];
@@ -200,6 +206,8 @@ export function networkFromDocker(n: DockerNetwork, gatewayFallback: string | nu
     driver: n.Driver,
     subnet: config?.Subnet ?? null,
     gateway: config?.Gateway ?? (config?.Subnet ? gatewayFallback : null),
+    subnet6: ipv6Config(n)?.Subnet ?? null,
+    gateway6: ipv6Config(n)?.Gateway ?? null,
     internal: n.Internal,
     bridge: bridgeDeviceOf(n),
     mtu: mtuOption(n.Options?.['com.docker.network.driver.mtu']),

@@ -31,7 +31,8 @@ export class NativeInventory implements InventoryProvider {
 
 export function toInvNetwork(n: NetworkRecord): InvNetwork {
   return {
-    backend: 'native', id: n.id, name: n.name, driver: n.driver, subnet: n.subnet, gateway: n.gateway, internal: n.internal,
+    backend: 'native', id: n.id, name: n.name, driver: n.driver, subnet: n.subnet, gateway: n.gateway,
+    subnet6: n.subnet6 ?? null, gateway6: n.gateway6 ?? null, internal: n.internal,
     bridge: n.driver === 'bridge' ? n.device : null, mtu: n.mtu, isDefault: n.isDefault,
   };
 }
@@ -48,7 +49,9 @@ export function toInvContainer(state: HostState, c: ContainerRecord): InvContain
     netnsPath: c.netns ? netnsPathOf(c.netns) : null,
     networkMode: c.networkMode === 'bridge' ? (c.endpoints[0]?.network ?? 'bridge') : c.networkMode,
     endpoints: c.endpoints.map((e) => ({
-      network: e.network, networkId: e.networkId, ipv4: e.ipv4, prefixLen: e.prefixLen, mac: e.mac, aliases: e.aliases,
+      // an IPv6-only network's endpoints keep ipv4 '' in the state file
+      network: e.network, networkId: e.networkId, ipv4: e.ipv4 || null, prefixLen: e.ipv4 ? e.prefixLen : null,
+      ipv6: e.ipv6 ?? null, prefixLen6: e.ipv6 ? (e.prefixLen6 ?? 64) : null, mac: e.mac, aliases: e.aliases,
       hostIf: state.networks[e.network]?.driver === 'bridge' ? e.hostIf : null,
     })),
     published: c.ports,

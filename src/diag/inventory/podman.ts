@@ -86,9 +86,11 @@ export class PodmanInventory implements InventoryProvider {
 
 export function networkFromLibpod(n: LibpodNetwork): InvNetwork {
   const v4 = (n.subnets ?? []).find((s) => s.subnet.includes('.'));
+  const v6 = (n.subnets ?? []).find((s) => s.subnet.includes(':'));
   return {
     backend: 'podman', id: n.id, name: n.name, driver: n.driver,
-    subnet: v4?.subnet ?? null, gateway: v4?.gateway ?? null, internal: n.internal,
+    subnet: v4?.subnet ?? null, gateway: v4?.gateway ?? null,
+    subnet6: v6?.subnet ?? null, gateway6: v6?.gateway ?? null, internal: n.internal,
     bridge: n.driver === 'bridge' ? (n.network_interface ?? null) : null,
     mtu: mtuOption(n.options?.mtu),
     // what isDefault tells the checks: no embedded DNS (podman's default network, or --disable-dns)

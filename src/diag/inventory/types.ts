@@ -15,6 +15,9 @@ export interface InvNetwork {
   driver: string; // bridge, macvlan, overlay, host, null
   subnet: string | null;
   gateway: string | null;
+  /** the IPv6 subnet and gateway of a dual-stack or IPv6-only network (absent or null: IPv4 only) */
+  subnet6?: string | null;
+  gateway6?: string | null;
   internal: boolean;
   /** the bridge device on the host (docker0, br-<12 hex>), when there is one */
   bridge: string | null;
@@ -30,6 +33,9 @@ export interface InvEndpoint {
   networkId: string;
   ipv4: string | null;
   prefixLen: number | null;
+  /** its IPv6 address (not link-local) on a network with IPv6 (absent or null: none) */
+  ipv6?: string | null;
+  prefixLen6?: number | null;
   mac: string | null;
   aliases: string[];
   /** host end of the container's veth, when known */

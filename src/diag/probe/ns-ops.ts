@@ -4,7 +4,7 @@ import { assertEntered, run, type Where } from '../../netcore/kernel/exec.js';
 import { readLinks } from '../../netcore/kernel/links.js';
 import { readNeighbours } from '../../netcore/kernel/neighbours.js';
 import * as routeTable from '../../netcore/kernel/routes.js';
-import { readIpv4Addresses } from '../../netcore/kernel/addresses.js';
+import { readIpv4Addresses, readIpv6Addresses } from '../../netcore/kernel/addresses.js';
 import type { AddressInfo, LinkInfo, ListeningSocket, NeighEntry, RouteGetResult, RouteInfo } from './protocol.js';
 
 /**
@@ -97,12 +97,12 @@ export const routeGet = (addr: string, at: Where = {}): Promise<RouteGetResult> 
 
 export const neigh = (at: Where = {}): Promise<NeighEntry[]> => readNeighbours(at);
 
-/** IPv4 addresses (`ip -4 addr`) */
-export const addresses = (at: Where = {}): Promise<AddressInfo[]> => readIpv4Addresses(at);
+/** IPv4 addresses (`ip -4 addr`), or IPv6 ones (`ip -6 addr`) */
+export const addresses = (at: Where = {}, family: 4 | 6 = 4): Promise<AddressInfo[]> => (family === 6 ? readIpv6Addresses : readIpv4Addresses)(at);
 
-/** the main table (`ip -4 route`) */
-export async function routes(at: Where = {}): Promise<RouteInfo[]> {
-  return (await routeTable.readIpv4Routes(at)).map(({ dst, dev, gateway }) => ({ dst, dev, gateway }));
+/** the main table (`ip -4 route`, `ip -6 route`) */
+export async function routes(at: Where = {}, family: 4 | 6 = 4): Promise<RouteInfo[]> {
+  return (await (family === 6 ? routeTable.readIpv6Routes : routeTable.readIpv4Routes)(at)).map(({ dst, dev, gateway }) => ({ dst, dev, gateway }));
 }
 
 export async function readFile(a: { path: string }): Promise<string | null> {

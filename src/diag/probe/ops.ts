@@ -16,8 +16,8 @@ import type { ConnectArgs, ConnectResult, PingArgs, PingResult, ResolveArgs, Res
 export const links = () => inNamespace.links();
 export const routeGet = (a: { addr: string }) => inNamespace.routeGet(a.addr);
 export const neigh = () => inNamespace.neigh();
-export const addresses = () => inNamespace.addresses();
-export const routes = () => inNamespace.routes();
+export const addresses = (a: { family?: 4 | 6 } = {}) => inNamespace.addresses({}, a.family);
+export const routes = (a: { family?: 4 | 6 } = {}) => inNamespace.routes({}, a.family);
 export const listening = () => inNamespace.listening();
 export const readFile = inNamespace.readFile;
 

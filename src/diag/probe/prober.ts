@@ -88,8 +88,8 @@ export class NamespaceProber {
       case 'links': return inNamespace.links(at);
       case 'routeGet': return inNamespace.routeGet((args as { addr: string }).addr, at);
       case 'neigh': return inNamespace.neigh(at);
-      case 'addresses': return inNamespace.addresses(at);
-      case 'routes': return inNamespace.routes(at);
+      case 'addresses': return inNamespace.addresses(at, (args as { family?: 4 | 6 } | undefined)?.family);
+      case 'routes': return inNamespace.routes(at, (args as { family?: 4 | 6 } | undefined)?.family);
       case 'readFile': return inNamespace.readFile(args as { path: string });
       case 'listening': {
         const procNet = procNetOf(this.netnsPath);

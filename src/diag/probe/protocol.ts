@@ -50,8 +50,9 @@ export interface AgentOps {
   links: [Record<string, never>, LinkInfo[]];
   routeGet: [{ addr: string }, RouteGetResult];
   neigh: [Record<string, never>, NeighEntry[]];
-  addresses: [Record<string, never>, AddressInfo[]];
-  routes: [Record<string, never>, RouteInfo[]];
+  /** family: 4 (the default) or 6 */
+  addresses: [{ family?: 4 | 6 }, AddressInfo[]];
+  routes: [{ family?: 4 | 6 }, RouteInfo[]];
   readFile: [{ path: string }, string | null];
 }
 

@@ -3,10 +3,10 @@ import { readNow } from './read-now.js';
 import path from 'node:path';
 import { netnsPathOf, run } from './exec.js';
 import { nativeAddon } from './native.js';
-import { readIpv4Addresses, type Address } from './addresses.js';
+import { readIpv4Addresses, readIpv6Addresses, type Address } from './addresses.js';
 import { readLinks } from './links.js';
 import { readNeighbours, readTunnelFdb, type FdbEntry } from './neighbours.js';
-import { readIpv4Routes, type Route } from './routes.js';
+import { readIpv4Routes, readIpv6Routes, type Route } from './routes.js';
 
 /**
  * Read-only views of a host namespace's kernel state, for the doctor. Every
@@ -124,6 +124,10 @@ export async function ipv4Routes(netns: string | null): Promise<RouteEntry[]> {
   return orNone(readIpv4Routes({ netns }));
 }
 
+export async function ipv6Routes(netns: string | null): Promise<RouteEntry[]> {
+  return orNone(readIpv6Routes({ netns }));
+}
+
 export async function linkDetails(netns: string | null): Promise<Array<{ ifname: string; mtu: number; master: string | null; kind: string | null }>> {
   return (await orNone(readLinks({ netns }))).map(({ ifname, mtu, master, kind }) => ({ ifname, mtu, master, kind }));
 }
@@ -158,8 +162,8 @@ function iptablesMultiBinary(): IptablesBackend | null {
 }
 
 /** The rules one backend holds, read with its own save command (iptables-nft-save or iptables-legacy-save); null when it is not installed. */
-export async function readIptablesOf(netns: string | null, backend: IptablesBackend): Promise<IptablesState | null> {
-  const res = await run(`iptables-${backend}-save`, ['-c'], { netns, reject: false });
+export async function readIptablesOf(netns: string | null, backend: IptablesBackend, family: 4 | 6 = 4): Promise<IptablesState | null> {
+  const res = await run(`${family === 6 ? 'ip6tables' : 'iptables'}-${backend}-save`, ['-c'], { netns, reject: false });
   if (res.exitCode !== 0) return null;
   return parseIptablesCounters(res.stdout);
 }
@@ -169,6 +173,10 @@ export type AddressEntry = Address;
 /** IPv4 addresses of every interface of a host namespace (loopback included: callers filter). */
 export async function ipv4Addresses(netns: string | null): Promise<AddressEntry[]> {
   return orNone(readIpv4Addresses({ netns }));
+}
+
+export async function ipv6Addresses(netns: string | null): Promise<AddressEntry[]> {
+  return orNone(readIpv6Addresses({ netns }));
 }
 
 export interface VxlanLink {

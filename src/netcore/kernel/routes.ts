@@ -11,9 +11,14 @@ export type Route = netlink.RtRoute;
 export type RouteLookup = netlink.RtRouteGet;
 
 /** `ip -j -4 route show table main` */
-export async function readIpv4Routes(at: Where = {}): Promise<Route[]> {
-  if (netlink.rtnlAvailable()) return netlink.readIpv4Routes(netnsPathFor(at));
-  return (await ipJson<Record<string, string>>(['-4', 'route', 'show', 'table', 'main'], at)).map((r) => ({
+export const readIpv4Routes = (at: Where = {}): Promise<Route[]> => readRoutes(at, 4);
+
+/** `ip -j -6 route show table main` */
+export const readIpv6Routes = (at: Where = {}): Promise<Route[]> => readRoutes(at, 6);
+
+async function readRoutes(at: Where, family: 4 | 6): Promise<Route[]> {
+  if (netlink.rtnlAvailable()) return netlink.readRoutes(netnsPathFor(at), family);
+  return (await ipJson<Record<string, string>>([`-${family}`, 'route', 'show', 'table', 'main'], at)).map((r) => ({
     dst: r.dst!, dev: r.dev ?? null, gateway: r.gateway ?? null, protocol: r.protocol ?? null,
   }));
 }

@@ -69,6 +69,9 @@ export interface ResolvePeerFacts extends FixTarget {
   sharedAddresses: string[];
   allAddresses: string[];
   queries: Array<{ name: string; result: ResolveResult }>;
+  /** the peer's IPv6 addresses on shared networks and the AAAA query of its name (absent: the pair shares no IPv6) */
+  sharedAddresses6?: string[];
+  aaaa?: { name: string; result: ResolveResult };
   /** Podman: aardvark-dns as it stands for the shared network (why it does not answer, when it does not) */
   aardvark?: AardvarkFacts;
 }
@@ -85,10 +88,14 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     // aardvark-dns answers NAME and NAME.dns.podman (its search domain), not NAME.NETWORK
     const podmanNet = ctx.inventory.backend === 'podman' ? shared.find((s) => ctx.networkNamed(s.network)?.isDefault === false) : undefined;
     const names = [ctx.target.toName, ...(ctx.inventory.backend === 'podman' ? [`${ctx.target.toName}.${PODMAN_SEARCH_DOMAIN}`] : shared.map((s) => `${ctx.target.toName}.${s.network}`))];
-    const queries = await Promise.all(names.map(async (name) => ({
-      name, result: await ctx.once(`resolve:${name}`, () => agent.call('resolve', { name, resolvConf: from!.resolvConfPath, timeoutMs: 4000 })),
-    })));
+    const ask = (name: string, qtype: 'A' | 'AAAA') => ctx.once(`resolve:${qtype}:${name}`, () => agent.call('resolve', { name, qtype, resolvConf: from!.resolvConfPath, timeoutMs: 4000 }));
+    const sharedAddresses6 = ctx.families().includes(6) ? shared.map((s) => s.to.ipv6).filter((a): a is string => !!a) : [];
+    const [queries, aaaa] = await Promise.all([
+      Promise.all(names.map(async (name) => ({ name, result: await ask(name, 'A') }))),
+      sharedAddresses6.length ? ask(names[0]!, 'AAAA').then((result) => ({ name: names[0]!, result })) : null,
+    ]);
     return {
+      ...(aaaa ? { sharedAddresses6, aaaa } : {}),
       backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, to: ctx.target.toName,
       sharedAddresses: shared.map((s) => s.to.ipv4).filter((a): a is string => !!a),
       allAddresses: to!.endpoints.map((e) => e.ipv4).filter((a): a is string => !!a), queries,
@@ -100,6 +107,9 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
       `${name} @${r.server ?? '?'}: ${r.error ? r.error : `${r.rcode} ${r.addresses.join(' ') || '(no address)'}`} in ${r.ms.toFixed(1)} ms`);
     const first = f.queries[0];
     if (!first) return skip('nothing to resolve');
+    if (f.aaaa) evidence.push(`${f.aaaa.name} AAAA @${f.aaaa.result.server ?? '?'}: ${f.aaaa.result.error ?? `${f.aaaa.result.rcode} ${f.aaaa.result.addresses.join(' ') || '(no address)'}`} in ${f.aaaa.result.ms.toFixed(1)} ms`);
+    // an IPv6-only pair: only AAAA can name the peer's address
+    if (!f.sharedAddresses.length && f.aaaa) return judgeAaaa(f, evidence, null) ?? pass(`${f.aaaa.name} resolves to ${f.aaaa.result.addresses.join(', ')} (AAAA)`, evidence);
     const r = first.result;
     const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));
     if (f.aardvark && !r.addresses.length) {
@@ -111,7 +121,11 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
         f.backend === 'native' ? cli(f, 'dns serve') : cli(f, `restart ${f.from}`));
     }
     if (r.error) return fail(`${f.from} cannot resolve ${first.name}: ${r.error}`, evidence, null);
-    if (good.length) return pass(`${first.name} resolves to ${good.join(', ')}`, f.aardvark ? [...evidence, ...aardvarkEvidence(f.aardvark, f.to)] : evidence);
+    if (good.length) {
+      const all = f.aardvark ? [...evidence, ...aardvarkEvidence(f.aardvark, f.to)] : evidence;
+      const v6 = f.aaaa?.result.addresses.filter((a) => f.sharedAddresses6?.includes(a)) ?? [];
+      return judgeAaaa(f, all, good) ?? pass(`${first.name} resolves to ${[...good, ...v6].join(', ')}${v6.length ? ' (A and AAAA)' : ''}`, all);
+    }
     if (r.addresses.length) {
       return fail(`${first.name} resolves to ${r.addresses.join(', ')}, not to an address on a network ${f.from} shares with ${f.to}`, evidence,
         f.sharedAddresses.length ? null : cli(f, `network connect NETWORK ${f.from}`));
@@ -121,6 +135,22 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
       notShared ? cli(f, `network connect NETWORK-OF-${f.to} ${f.from}`) : null);
   },
 };
+
+/**
+ * The AAAA side of a pair that shares IPv6: null when the AAAA answer names
+ * the peer's IPv6 address; else which record is missing (an application that
+ * asks AAAA first fails while A resolves).
+ */
+function judgeAaaa(f: ResolvePeerFacts, evidence: string[], a: string[] | null) {
+  const q = f.aaaa;
+  if (!q) return null;
+  const shared6 = f.sharedAddresses6 ?? [];
+  if (q.result.addresses.some((x) => shared6.includes(x))) return null;
+  const aText = a ? `A resolves (${a.join(', ')}) but ` : '';
+  if (q.result.error) return fail(`${aText}AAAA ${q.name} gets no answer from ${f.from}: ${q.result.error}`, evidence, null);
+  const got = q.result.addresses.length ? `AAAA answers ${q.result.addresses.join(', ')}, not` : `AAAA has no record (${q.result.rcode}) for`;
+  return fail(`${aText}${got} ${f.to}'s IPv6 address ${shared6.join(', ')}`, evidence, null);
+}
 
 /** The name each upstream is asked for: resolvers answer it themselves (RFC 6761), so nothing leaves them. */
 export const UPSTREAM_PROBE_NAME = 'localhost';

@@ -34,11 +34,16 @@ export interface NamedDrop {
 export interface IptablesView {
   state: IptablesState | null;
   ruleset: NftRuleset | null;
+  /** ip6tables-nft-save's reading, for a probe dropped over IPv6 (absent: not read) */
+  state6?: IptablesState | null;
 }
 
-/** A chain iptables-nft-save lists: its rules are iptables rules. */
+/** What iptables-nft-save (family ip) or ip6tables-nft-save (ip6) lists of a family. */
+const savedOf = (view: IptablesView, family: string) => (family === 'ip' ? view.state : family === 'ip6' ? view.state6 : null) ?? null;
+
+/** A chain iptables-nft-save (or ip6tables-nft-save) lists: its rules are iptables rules. */
 function ownedByIptables(view: IptablesView, family: string, table: string, chain: string): boolean {
-  return family === 'ip' && !!view.state?.chains.some((c) => c.table === table && c.name === chain);
+  return !!savedOf(view, family)?.chains.some((c) => c.table === table && c.name === chain);
 }
 
 const chainOf = (view: IptablesView, s: TraceStep) =>
@@ -49,7 +54,7 @@ function iptablesWords(view: IptablesView, step: TraceStep): NamedDrop['iptables
   const rule = chainOf(view, step)?.rules.find((r) => r.handle === step.handle);
   if (!rule) return null;
   const position = rule.position + 1;
-  const saved = view.state!.rules.find((r) => r.table === step.table && r.chain === step.chain && r.position === position);
+  const saved = savedOf(view, step.family)!.rules.find((r) => r.table === step.table && r.chain === step.chain && r.position === position);
   return saved ? { position, text: saved.text } : null;
 }
 
@@ -90,15 +95,18 @@ export function counterDrops(moves: CounterMove[], named: NamedDrop[]): NamedDro
     }));
 }
 
-/** A policy of a chain iptables owns is fw.forward-policy's to name; this check names the rest. */
+/** A policy of a chain iptables owns is fw.forward-policy's to name (IPv4's: it reads iptables only); this check names the rest. */
 export function isIptablesPolicy(d: NamedDrop, host: IptablesView): boolean {
-  return d.kind === 'policy' && d.where === 'host' && ownedByIptables(host, d.family, d.table, d.chain);
+  return d.kind === 'policy' && d.where === 'host' && d.family === 'ip' && ownedByIptables(host, d.family, d.table, d.chain);
 }
+
+/** The command that names and deletes a family's iptables rules. */
+export const iptablesBinaryOf = (d: NamedDrop): string => (d.family === 'ip6' ? 'ip6tables' : 'iptables');
 
 /** "filter TSDIAG-USER #1: -A ..." in iptables words, "inet filter forward handle 7: tcp dport 5432 drop" in nft's. */
 export function describeDrop(d: NamedDrop): string {
   const where = d.where === 'host' ? '' : ` in ${d.where}'s namespace`;
-  if (d.iptables) return `${d.table} ${d.chain} #${d.iptables.position}: ${d.iptables.text}${where}`;
+  if (d.iptables) return `${d.family === 'ip6' ? 'ip6tables ' : ''}${d.table} ${d.chain} #${d.iptables.position}: ${d.iptables.text}${where}`;
   if (d.kind === 'policy') return `${d.family} ${d.table} ${d.chain} ${d.text}${where}`;
   return `${d.family} ${d.table} ${d.chain} handle ${d.handle}: ${d.text}${where}`;
 }

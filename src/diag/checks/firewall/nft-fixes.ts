@@ -2,7 +2,7 @@ import { validateIfName } from '../../../netcore/validate.js';
 import { inContainer, onHost, type ContainerFixTarget } from '../../fixes.js';
 import { nftDeleteRuleArgs } from '../../host-reader.js';
 import type { DoctorContext } from '../../context.js';
-import type { NamedDrop } from './nft-drops.js';
+import { iptablesBinaryOf, type NamedDrop } from './nft-drops.js';
 import { fixTargetOf, sharedBridge } from './probe.js';
 import { deleteRulesCommands } from './rules.js';
 
@@ -38,8 +38,10 @@ function policyFix(t: DropFixTarget, d: NamedDrop): string {
 
 /** The commands that remove each drop, joined with &&: iptables -D for iptables' rules (highest position first), nft for the rest. */
 export function dropFixes(t: DropFixTarget, drops: NamedDrop[]): string {
-  const ipt = drops.filter((d) => d.iptables);
-  const cmds = deleteRulesCommands(ipt.map((d) => ({ table: d.table, chain: d.chain, position: d.iptables!.position }))).map((c) => onHost(t, c));
+  const cmds = ['iptables', 'ip6tables'].flatMap((binary) => {
+    const ipt = drops.filter((d) => d.iptables && iptablesBinaryOf(d) === binary);
+    return deleteRulesCommands(ipt.map((d) => ({ table: d.table, chain: d.chain, position: d.iptables!.position })), binary).map((c) => onHost(t, c));
+  });
   for (const d of drops) {
     if (d.iptables) continue;
     const cmd = d.kind === 'policy' ? policyFix(t, d) : `nft ${nftDeleteRuleArgs({ family: d.family, table: d.table, chain: d.chain, handle: d.handle! }).join(' ')}`;

@@ -41,7 +41,7 @@ export const probeFailed = (o: ProbeOutcome): boolean => o.pingAlive === false |
 
 export function describeOutcome(o: ProbeOutcome): string {
   const ping = o.pingAlive === null ? 'no ping' : `ping ${o.addr} ${o.pingAlive ? 'answered' : 'lost'}`;
-  const tcp = o.connect === null ? 'no TCP port to test' : `TCP ${o.addr}:${o.port} ${o.connect}`;
+  const tcp = o.connect === null ? 'no TCP port to test' : `TCP ${o.addr?.includes(':') ? `[${o.addr}]` : o.addr}:${o.port} ${o.connect}`;
   return `probe ${o.from} -> ${o.to}: ${ping}, ${tcp}`;
 }
 
@@ -74,9 +74,23 @@ function countersOf(backend: IptablesBackend, before: IptablesState | null, afte
   return { backend, installed: true, rules: movedRules(before, after), policies: movedPolicies(before, after) };
 }
 
+/**
+ * One ping and one connect per family the pair shares: the outcome is the
+ * first family's that fails (its address says which), else the first's. An
+ * IPv6-only drop is then traced and named as an IPv4 one is.
+ */
 async function sendProbe(ctx: DoctorContext): Promise<ProbeOutcome> {
-  const addr = ctx.peerAddress();
   const port = await ctx.peerPort();
+  const outcomes: ProbeOutcome[] = [];
+  for (const family of ctx.families()) {
+    const outcome = await sendProbeTo(ctx, ctx.peerAddress(family), port);
+    if (probeFailed(outcome)) return outcome;
+    outcomes.push(outcome);
+  }
+  return outcomes[0]!;
+}
+
+async function sendProbeTo(ctx: DoctorContext, addr: string | null, port: number | null): Promise<ProbeOutcome> {
   const base = { from: ctx.target.fromName, to: ctx.target.toName, addr, port };
   if (!addr || !ctx.target.from) return { ...base, pingAlive: null, connect: null };
   const agent = ctx.agentIn(ctx.target.from);

@@ -29,7 +29,7 @@ const isIsolation = (chain: string) => /^(TSDIAG|DOCKER)-ISOLATION/.test(chain);
 
 function summarize(d: NamedDrop, from: string, to: string): string {
   const what = d.iptables
-    ? `rule #${d.iptables.position} of ${d.table} ${d.chain}`
+    ? `rule #${d.iptables.position} of ${d.family === 'ip6' ? 'ip6tables ' : ''}${d.table} ${d.chain}`
     : d.kind === 'policy' ? `the ${d.text} of ${d.family} ${d.table} ${d.chain}` : `rule handle ${d.handle} of ${d.family} ${d.table} ${d.chain}`;
   const where = d.where === 'host' ? '' : ` (in ${d.where}'s namespace)`;
   const text = d.kind === 'policy' ? '' : `: ${d.iptables?.text ?? d.text}`;
@@ -57,7 +57,9 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
       ...dropFixTargetOf(ctx), outcome: probe.outcome, dropped, blockingRules: rules?.rules.filter((r) => isBlocking(r.target)).length ?? 0,
     };
     if (!traced) return { ...base, trace: null, traced: [] };
-    const view = { state: probe.inUse.backend === 'nft' ? rules : probe.otherNow, ruleset: await ctx.host.nftRuleset().catch(() => null) };
+    const over6 = !!probe.outcome.addr?.includes(':');
+    const [ruleset, state6] = await Promise.all([ctx.host.nftRuleset().catch(() => null), over6 ? ctx.host.ip6tables('nft') : null]);
+    const view = { state: probe.inUse.backend === 'nft' ? rules : probe.otherNow, ruleset, state6 };
     const fromTrace = tracedDrops(traced.sites, view).filter((d) => !isIptablesPolicy(d, view));
     return {
       ...base,
@@ -91,6 +93,8 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
       return fail(`network isolation (${describeDrop(first)}) ${first.verb} ${from} -> ${to}: they are on different networks`, evidence, null);
     }
     const own = drops.filter((d) => !(d.iptables && isIsolation(d.chain)));
-    return fail(summarize(own[0]!, from, to), evidence, dropFixes(f, own));
+    // the probe of a dual-stack pair goes over IPv6 only when IPv4 got through
+    const only6 = f.outcome.addr?.includes(':') ? `${to} answers over IPv4 but not IPv6 (${f.outcome.addr}): ` : '';
+    return fail(`${only6}${summarize(own[0]!, from, to)}`, evidence, dropFixes(f, own));
   },
 };

@@ -2,6 +2,7 @@ import type { DoctorContext } from '../../context.js';
 import type { InvContainer } from '../../inventory/types.js';
 import type { ProbeMatch, TracedPacket, Where } from '../../host-reader.js';
 import { firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
+import { addressIn, familyOfAddress, type Family } from '../../families.js';
 
 /**
  * The failed probe sent again while nftrace follows it through every
@@ -55,8 +56,9 @@ export function netnsNameOf(path: string | null): string | null {
 
 export function resendOf(ctx: DoctorContext, outcome: ProbeOutcome): Resend | null {
   const from = ctx.target.from;
-  const src = ctx.sharedEndpoints()[0]?.from.ipv4 ?? from?.endpoints[0]?.ipv4 ?? undefined;
   const { addr, port } = outcome;
+  const family = addr ? familyOfAddress(addr) : 4;
+  const src = addressIn(ctx.sharedEndpoints()[0]?.from, family) ?? addressIn(from?.endpoints[0], family) ?? undefined;
   if (!from || !addr || !probeFailed(outcome)) return null;
   const agent = ctx.agentIn(from);
   if (outcome.connect !== null && outcome.connect !== 'open' && port) {
@@ -80,12 +82,12 @@ export function resendOf(ctx: DoctorContext, outcome: ProbeOutcome): Resend | nu
 
 async function ownInterface(ctx: DoctorContext, c: InvContainer, addr: string | null | undefined): Promise<string[]> {
   if (!addr) return [];
-  const addrs = await ctx.agentIn(c).call('addresses', {}).catch(() => []);
+  const addrs = await ctx.agentIn(c).call('addresses', { family: familyOfAddress(addr) }).catch(() => []);
   return addrs.filter((a) => a.address === addr).map((a) => a.ifname);
 }
 
 /** The namespaces the probe crosses, in path order. */
-export async function traceSites(ctx: DoctorContext): Promise<TraceSite[]> {
+export async function traceSites(ctx: DoctorContext, family: Family = 4): Promise<TraceSite[]> {
   const { from, to } = ctx.target;
   const shared = ctx.sharedEndpoints()[0];
   const hostNetns = ctx.inventory.hostNetns;
@@ -96,7 +98,7 @@ export async function traceSites(ctx: DoctorContext): Promise<TraceSite[]> {
     if (netns !== null && netns === hostNetns) return null;
     return { where: c.name, netns, at: netns ? { netns } : { netnsPath: c.netnsPath }, ingress: await ownInterface(ctx, c, addr), bridge: false };
   };
-  const [sender, receiver] = await Promise.all([container(from, shared?.from.ipv4), container(to, shared?.to.ipv4 ?? ctx.peerAddress())]);
+  const [sender, receiver] = await Promise.all([container(from, addressIn(shared?.from, family)), container(to, addressIn(shared?.to, family) ?? ctx.peerAddress(family))]);
   const host: TraceSite = { where: 'host', netns: hostNetns, at: { netns: hostNetns }, ingress: hostIfs, bridge: true };
   return [sender, host, receiver].filter((s): s is TraceSite => s !== null);
 }
@@ -141,7 +143,7 @@ export function tracedProbe(ctx: DoctorContext): Promise<TracedProbe | null> {
     const resend = resendOf(ctx, outcome);
     if (!resend) return null;
     const t0 = performance.now();
-    const sites = await traceSites(ctx);
+    const sites = await traceSites(ctx, familyOfAddress(outcome.addr!));
     const { sent, traces } = await traceAcross(ctx, sites, resend);
     return { proto: resend.proto, match: resend.match, result: sent.result, sites: traces, ms: performance.now() - t0 };
   });

@@ -1,4 +1,4 @@
-import { fail, pass, skip, warn, type Check } from '../../check.js';
+import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
 import { onHost, type FixTarget } from '../../fixes.js';
 import { acceptBridgeFix } from '../firewall/checks.js';
@@ -23,7 +23,12 @@ export interface IpForwardFacts extends FixTarget {
   sharedBridge: string | null;
   /** what needs routing through this host: outbound NAT, published ports */
   routed: string[];
+  /** IPv6, when one of the pair's networks has it (absent: IPv4 only) */
+  ipv6?: { forwarding: string | null; routed: string[] };
 }
+
+/** IPv6 forwards by the one switch (ip6_forward reads all.forwarding; an interface's own says host or router, not whether to forward). */
+const IPV6_FORWARDING = 'net.ipv6.conf.all.forwarding';
 
 /** sysctl separates with dots, so an interface name with a dot (eth0.100) is written with slashes. */
 export const forwardingKey = (ifname: string) =>
@@ -34,10 +39,11 @@ function pairNetworks(ctx: DoctorContext) {
   return ctx.target.networks.filter((n) => names.has(n.name));
 }
 
-function routedTraffic(ctx: DoctorContext, uplink: string | null): string[] {
+function routedTraffic(ctx: DoctorContext, uplink: string | null, family: 4 | 6 = 4): string[] {
+  const subnetOf = (n: { subnet: string | null; subnet6?: string | null }) => (family === 6 ? n.subnet6 ?? null : n.subnet);
   const out = pairNetworks(ctx)
-    .filter((n) => n.bridge && n.subnet && !n.internal)
-    .map((n) => `outbound NAT from ${n.name} (${n.subnet})${uplink ? ` via ${uplink}` : ''}`);
+    .filter((n) => n.bridge && subnetOf(n) && !n.internal)
+    .map((n) => `outbound NAT from ${n.name} (${subnetOf(n)})${uplink ? ` via ${uplink}` : ''}`);
   const to = ctx.target.to;
   for (const p of to?.published ?? []) out.push(`published port ${p.hostIp}:${p.hostPort}/${p.proto} -> ${to!.name}:${p.containerPort}`);
   return out;
@@ -45,39 +51,52 @@ function routedTraffic(ctx: DoctorContext, uplink: string | null): string[] {
 
 export const kernelIpForward: Check<IpForwardFacts> = {
   id: 'kernel.ip-forward',
-  title: 'the host forwards IPv4 (globally and on the bridge)',
+  title: 'the host forwards IPv4 (globally and on the bridge), and IPv6 where the networks have it',
   async gather(ctx) {
+    const v6 = pairNetworks(ctx).some((n) => n.subnet6);
     const uplink = (await ctx.host.routes()).find((r) => r.dst === 'default')?.dev ?? null;
     const ifaces = [
       ...pairNetworks(ctx).filter((n) => n.bridge).map((n) => ({ ifname: n.bridge!, role: `bridge of ${n.name}` })),
       ...(uplink ? [{ ifname: uplink, role: 'uplink (default route)' }] : []),
     ];
-    const [ipForward, ...values] = await Promise.all([
-      ctx.host.sysctl('net.ipv4.ip_forward'),
+    const [ipForward, forwarding6, ...values] = await Promise.all([
+      ctx.host.sysctl('net.ipv4.ip_forward'), v6 ? ctx.host.sysctl(IPV6_FORWARDING) : null,
       ...ifaces.map((i) => ctx.host.sysctl(forwardingKey(i.ifname))),
     ]);
     return {
       ...fixTargetOf(ctx), from: ctx.target.fromName, to: ctx.target.toName, ipForward,
       interfaces: ifaces.map((i, k) => ({ ...i, value: values[k] ?? null })),
       sharedBridge: sharedBridge(ctx), routed: routedTraffic(ctx, uplink),
+      ...(v6 ? { ipv6: { forwarding: forwarding6, routed: routedTraffic(ctx, uplink, 6) } } : {}),
     };
   },
   judge(f) {
     if (f.ipForward === null) return skip('cannot read net.ipv4.ip_forward in the host namespace');
-    const evidence = [`net.ipv4.ip_forward = ${f.ipForward}`, ...f.interfaces.map((i) => `${forwardingKey(i.ifname)} = ${i.value ?? '?'}  (${i.role})`)];
-    const off = f.interfaces.filter((i) => i.value === '0');
-    if (f.ipForward !== '0' && !off.length) return pass(`IPv4 forwarding is on${f.interfaces.length ? ` (also on ${f.interfaces.map((i) => i.ifname).join(', ')})` : ''}`, evidence);
-    if (f.sharedBridge) evidence.push(`${f.from} -> ${f.to} is bridged on ${f.sharedBridge}, not forwarded: it still works`);
-    if (f.routed.length) evidence.push(`routed, so broken: ${f.routed.join('; ')}`);
-    // writing ip_forward sets every interface's forwarding too
-    if (f.ipForward === '0') {
-      return fail('IPv4 forwarding is off in the host namespace (net.ipv4.ip_forward = 0): nothing is routed to or from the containers',
-        evidence, onHost(f, 'sysctl -w net.ipv4.ip_forward=1'));
-    }
-    return fail(`IPv4 forwarding is off on ${off.map((i) => `${i.ifname} (${i.role})`).join(', ')}: traffic entering there is not routed`,
-      evidence, off.map((i) => onHost(f, `sysctl -w ${forwardingKey(i.ifname)}=1`)).join(' && '));
+    const v4 = judgeIpv4Forwarding(f);
+    if (v4.status !== 'pass' || !f.ipv6) return v4;
+    const evidence = [...v4.evidence, `${IPV6_FORWARDING} = ${f.ipv6.forwarding ?? '?'}`];
+    if (f.ipv6.forwarding !== '0') return pass(`${v4.summary}; IPv6 forwarding is on`, evidence);
+    if (f.sharedBridge) evidence.push(`${f.from} -> ${f.to} is bridged on ${f.sharedBridge}, not forwarded: it still works over IPv6`);
+    if (f.ipv6.routed.length) evidence.push(`routed over IPv6, so broken: ${f.ipv6.routed.join('; ')}`);
+    return fail(`IPv6 forwarding is off in the host namespace (${IPV6_FORWARDING} = 0) while IPv4 forwards: nothing is routed to or from the containers over IPv6`,
+      evidence, onHost(f, `sysctl -w ${IPV6_FORWARDING}=1`));
   },
 };
+
+function judgeIpv4Forwarding(f: IpForwardFacts): Verdict {
+  const evidence = [`net.ipv4.ip_forward = ${f.ipForward}`, ...f.interfaces.map((i) => `${forwardingKey(i.ifname)} = ${i.value ?? '?'}  (${i.role})`)];
+  const off = f.interfaces.filter((i) => i.value === '0');
+  if (f.ipForward !== '0' && !off.length) return pass(`IPv4 forwarding is on${f.interfaces.length ? ` (also on ${f.interfaces.map((i) => i.ifname).join(', ')})` : ''}`, evidence);
+  if (f.sharedBridge) evidence.push(`${f.from} -> ${f.to} is bridged on ${f.sharedBridge}, not forwarded: it still works`);
+  if (f.routed.length) evidence.push(`routed, so broken: ${f.routed.join('; ')}`);
+  // writing ip_forward sets every interface's forwarding too
+  if (f.ipForward === '0') {
+    return fail('IPv4 forwarding is off in the host namespace (net.ipv4.ip_forward = 0): nothing is routed to or from the containers',
+      evidence, onHost(f, 'sysctl -w net.ipv4.ip_forward=1'));
+  }
+  return fail(`IPv4 forwarding is off on ${off.map((i) => `${i.ifname} (${i.role})`).join(', ')}: traffic entering there is not routed`,
+    evidence, off.map((i) => onHost(f, `sysctl -w ${forwardingKey(i.ifname)}=1`)).join(' && '));
+}
 
 // ---------------------------------------------------------------- kernel.br-netfilter
 

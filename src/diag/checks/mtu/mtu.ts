@@ -1,9 +1,9 @@
 import type { LinkInfo } from '../../probe/protocol.js';
-import { fail, pass, skip, warn, type Check } from '../../check.js';
+import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
 import { cli, type FixTarget } from '../../fixes.js';
 import { judgeOverlay, OPT_DRIVER_MTU, overlayFacts, overlayHops, type OverlayFacts } from './overlay.js';
-import { IP_ICMP_HEADERS, largestPassing, mtuReportedIn, searchLargestPayload, type DfProbe } from './search.js';
+import { IP6_ICMP6_HEADERS, IP_ICMP_HEADERS, largestPassing, mtuReportedIn, searchLargestPayload, type DfProbe } from './search.js';
 
 export interface MtuHop {
   where: string;
@@ -25,6 +25,8 @@ export interface MtuFacts extends FixTarget {
   probes: DfProbe[];
   /** set when the shared network is an overlay (VXLAN over the nodes' underlay) */
   overlay?: OverlayFacts | null;
+  /** the DF search over IPv6 too, when the pair shares it (ICMPv6 Packet Too Big is its "fragmentation needed") */
+  v6?: { addr: string; egress: { ifname: string | null; mtu: number | null }; probes: DfProbe[] };
 }
 
 const DEFAULT_MTU = 1500;
@@ -64,6 +66,34 @@ async function readHops(ctx: DoctorContext, addr: string, overlay: boolean): Pro
 /** the network option that sets the MTU: podman's bridge driver takes `mtu`, Docker's and tsdiag's the driver option */
 const mtuOption = (f: MtuFacts) => (f.backend === 'podman' ? 'mtu' : OPT_DRIVER_MTU);
 
+/**
+ * IPv6 once IPv4 carries the full MTU: a path narrower only for IPv6 (a
+ * tunnel, an IPv6 MTU set on a link, ICMPv6 Packet Too Big filtered) is
+ * fixed by the sender's IPv6 MTU alone, IPv4 keeps its own.
+ */
+function judgeIpv6(f: MtuFacts, v6: NonNullable<MtuFacts['v6']>, v4: Verdict): Verdict {
+  const sender = v6.egress.mtu ?? DEFAULT_MTU;
+  const full = sender - IP6_ICMP6_HEADERS;
+  const largest = largestPassing(v6.probes);
+  const tried = `IPv6 DF pings to ${v6.addr} (payload bytes): ${v6.probes.map((p) => `${p.size} ${p.ok ? 'ok' : 'lost'}`).join(', ')}`;
+  if (largest === null) return { ...v4, evidence: [...v4.evidence, `${tried}: none answered (see reach.icmp)`] };
+  if (largest >= full) {
+    return pass(`a ${sender}-byte packet reaches ${f.to} over IPv4 and IPv6: the path carries the full MTU ${sender}`, [...v4.evidence, `IPv6 DF ping with ${full} bytes of payload: answered`]);
+  }
+  const path = largest + IP6_ICMP6_HEADERS;
+  const reported = v6.probes.map((p) => p.reportedMtu).find((m) => m !== null) ?? null;
+  const evidence = [
+    ...v4.evidence, tried,
+    `IPv6 DF ping with ${full} bytes of payload (${sender}-byte packet): no answer; largest payload that passes: ${largest} bytes: IPv6 path MTU ${path}`,
+    reported
+      ? `an ICMPv6 Packet Too Big came back (mtu ${reported}): path MTU discovery works, at a cost`
+      : 'no ICMPv6 Packet Too Big came back: IPv6 path MTU discovery is blackholed (an ip6tables rule dropping ICMPv6?), large IPv6 packets vanish',
+  ];
+  const fix = `${inNamespace(f.fromNetnsPath)}sysctl -w net.ipv6.conf.${v6.egress.ifname ?? 'eth0'}.mtu=${Math.max(path, 1280)}`;
+  const summary = `${f.to} takes full-size packets over IPv4 but not IPv6: IPv6 packets over ${path} bytes do not reach it (${f.from} sends up to ${sender})`;
+  return reported ? warn(summary, evidence, fix) : fail(summary, evidence, fix);
+}
+
 function inNamespace(netnsPath: string | null): string {
   if (!netnsPath) return '';
   const named = /^\/run\/netns\/([^/]+)$/.exec(netnsPath);
@@ -87,12 +117,20 @@ export const pathMtu: Check<MtuFacts> = {
     const { egress } = read;
     const hops = overlay ? [...read.hops, ...overlayHops(overlay)] : read.hops;
     const agent = ctx.agentIn(from!);
-    const probe = async (size: number): Promise<DfProbe> => {
-      const r = await agent.call('ping', { addr, size, dontFragment: true, count: 1, timeoutS: 1 });
+    const probe = (to: string) => async (size: number): Promise<DfProbe> => {
+      const r = await agent.call('ping', { addr: to, size, dontFragment: true, count: 1, timeoutS: 1 });
       return { size, ok: r.alive, reportedMtu: mtuReportedIn(r.output) };
     };
-    const probes = await searchLargestPayload(probe, (egress.mtu ?? DEFAULT_MTU) - IP_ICMP_HEADERS);
-    return { ...base, egress, hops, probes, overlay };
+    const addr6 = !overlay && ctx.families().includes(6) ? ctx.peerAddress(6) : null;
+    const [probes, v6] = await Promise.all([
+      searchLargestPayload(probe(addr), (egress.mtu ?? DEFAULT_MTU) - IP_ICMP_HEADERS),
+      addr6 ? (async () => {
+        const [route, links] = await Promise.all([agent.call('routeGet', { addr: addr6 }), agent.call('links', {})]);
+        const egress6 = { ifname: route.dev, mtu: mtuOf(links, route.dev) };
+        return { addr: addr6, egress: egress6, probes: await searchLargestPayload(probe(addr6), (egress6.mtu ?? DEFAULT_MTU) - IP6_ICMP6_HEADERS, 6, IP6_ICMP6_HEADERS) };
+      })() : null,
+    ]);
+    return { ...base, egress, hops, probes, overlay, ...(v6 ? { v6 } : {}) };
   },
   judge(f) {
     if (!f.addr) return skip(`${f.to} has no IPv4 address to probe`);
@@ -104,7 +142,8 @@ export const pathMtu: Check<MtuFacts> = {
     if (largest === null) return skip(`${f.to} (${f.addr}) answers no DF ping at any size (see reach.icmp)`, [...hopLines, tried]);
     if (f.overlay) return judgeOverlay({ ...f, sender, hopLines, tried, overlay: f.overlay })!;
     if (largest >= full) {
-      return pass(`a ${sender}-byte packet with DF set reaches ${f.to}: the path carries the full MTU ${sender}`, [...hopLines, `DF ping with ${full} bytes of payload: answered`]);
+      const v4 = pass(`a ${sender}-byte packet with DF set reaches ${f.to}: the path carries the full MTU ${sender}`, [...hopLines, `DF ping with ${full} bytes of payload: answered`]);
+      return f.v6 ? judgeIpv6(f, f.v6, v4) : v4;
     }
     const path = largest + IP_ICMP_HEADERS;
     const narrow = f.hops.filter((h) => h.mtu !== null && h.mtu < sender);

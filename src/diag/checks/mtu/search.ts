@@ -14,22 +14,24 @@ export interface DfProbe {
 }
 
 export const IP_ICMP_HEADERS = 28;
+/** IPv6's fixed header and ICMPv6's: a 1500-byte packet carries 1452 bytes of ping payload */
+export const IP6_ICMP6_HEADERS = 48;
 const COMMON_MTUS = [1500, 1492, 1480, 1460, 1450, 1440, 1420, 1400, 1380, 1360, 1300, 1280, 1200, 1000, 576, 68];
 const FANOUT = 31;
 
 const largestOk = (probes: DfProbe[]) => Math.max(-1, ...probes.filter((p) => p.ok).map((p) => p.size));
 
 /** The payload sizes of the next round; empty when the search is over. */
-export function nextSizes(probes: DfProbe[], full: number): number[] {
+export function nextSizes(probes: DfProbe[], full: number, headers = IP_ICMP_HEADERS): number[] {
   const tried = new Set(probes.map((p) => p.size));
   const untried = (sizes: number[]) => [...new Set(sizes)].filter((s) => s > 0 && s <= full && !tried.has(s));
   if (!probes.length) return [full];
   const lo = largestOk(probes);
   if (lo === full) return [];
   const hi = Math.min(full + 1, ...probes.filter((p) => !p.ok && p.size > lo).map((p) => p.size));
-  const reported = probes.map((p) => p.reportedMtu).filter((m): m is number => m !== null).map((m) => m - IP_ICMP_HEADERS);
+  const reported = probes.map((p) => p.reportedMtu).filter((m): m is number => m !== null).map((m) => m - headers);
   if (lo < 0) {
-    const common = untried([...reported, ...COMMON_MTUS.map((m) => m - IP_ICMP_HEADERS)].filter((s) => s < hi));
+    const common = untried([...reported, ...COMMON_MTUS.map((m) => m - headers)].filter((s) => s < hi));
     return common;
   }
   if (hi - lo <= 1) return [];
@@ -40,10 +42,10 @@ export function nextSizes(probes: DfProbe[], full: number): number[] {
 }
 
 /** Runs the search with a probe function; returns every probe, smallest first. */
-export async function searchLargestPayload(probe: (size: number) => Promise<DfProbe>, full: number, maxRounds = 6): Promise<DfProbe[]> {
+export async function searchLargestPayload(probe: (size: number) => Promise<DfProbe>, full: number, maxRounds = 6, headers = IP_ICMP_HEADERS): Promise<DfProbe[]> {
   const probes: DfProbe[] = [];
   for (let round = 0; round < maxRounds; round++) {
-    const sizes = nextSizes(probes, full);
+    const sizes = nextSizes(probes, full, headers);
     if (!sizes.length) break;
     probes.push(...(await Promise.all(sizes.map(probe))));
   }
@@ -55,7 +57,7 @@ export function largestPassing(probes: DfProbe[]): number | null {
   return lo < 0 ? null : lo;
 }
 
-/** "Frag needed and DF set (mtu = 1400)", "local error: message too long, mtu=1400" */
+/** "Frag needed and DF set (mtu = 1400)", "local error: message too long, mtu=1400", ICMPv6's "Packet too big: mtu=1400" */
 export function mtuReportedIn(pingOutput: string): number | null {
   const m = /mtu ?= ?(\d+)/.exec(pingOutput);
   return m ? Number(m[1]) : null;

@@ -34,7 +34,7 @@ function pathCheck(id: PathCheckId, title: string, healthy: (f: PathFacts) => st
 const ends = (f: PathFacts) => `${f.from.name} and ${f.to.name}`;
 
 export const routeMissing = pathCheck('route.missing', 'each end routes the other\'s address out of its link on the shared network',
-  (f) => `${f.from.name} and ${f.to.name} route each other over ${f.from.ifname}/${f.to.ifname} on ${f.network}`);
+  (f) => `${f.from.name} and ${f.to.name} route each other over ${f.from.ifname}/${f.to.ifname} on ${f.network}${f.v6 ? ' (IPv4 and IPv6)' : ''}`);
 export const linkState = pathCheck('link.state', 'every link on the path is up with carrier',
   (f) => `${ends(f)}'s links, their veths' host ends and ${f.bridge} are up`);
 export const linkMaster = pathCheck('link.master', 'both veths\' host ends are ports of the network\'s bridge',
@@ -42,7 +42,7 @@ export const linkMaster = pathCheck('link.master', 'both veths\' host ends are p
 export const bridgePort = pathCheck('bridge.port', 'the bridge forwards through both ports',
   (f) => `${f.bridge} forwards through both ports`);
 export const addrMissing = pathCheck('addr.missing', 'each end holds the address its network gave it',
-  (f) => `${f.from.name} holds ${f.from.address}, ${f.to.name} holds ${f.to.address}`);
+  (f) => `${f.from.name} holds ${[f.from.address, f.v6?.from.address].filter(Boolean).join(' and ')}, ${f.to.name} holds ${[f.to.address, f.v6?.to.address].filter(Boolean).join(' and ')}`);
 export const addrDuplicate = pathCheck('addr.duplicate', 'no other container claims either address',
   (f) => `no other of the ${f.others.length} container(s) on ${f.network} claims ${f.from.address} or ${f.to.address}`);
 export const neighStale = pathCheck('neigh.stale', 'neighbour entries point at the right MACs',

@@ -55,6 +55,18 @@ export interface PathEnd {
   neighbours: PathNeighbour[];
 }
 
+/** One end's facts of one family: its address there, the addresses, routes and neighbours of that family. */
+export type PathFamilyEnd = Pick<PathEnd, 'address' | 'prefixLen' | 'addresses' | 'route' | 'routes' | 'neighbours'>;
+
+/** The second family of a dual-stack path (IPv6): the links are the same, the addresses and routes are not. */
+export interface PathFamily {
+  subnet: string | null;
+  /** the network's IPv6 gateway, for the default route a fix puts back */
+  gateway: string | null;
+  from: PathFamilyEnd;
+  to: PathFamilyEnd;
+}
+
 /** Another container on the same network: the address the backend gave it, and what its links hold. */
 export interface PathHolder { name: string; assigned: string | null; addresses: PathAddress[]; macs: string[] }
 
@@ -64,6 +76,8 @@ export interface PathFacts {
   bridge: string;
   from: PathEnd;
   to: PathEnd;
+  /** the IPv6 half of a dual-stack pair: what the walk reads per family (absent: IPv4 only) */
+  v6?: PathFamily;
   /** the links of the namespace that plays the host */
   hostLinks: PathLink[];
   /** the other containers on the network, for duplicate addresses and the owner of a stale MAC */

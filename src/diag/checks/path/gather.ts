@@ -1,7 +1,7 @@
 import type { DoctorContext } from '../../context.js';
 import type { InvContainer, InvEndpoint } from '../../inventory/types.js';
 import type { LinkInfo } from '../../probe/protocol.js';
-import type { PathEnd, PathFacts, PathHolder, PathLink } from './facts.js';
+import type { PathEnd, PathFacts, PathFamilyEnd, PathHolder, PathLink } from './facts.js';
 
 /** How many other containers on the network are read for duplicate addresses: enough for a compose project, bounded for a big host. */
 const MAX_OTHERS = 32;
@@ -25,11 +25,14 @@ export async function readPathFacts(ctx: DoctorContext): Promise<PathFactsOrNone
   const others = ctx.target.containers
     .filter((c) => c.running && !c.node && c.netnsPath && c.id !== from.id && c.id !== to.id && c.endpoints.some((e) => e.network === net.name))
     .slice(0, MAX_OTHERS);
-  const [fromEnd, toEnd, hostLinks, holders] = await Promise.all([
+  const dual = !!(shared.from.ipv6 && shared.to.ipv6);
+  const [fromEnd, toEnd, hostLinks, holders, from6, to6] = await Promise.all([
     readEnd(ctx, from, shared.from, shared.to.ipv4!),
     readEnd(ctx, to, shared.to, shared.from.ipv4!),
     ctx.host.linkStates(),
     Promise.all(others.map((c) => readHolder(ctx, c, net.name))),
+    dual ? readFamilyEnd(ctx, from, shared.from, shared.to.ipv6!) : null,
+    dual ? readFamilyEnd(ctx, to, shared.to, shared.from.ipv6!) : null,
   ]);
   return {
     network: net.name,
@@ -37,6 +40,7 @@ export async function readPathFacts(ctx: DoctorContext): Promise<PathFactsOrNone
     bridge: net.bridge!,
     from: fromEnd,
     to: toEnd,
+    ...(from6 && to6 ? { v6: { subnet: net.subnet6 ?? null, gateway: net.gateway6 ?? null, from: from6, to: to6 } } : {}),
     hostLinks: hostLinks.map(pathLink),
     others: holders,
     fix: { backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, pids: { [from.name]: from.pid, [to.name]: to.pid } },
@@ -61,6 +65,20 @@ async function readEnd(ctx: DoctorContext, c: InvContainer, ep: InvEndpoint, oth
     route: { dev: route.dev, gateway: route.gateway, src: route.src, error: route.error },
     routes,
     neighbours,
+  };
+}
+
+/** One end's IPv6 facts: the link-local addresses are kept (a link without one has IPv6 disabled). */
+async function readFamilyEnd(ctx: DoctorContext, c: InvContainer, ep: InvEndpoint, otherAddress: string): Promise<PathFamilyEnd> {
+  const probe = ctx.agentIn(c);
+  const [addresses, routes, neighbours, route] = await Promise.all([
+    probe.call('addresses', { family: 6 }), probe.call('routes', { family: 6 }), probe.call('neigh', {}),
+    ctx.once(`route-get-${c.id}-${otherAddress}`, () => probe.call('routeGet', { addr: otherAddress })),
+  ]);
+  return {
+    address: ep.ipv6!, prefixLen: ep.prefixLen6 ?? 64, addresses, routes,
+    route: { dev: route.dev, gateway: route.gateway, src: route.src, error: route.error },
+    neighbours: neighbours.filter((n) => n.dst.includes(':')),
   };
 }
 

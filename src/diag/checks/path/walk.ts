@@ -1,5 +1,7 @@
 import { contains, parseCidr, parseIpv4 } from '../../../netcore/ipv4.js';
+import { contains6, parseCidr6, parseIpv6 } from '../../../netcore/ipv6.js';
 import type { PathEnd, PathFacts, PathHolder, PathLink } from './facts.js';
+import { inContainer } from '../../fixes.js';
 import { ipInContainer, ipOnHost, reconnect } from './fix-commands.js';
 
 /** The checks that judge the hops of the path, one cause each. */
@@ -59,6 +61,8 @@ export function walkPath(f: PathFacts): Walk {
     neighbourHop(f, f.to, f.from, 'back'),
     endLinkHop(f, f.from, 'back', duplicates(f, f.from)),
   ];
+  if (f.v6) hops.push(...familyHops(ipv6View(f)));
+  if (f.v6) dualStackNodes(f, hops);
   let cause: Walk['cause'] = null;
   for (const hop of hops) {
     const finding = hop.findings.find((x) => x.severity === 'fail');
@@ -66,6 +70,41 @@ export function walkPath(f: PathFacts): Walk {
   }
   return { hops, cause };
 }
+
+/**
+ * The path's IPv6 half as a path of its own: the same links with each end's
+ * IPv6 address, addresses, routes and neighbours. Only the hops that differ
+ * per family are walked again (links, veths and the bridge were judged once).
+ */
+function ipv6View(f: PathFacts): PathFacts {
+  const v6 = f.v6!;
+  return { ...f, subnet: v6.subnet, from: { ...f.from, ...v6.from }, to: { ...f.to, ...v6.to }, others: [] };
+}
+
+/** A dual-stack end is one node of the drawing, named with both its addresses: both families' hops are shown on it. */
+function dualStackNodes(f: PathFacts, hops: Hop[]): void {
+  const both = new Map<string, string>();
+  for (const [end, v6] of [[f.from, f.v6!.from], [f.to, f.v6!.to]] as const) {
+    const label = `${endNode(end)} ${v6.address}`;
+    both.set(endNode(end), label).set(endNode({ ...end, ...v6 }), label);
+  }
+  for (const h of hops) h.node = both.get(h.node) ?? h.node;
+}
+
+function familyHops(f: PathFacts): Hop[] {
+  return [
+    routeHop(f, f.from, f.to, 'out'),
+    addressHop(f, f.from, 'out'),
+    addressHop(f, f.to, 'out'),
+    neighbourHop(f, f.from, f.to, 'out'),
+    routeHop(f, f.to, f.from, 'back'),
+    neighbourHop(f, f.to, f.from, 'back'),
+  ];
+}
+
+const isV6 = (end: PathEnd) => end.address.includes(':');
+/** "" for IPv4 (the words the walk always had), "IPv6 " for the second family */
+const fam = (end: PathEnd) => (isV6(end) ? 'IPv6 ' : '');
 
 const endNode = (end: PathEnd) => `${end.name}:${end.ifname} ${end.address}`;
 const linkNamed = (links: PathLink[], name: string | null) => (name ? links.find((l) => l.ifname === name) ?? null : null);
@@ -75,11 +114,11 @@ function routeHop(f: PathFacts, end: PathEnd, other: PathEnd, dir: Hop['dir']): 
   const hop: Hop = { dir, at: end.name, kind: 'route', label: `route to ${other.address}`, node: endNode(end), findings: [] };
   const r = end.route;
   const subnet = f.subnet ?? `${other.address}/${end.prefixLen}`;
-  const addRoute = ipInContainer(f.fix, end.name, `route add ${subnet} dev ${end.ifname} src ${end.address}`);
+  const addRoute = isV6(end) ? addRoutes6(f, end, subnet) : ipInContainer(f.fix, end.name, `route add ${subnet} dev ${end.ifname} src ${end.address}`);
   const looked = `ip route get ${other.address} in ${end.name}: ${r.error ?? `dev ${r.dev}${r.gateway ? ` via ${r.gateway}` : ''}${r.src ? ` src ${r.src}` : ''}`}`;
   const table = `${end.name}'s routes: ${end.routes.map((x) => `${x.dst}${x.gateway ? ` via ${x.gateway}` : ''}${x.dev ? ` dev ${x.dev}` : ''}`).join('; ') || 'none'}`;
   if (r.error) {
-    hop.findings.push({ check: 'route.missing', severity: 'fail', problem: `${end.name} has no route to ${other.name} (${other.address}): ${r.error}`, evidence: [looked, table], fix: addRoute });
+    hop.findings.push({ check: 'route.missing', severity: 'fail', problem: `${end.name} has no ${fam(end)}route to ${other.name} (${other.address}): ${r.error}`, evidence: [looked, table], fix: addRoute });
   } else if (r.dev !== end.ifname) {
     const guilty = mostSpecificRoute(end, other.address);
     hop.findings.push({
@@ -91,18 +130,39 @@ function routeHop(f: PathFacts, end: PathEnd, other: PathEnd, dir: Hop['dir']): 
   } else if (r.gateway) {
     hop.findings.push({
       check: 'route.missing', severity: 'warn',
-      problem: `${end.name} has no on-link route for ${subnet}: packets for ${other.name} go through the gateway ${r.gateway} and the host must route them back`,
+      problem: `${end.name} has no ${fam(end)}on-link route for ${subnet}: packets for ${other.name} go through the gateway ${r.gateway} and the host must route them back`,
       evidence: [looked, table], fix: addRoute,
     });
   }
   return hop;
 }
 
+/** The routes a fix puts back in an IPv6 end: the subnet on its link and, with a gateway, the default route (both go with its address). */
+function addRoutes6(f: PathFacts, end: PathEnd, subnet: string): string {
+  const onLink = ipInContainer(f.fix, end.name, `-6 route replace ${subnet} dev ${end.ifname}`);
+  const gw = f.v6?.gateway ?? null;
+  return gw ? `${onLink} && ${ipInContainer(f.fix, end.name, `-6 route replace default via ${gw} dev ${end.ifname}`)}` : onLink;
+}
+
+/** Does the route's destination hold the address (either family)? Its prefix length, -1 when not. */
+function routeCovers(dst: string, addr: string): number {
+  try {
+    if (addr.includes(':')) {
+      const c = parseCidr6(dst.includes('/') ? dst : `${dst}/128`);
+      return contains6(c, parseIpv6(addr)) ? c.prefix : -1;
+    }
+    const c = parseCidr(dst.includes('/') ? dst : `${dst}/32`);
+    return contains(c, parseIpv4(addr)) ? c.prefix : -1;
+  } catch {
+    return -1;
+  }
+}
+
 function mostSpecificRoute(end: PathEnd, addr: string) {
-  const a = parseIpv4(addr);
   let best: { dst: string; dev: string | null; len: number } | null = null;
   for (const r of end.routes) {
-    const cidr = r.dst === 'default' ? { len: 0, ok: true } : (() => { try { const c = parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`); return { len: c.prefix, ok: contains(c, a) }; } catch { return { len: -1, ok: false }; } })();
+    const len = r.dst === 'default' ? 0 : routeCovers(r.dst, addr);
+    const cidr = { len, ok: len >= 0 };
     if (cidr.ok && (!best || cidr.len > best.len)) best = { dst: r.dst, dev: r.dev, len: cidr.len };
   }
   return best;
@@ -126,17 +186,41 @@ function endLinkHop(f: PathFacts, end: PathEnd, dir: Hop['dir'], dup: Finding[] 
   if (link.up && link.noarp) {
     hop.findings.push({ check: 'link.state', severity: 'fail', problem: `${end.name}'s ${end.ifname} has ARP turned off: it neither asks for nor answers its neighbours`, evidence: [`${end.name}: ${linkText(link)}, NOARP`], fix: ipInContainer(f.fix, end.name, `link set ${end.ifname} arp on`) });
   }
-  const held = end.addresses.filter((a) => a.ifname === end.ifname);
-  if (!held.some((a) => a.address === end.address)) {
-    hop.findings.push({
-      check: 'addr.missing', severity: 'fail',
-      problem: `${end.name}'s ${end.ifname} does not hold its address ${end.address}/${end.prefixLen} on ${f.network}`,
-      evidence: [`${end.name} ${end.ifname}: ${held.map((a) => `${a.address}/${a.prefixLen}`).join(', ') || 'no IPv4 address'}`],
-      fix: ipInContainer(f.fix, end.name, `addr add ${end.address}/${end.prefixLen} dev ${end.ifname}`),
-    });
-  }
+  hop.findings.push(...addressFindings(f, end));
   hop.findings.push(...dup);
   return hop;
+}
+
+/**
+ * An end's own address on its link. In IPv6, none at all on the link (not
+ * even its link-local one) is IPv6 turned off there (disable_ipv6=1, which
+ * drops every IPv6 address and route of the link): the fix turns it on and
+ * puts back what it dropped.
+ */
+function addressFindings(f: PathFacts, end: PathEnd): Finding[] {
+  const held = end.addresses.filter((a) => a.ifname === end.ifname);
+  if (held.some((a) => a.address === end.address)) return [];
+  const what = `${fam(end)}address ${end.address}/${end.prefixLen} on ${f.network}`;
+  const evidence = [`${end.name} ${end.ifname}: ${held.map((a) => `${a.address}/${a.prefixLen}`).join(', ') || (isV6(end) ? 'no IPv6 address, not even a link-local one' : 'no IPv4 address')}`];
+  if (!isV6(end)) {
+    return [{ check: 'addr.missing', severity: 'fail', problem: `${end.name}'s ${end.ifname} does not hold its ${what}`, evidence, fix: ipInContainer(f.fix, end.name, `addr add ${end.address}/${end.prefixLen} dev ${end.ifname}`) }];
+  }
+  const addAddress = ipInContainer(f.fix, end.name, `-6 addr add ${end.address}/${end.prefixLen} dev ${end.ifname} nodad`);
+  if (held.length) return [{ check: 'addr.missing', severity: 'fail', problem: `${end.name}'s ${end.ifname} does not hold its ${what}`, evidence, fix: addAddress }];
+  const sysctl = `net.ipv6.conf.${end.ifname}.disable_ipv6`;
+  const gw = f.v6?.gateway ?? null;
+  const defaultRoute = gw ? ` && ${ipInContainer(f.fix, end.name, `-6 route replace default via ${gw} dev ${end.ifname}`)}` : '';
+  return [{
+    check: 'addr.missing', severity: 'fail',
+    problem: `${end.name}'s ${end.ifname} has IPv6 turned off (${sysctl}=1): it does not hold its ${what}`,
+    evidence: [...evidence, `${sysctl}=1 removes every IPv6 address and route of ${end.ifname}; turning it on again brings back only the link-local one`],
+    fix: `${inContainer(f.fix, end.name, `sysctl -w ${sysctl}=0`)} && ${addAddress}${defaultRoute}`,
+  }];
+}
+
+/** The address hop of the second family: the link itself was judged with the first. */
+function addressHop(f: PathFacts, end: PathEnd, dir: Hop['dir']): Hop {
+  return { dir, at: end.name, kind: 'link', label: `${end.ifname} ${end.address}`, node: endNode(end), findings: addressFindings(f, end) };
 }
 
 function vethHop(f: PathFacts, end: PathEnd, dir: Hop['dir']): Hop {

@@ -3,9 +3,9 @@ import { OperationError } from '../../errors.js';
 import { NOT_ENTERED } from '../exec.js';
 import { nativeAddon } from '../native.js';
 import { trace, tracing } from '../trace.js';
-import { addressText, ipv4Text, linkAddressText, nudStateNames, operstateName, protocolName } from './names.js';
+import { addressText, ipv4Text, ipv6Text, linkAddressText, nudStateNames, operstateName, protocolName } from './names.js';
 import {
-  AF_INET, AF_UNSPEC, BODY_LEN, RTM, attributes, cString, dumpRequest, messages, routeGetRequest, u32, u8, type Message,
+  AF_INET, AF_INET6, AF_UNSPEC, BODY_LEN, RTM, attributes, cString, dumpRequest, messages, routeGetRequest, u32, u8, type Message,
 } from './wire.js';
 
 /**
@@ -147,18 +147,20 @@ export interface RtAddress { ifname: string; address: string; prefixLen: number 
 
 const IFA = { ADDRESS: 1, LOCAL: 2 } as const;
 
-/** `ip -j -4 addr show`, flattened: each IPv4 address with its link, in link order. */
-export function readIpv4Addresses(nsPath: string | null): RtAddress[] {
+/** `ip -j -4 addr show` (or `-6`), flattened: each address of the family with its link, in link order. */
+export function readAddresses(nsPath: string | null, family: 4 | 6): RtAddress[] {
+  const af = family === 6 ? AF_INET6 : AF_INET;
+  const size = family === 6 ? 16 : 4;
   const links = readLinks(nsPath);
   const byIndex = new Map<number, RtAddress[]>();
-  for (const m of dump(nsPath, RTM.GETADDR, BODY_LEN.addr, AF_INET, 'addresses')) {
-    if (m.type !== RTM.NEWADDR || m.body[0] !== AF_INET) continue;
+  for (const m of dump(nsPath, RTM.GETADDR, BODY_LEN.addr, af, 'addresses')) {
+    if (m.type !== RTM.NEWADDR || m.body[0] !== af) continue;
     const a = attributes(m.body.subarray(BODY_LEN.addr));
     const local = a.get(IFA.LOCAL) ?? a.get(IFA.ADDRESS);
-    if (!local || local.length !== 4) continue;
+    if (!local || local.length !== size) continue;
     const index = m.body.readUInt32LE(4);
     const list = byIndex.get(index) ?? [];
-    list.push({ ifname: '', address: ipv4Text(local), prefixLen: m.body[1]! });
+    list.push({ ifname: '', address: size === 16 ? ipv6Text(local) : ipv4Text(local), prefixLen: m.body[1]! });
     byIndex.set(index, list);
   }
   return links.flatMap((l) => (byIndex.get(l.ifindex) ?? []).map((a) => ({ ...a, ifname: l.ifname })));
@@ -172,12 +174,15 @@ const RT_TABLE_MAIN = 254;
 const RTPROT_BOOT = 3;
 const RTM_F_CLONED = 0x200;
 
-/** `ip -j -4 route show table main` */
-export function readIpv4Routes(nsPath: string | null): RtRoute[] {
+/** `ip -j -4 route show table main` (or `-6`) */
+export function readRoutes(nsPath: string | null, family: 4 | 6): RtRoute[] {
+  const af = family === 6 ? AF_INET6 : AF_INET;
+  const text = family === 6 ? ipv6Text : ipv4Text;
+  const host = family === 6 ? 128 : 32;
   const names = linkNamesIn(nsPath);
   const out: RtRoute[] = [];
-  for (const m of dump(nsPath, RTM.GETROUTE, BODY_LEN.route, AF_INET, 'routes')) {
-    if (m.type !== RTM.NEWROUTE || m.body[0] !== AF_INET) continue;
+  for (const m of dump(nsPath, RTM.GETROUTE, BODY_LEN.route, af, 'routes')) {
+    if (m.type !== RTM.NEWROUTE || m.body[0] !== af) continue;
     const a = attributes(m.body.subarray(BODY_LEN.route));
     const table = u32(a.get(RTA.TABLE)) ?? m.body[4]!;
     if (table !== RT_TABLE_MAIN || m.body.readUInt32LE(8) & RTM_F_CLONED) continue;
@@ -187,9 +192,9 @@ export function readIpv4Routes(nsPath: string | null): RtRoute[] {
     const gateway = a.get(RTA.GATEWAY);
     const protocol = m.body[5]!;
     out.push({
-      dst: dst ? (dstLen === 32 ? ipv4Text(dst) : `${ipv4Text(dst)}/${dstLen}`) : dstLen ? `0/${dstLen}` : 'default',
+      dst: dst ? (dstLen === host ? text(dst) : `${text(dst)}/${dstLen}`) : dstLen ? `${family === 6 ? '::' : '0'}/${dstLen}` : 'default',
       dev: oif ? (names.get(oif) ?? null) : null,
-      gateway: gateway ? ipv4Text(gateway) : null,
+      gateway: gateway ? text(gateway) : null,
       // `ip` leaves out the default protocol, boot
       protocol: protocol === RTPROT_BOOT ? null : protocolName(protocol),
     });

@@ -1,0 +1,108 @@
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestSandbox } from '../helpers/sandbox.js';
+import type { DoctorJson } from '../helpers/lab.js';
+import { PairSandbox } from '../helpers/pair-sandbox.js';
+
+/**
+ * The doctor on a dual-stack pair: every check over both families, and the
+ * faults that hit only IPv6, each built by hand in the sandbox, named with the
+ * family and a fix that works when run.
+ */
+describe('doctor: a dual-stack pair, per address family', () => {
+  let pair: PairSandbox;
+  let sb: TestSandbox;
+  let state: any;
+  const v6 = (name: string): string => state.containers[name].endpoints[0].ipv6;
+
+  beforeAll(async () => {
+    pair = await PairSandbox.create('v6x', [], { ipv6: true });
+    sb = pair.sb;
+    state = await sb.state();
+  });
+  afterAll(async () => pair?.dispose());
+
+  const failures = (r: DoctorJson) => r.checks.filter((x) => x.status === 'fail').map((x) => `${x.id}: ${x.summary}`);
+
+  /** The fault fails `id` (its text matching `what`), everything else passes or follows from it; the fix makes the run pass. */
+  async function expectCause(id: string, what: RegExp) {
+    const { exitCode, report } = await pair.doctor();
+    expect(exitCode).toBe(1);
+    const c = pair.check(report, id);
+    expect(c.status, JSON.stringify(report.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('fail');
+    expect(`${c.summary}\n${c.evidence.join('\n')}`).toMatch(what);
+    expect(report.checks.filter((x) => x.status === 'fail' && x.id !== id).map((x) => `${x.id}: ${x.summary}`)).toEqual([]);
+    for (const id2 of ['reach.icmp', 'reach.tcp']) {
+      const r = pair.check(report, id2);
+      if (r.status !== 'pass') expect(r.summary).toContain(`because of ${id}`);
+    }
+    expect(c.fix).toBeTruthy();
+    await pair.runFix(c.fix!);
+    expect(failures((await pair.doctor()).report)).toEqual([]);
+    return c;
+  }
+
+  it('a healthy dual-stack pair passes every check over both families', async () => {
+    const { exitCode, report } = await pair.doctor();
+    expect(failures(report)).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(pair.check(report, 'reach.icmp').summary).toMatch(/over IPv4 and IPv6/);
+    expect(pair.check(report, 'reach.tcp').summary).toMatch(new RegExp(`over IPv4 and IPv6 .*\\[${v6('db')}\\]:5432`));
+    expect(pair.check(report, 'dns.resolve-peer').summary).toContain(`${v6('db')} (A and AAAA)`);
+    expect(pair.check(report, 'path.mtu').summary).toMatch(/over IPv4 and IPv6/);
+    expect(pair.check(report, 'addr.missing').summary).toContain(`db holds ${state.containers.db.endpoints[0].ipv4} and ${v6('db')}`);
+    expect(pair.check(report, 'kernel.ip-forward').summary).toMatch(/IPv6 forwarding is on/);
+    expect(pair.check(report, 'ipam.overlap').evidence).toContain(`network app: ${state.networks.app.subnet6}`);
+    expect(JSON.stringify(report.path)).toContain(`${v6('db')}`);
+  });
+
+  it('disable_ipv6=1 in db: addr.missing names the sysctl, the fix turns IPv6 on and puts the address back', async () => {
+    await execa('ip', ['netns', 'exec', sb.containerNetns('db'), 'sysctl', '-qw', 'net.ipv6.conf.eth0.disable_ipv6=1']);
+    const c = await expectCause('addr.missing', /db's eth0 has IPv6 turned off \(net\.ipv6\.conf\.eth0\.disable_ipv6=1\)/);
+    expect(c.fix).toContain(`exec db -- sysctl -w net.ipv6.conf.eth0.disable_ipv6=0 && `);
+    expect(c.fix).toContain(`ip -6 addr add ${v6('db')}/64 dev eth0 nodad`);
+    expect(c.fix).toContain(`ip -6 route replace default via ${state.networks.app.gateway6} dev eth0`);
+    expect((await execa('ip', ['-n', sb.containerNetns('db'), '-6', 'route', 'show', 'default'])).stdout).toContain(state.networks.app.gateway6);
+  });
+
+  it('web\'s IPv6 routes deleted: route.missing names the family, the fix puts them back', async () => {
+    const ns = sb.containerNetns('web');
+    await execa('ip', ['-n', ns, '-6', 'route', 'del', 'default']);
+    await execa('ip', ['-n', ns, '-6', 'route', 'del', state.networks.app.subnet6, 'dev', 'eth0']);
+    const c = await expectCause('route.missing', new RegExp(`web has no IPv6 route to db \\(${v6('db')}\\)`));
+    expect(c.fix).toContain(`ip -6 route replace default via ${state.networks.app.gateway6} dev eth0`);
+    const reach = pair.check((await pair.doctor()).report, 'reach.icmp');
+    expect(reach.summary).toMatch(/over IPv4 and IPv6/);
+  });
+
+  it('an ip6tables DROP for db: fw.rule-drop says IPv4 answers and IPv6 does not, names the rule, and its fix deletes it', async () => {
+    await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-I', 'TSDIAG-USER', '-d', `${v6('db')}/128`, '-j', 'DROP']);
+    const c = await expectCause('fw.rule-drop', /./);
+    expect(c.summary).toBe(`db answers over IPv4 but not IPv6 (${v6('db')}): rule #1 of ip6tables filter TSDIAG-USER drops web -> db: -A TSDIAG-USER -d ${v6('db')}/128 -j DROP`);
+    expect(c.fix).toBe(`ip netns exec ${sb.name} ip6tables -D TSDIAG-USER 1`);
+    expect((await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-S', 'TSDIAG-USER'])).stdout).not.toContain('DROP');
+  });
+
+  it('IPv6 forwarding off on the host: kernel.ip-forward names it, the bridged pair still reaches over both families', async () => {
+    await execa('ip', ['netns', 'exec', sb.name, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0']);
+    const { exitCode, report } = await pair.doctor();
+    expect(exitCode).toBe(1);
+    const c = pair.check(report, 'kernel.ip-forward');
+    expect(c.summary).toMatch(/^IPv6 forwarding is off in the host namespace \(net\.ipv6\.conf\.all\.forwarding = 0\)/);
+    expect(failures(report)).toEqual([`kernel.ip-forward: ${c.summary}`]);
+    expect(pair.check(report, 'reach.tcp').summary).toMatch(/over IPv4 and IPv6/);
+    await pair.runFix(c.fix!);
+    expect(failures((await pair.doctor()).report)).toEqual([]);
+  });
+
+  it('a host route inside the network\'s IPv6 subnet: ipam.overlap names it and its fix deletes it', async () => {
+    const inHost = (...args: string[]) => execa('ip', ['-n', sb.name, ...args]);
+    // no dummy module here: a veth pair inside the sandbox's host namespace plays the VPN's link
+    await inHost('link', 'add', 'v6xdum', 'type', 'veth', 'peer', 'name', 'v6xdum1');
+    for (const l of ['v6xdum', 'v6xdum1']) await inHost('link', 'set', l, 'up');
+    const inside = state.networks.app.subnet6.replace('/64', '/80');
+    await inHost('-6', 'route', 'add', inside, 'dev', 'v6xdum');
+    const c = await expectCause('ipam.overlap', new RegExp(`network app \\(${state.networks.app.subnet6}\\) overlaps host route ${inside} dev v6xdum`));
+    expect(c.fix).toBe(`ip netns exec ${sb.name} ip route del ${inside} dev v6xdum`);
+  });
+});
