@@ -128,25 +128,17 @@ describe('tsdiag perf on a sandbox pair', () => {
     expect(bridge.rtt['udp-echo'].p50).toBeLessThan(1);
   });
 
-  it('a quiet veth: TCP one stream and 4 streams within 20% of iperf3\'s (median of 3 runs, one retry)', async () => {
-    const attempt = async () => {
-      const rows: Array<{ one: number; many: number; ref1: number; ref4: number }> = [];
-      for (let i = 0; i < 3; i++) {
-        const { report } = await perf('--time', '2', '--count', '5', '--udp-rate', '1');
-        rows.push({ one: report.paths[0].tcp.bps, many: report.paths[0].tcpParallel.bps, ref1: await iperf3Bps(p, 2), ref4: await iperf3Bps(p, 2, 4) });
-      }
-      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
-      return {
-        one: med(rows.map((r) => r.one / r.ref1)), many: med(rows.map((r) => r.many / r.ref4)),
-        detail: rows.map((r) => `${(r.one / 1e9).toFixed(2)}/${(r.ref1 / 1e9).toFixed(2)} ${(r.many / 1e9).toFixed(2)}/${(r.ref4 / 1e9).toFixed(2)}`).join(', '),
-      };
-    };
-    let r = await attempt();
-    // a 2-core VM shared with other work: one slow round is noise, two in a row are not
-    if (r.one < 0.8 || r.many < 0.8) r = await attempt();
-    expect(r.one, `tsdiag/iperf3 Gbit/s, 1 and 4 streams: ${r.detail}`).toBeGreaterThanOrEqual(0.8);
-    expect(r.many, `tsdiag/iperf3 Gbit/s, 1 and 4 streams: ${r.detail}`).toBeGreaterThanOrEqual(0.8);
-  }, 240_000);
+  // On an unshaped veth the figure is how fast the CPUs copy (a benchmark: bench/perf/run.mjs prints tsdiag/iperf3 there);
+  // a 1 Gbit/s shaper, far below what both reach here even when the machine is busy, makes it a property of the path.
+  it('a 1 Gbit/s path: TCP one stream and 4 streams within 20% of iperf3\'s, taken in turn between the same namespaces', async () => {
+    await inHost('tc', 'qdisc', 'add', 'dev', p.hostEnd.db!, 'root', 'tbf', 'rate', '1gbit', 'burst', '1mb', 'latency', '50ms');
+    const { report } = await perf('--time', '2', '--count', '5', '--udp-rate', '1');
+    const [ref1, ref4] = [await iperf3Bps(p, 2), await iperf3Bps(p, 2, 4)];
+    const detail = `tsdiag/iperf3 Gbit/s: ${(report.paths[0].tcp.bps / 1e9).toFixed(3)}/${(ref1 / 1e9).toFixed(3)}, 4 streams ${(report.paths[0].tcpParallel.bps / 1e9).toFixed(3)}/${(ref4 / 1e9).toFixed(3)}`;
+    expect(Math.abs(report.paths[0].tcp.bps - ref1) / ref1, detail).toBeLessThan(0.2);
+    expect(Math.abs(report.paths[0].tcpParallel.bps - ref4) / ref4, detail).toBeLessThan(0.2);
+    expect(ref1, detail).toBeGreaterThan(0.7e9);
+  }, 120_000);
 
   it('TSDIAG_NATIVE=-perf: Node\'s generator and ping measure the same path', async () => {
     const { exitCode, report } = await perfWith({ TSDIAG_NATIVE: '-perf' }, '--count', '10');
