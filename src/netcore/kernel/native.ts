@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { config } from '../../config.js';
 
 /**
@@ -70,23 +68,12 @@ export function loadNative(): { addon: NativeAddon } | { error: string } {
   if (!config().addon) return { error: 'left out (TSDIAG_NATIVE=off)' };
   if (!loaded) {
     try {
-      const own = ownBuild();
-      loaded = { addon: createRequire(import.meta.url)(own ?? 'tsdiag-native') as NativeAddon };
+      loaded = { addon: createRequire(import.meta.url)('tsdiag-native') as NativeAddon };
     } catch (err) {
       loaded = { error: (err as Error).message.split('\n')[0]! };
     }
   }
   return loaded;
-}
-
-/**
- * This checkout's own build of the addon, when there is one beside src/ and dist/: a git worktree
- * shares node_modules, and so the tsdiag-native link, with the main checkout, whose build may be older.
- * (From the bundle, dist/bundle/, this path misses and the package is loaded: the same file in a checkout.)
- */
-function ownBuild(): string | null {
-  const file = fileURLToPath(new URL('../../../native/tsdiag-native/build/Release/tsdiag_native.node', import.meta.url));
-  return fs.existsSync(file) ? file : null;
 }
 
 /** The addon, or null when it cannot be used. */
