@@ -98,29 +98,30 @@ describeWithPodman('doctor --backend podman: the faults of spec/faults.md', (eng
     const { pid } = aardvarkUpstream();
     process.kill(pid, 'SIGHUP'); // what netavark does after each write
     await new Promise((r) => setTimeout(r, 500));
-  const { exitCode, report } = await doctor(n.web, n.db, ...only('^dns\\.resolve-peer$'));
-  expect(exitCode).toBe(1);
-  const c = checkIn(report, 'dns.resolve-peer');
-  expect(c.summary).toBe(`${file} has no entry for ${n.db}: netavark did not write it (or a concurrent removal rewrote the file without it)`);
-  expect(c.evidence).toContain(`${file}: no entry for ${n.db}`);
-  expect(c.fix).toBe(`nsenter --net=/run/netns/${engine.netns} podman network reload ${n.db}`);
-  await podmanLocal(['network', 'reload', n.db]);
-  let after = checkIn((await doctor(n.web, n.db, ...only('^dns\\.resolve-peer$'))).report, 'dns.resolve-peer');
-  if (after.status !== 'pass') {
-    // aardvark-dns 1.4 restarts every server on SIGHUP and was seen to come back deaf on a gateway: then that is named, and its fix works
-    expect(after.fix, JSON.stringify(after)).toMatch(/^kill -HUP \d+$/);
-    process.kill(Number(after.fix!.split(' ')[2]), 'SIGHUP');
-    await new Promise((r) => setTimeout(r, 500));
-    after = checkIn((await doctor(n.web, n.db, ...only('^dns\\.resolve-peer$'))).report, 'dns.resolve-peer');
-  }
-  expect(after.status, JSON.stringify(after)).toBe('pass');
-});
+    const { exitCode, report } = await doctor(n.web, n.db, ...only('^dns\\.resolve-peer$'));
+    expect(exitCode).toBe(1);
+    const c = checkIn(report, 'dns.resolve-peer');
+    expect(c.summary).toBe(`${file} has no entry for ${n.db}: netavark did not write it (or a concurrent removal rewrote the file without it)`);
+    expect(c.evidence).toContain(`${file}: no entry for ${n.db}`);
+    expect(c.fix).toBe(`nsenter --net=/run/netns/${engine.netns} podman network reload ${n.db}`);
+    await podmanLocal(['network', 'reload', n.db]);
+    let after = checkIn((await doctor(n.web, n.db, ...only('^dns\\.resolve-peer$'))).report, 'dns.resolve-peer');
+    // aardvark-dns 1.4 restarts every server on SIGHUP and was seen to come back deaf on a gateway (more so while other
+    // suites make and remove containers on the same engine): then that is named, and its fix works within a few tries
+    for (let tries = 0; after.status !== 'pass' && tries < 3; tries++) {
+      expect(after.fix, JSON.stringify(after)).toMatch(/^kill -HUP \d+$/);
+      process.kill(Number(after.fix!.split(' ')[2]), 'SIGHUP');
+      await new Promise((r) => setTimeout(r, 1000));
+      after = checkIn((await doctor(n.web, n.db, ...only('^dns\\.resolve-peer$'))).report, 'dns.resolve-peer');
+    }
+    expect(after.status, JSON.stringify(after)).toBe('pass');
+  });
 
-// read when aardvark-dns runs (the suite's containers started it), not when the file is collected
-it("S4: aardvark's upstream (this machine's resolver) dialled from the host namespace never answers: dns.upstream names it; with it answering, it passes; dropping port 53 fails it again", async (t) => {
-  const { upstream } = aardvarkUpstream();
-  // the machine's resolver, unreachable from the engine's namespace: a responder there stands in for it
-  if (upstream === null || upstream.startsWith('127.')) return t.skip();
+  // read when aardvark-dns runs (the suite's containers started it), not when the file is collected
+  it("S4: aardvark's upstream (this machine's resolver) dialled from the host namespace never answers: dns.upstream names it; with it answering, it passes; dropping port 53 fails it again", async (t) => {
+    const { upstream } = aardvarkUpstream();
+    // the machine's resolver, unreachable from the engine's namespace: a responder there stands in for it
+    if (upstream === null || upstream.startsWith('127.')) return t.skip();
     const { exitCode, report } = await doctor(n.web, n.db, ...only('^dns\\.upstream$'));
     expect(exitCode).toBe(1);
     let c = checkIn(report, 'dns.upstream');
