@@ -83,6 +83,22 @@ describe('doctor: a dual-stack pair, per address family', () => {
     expect((await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-S', 'TSDIAG-USER'])).stdout).not.toContain('DROP');
   });
 
+  it('an ip6tables TSDIAG chain flushed: fw.chains-intact names the ip6tables rules, reconcile puts them back', async () => {
+    await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-t', 'nat', '-F', 'TSDIAG-POSTROUTING']);
+    const { exitCode, report } = await pair.doctor();
+    expect(exitCode).toBe(1);
+    const c = pair.check(report, 'fw.chains-intact');
+    expect(c.status).toBe('fail');
+    expect(c.summary).toContain(`outbound NAT (MASQUERADE) for ${state.networks.app.subnet6} (ip6tables)`);
+    expect(c.evidence[0]).toBe(`missing: ip6tables -t nat -A TSDIAG-POSTROUTING -s ${state.networks.app.subnet6} ! -o ${pair.bridge} -j MASQUERADE  (outbound NAT (MASQUERADE) for ${state.networks.app.subnet6} (ip6tables))`);
+    expect(failures(report)).toEqual([`fw.chains-intact: ${c.summary}`]);
+    expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} system reconcile`);
+    await pair.runFix(c.fix!);
+    const after = (await pair.doctor()).report;
+    expect(failures(after)).toEqual([]);
+    expect(pair.check(after, 'fw.chains-intact').evidence).toContain(`present: outbound NAT (MASQUERADE) for ${state.networks.app.subnet6} (ip6tables)`);
+  });
+
   it('IPv6 forwarding off on the host: kernel.ip-forward names it, the bridged pair still reaches over both families', async () => {
     await execa('ip', ['netns', 'exec', sb.name, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0']);
     const { exitCode, report } = await pair.doctor();

@@ -39,7 +39,7 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
     if (!rules) throw new Error('iptables-save failed');
     const walk = bridge ? walkForward(rules, sharedPassage(ctx, bridge)) : null;
     const expected = bridge && ctx.backend === 'native' ? expectedRules('native', ctx.target.networks, ctx.target.containers) : [];
-    const forBridge = expected.filter((e) => e.table === 'filter' && (isJump(e) || e.rule.includes(` ${bridge} `)));
+    const forBridge = expected.filter((e) => !e.family && e.table === 'filter' && (isJump(e) || e.rule.includes(` ${bridge} `)));
     return {
       ...fixTargetOf(ctx), bridge,
       policy: rules.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null,
