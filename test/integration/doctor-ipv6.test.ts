@@ -99,6 +99,29 @@ describe('doctor: a dual-stack pair, per address family', () => {
     expect(pair.check(after, 'fw.chains-intact').evidence).toContain(`present: outbound NAT (MASQUERADE) for ${state.networks.app.subnet6} (ip6tables)`);
   });
 
+  it('ip6tables FORWARD policy DROP with its jumps gone: fw.forward-policy names ip6tables and IPv6, reconcile restores the jumps', async () => {
+    const ip6 = (...args: string[]) => execa('ip', ['netns', 'exec', sb.name, 'ip6tables', ...args]);
+    await ip6('-P', 'FORWARD', 'DROP');
+    try {
+      await ip6('-F', 'FORWARD');
+      const { exitCode, report } = await pair.doctor();
+      expect(exitCode).toBe(1);
+      const c = pair.check(report, 'fw.forward-policy');
+      expect(c.status, JSON.stringify(report.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('fail');
+      expect(c.summary).toBe(`ip6tables FORWARD policy DROP and nothing accepts ${pair.bridge}'s IPv6 traffic: web -> db over IPv6 is dropped by it`);
+      expect(c.evidence).toContain('ip6tables -P FORWARD DROP');
+      expect(c.evidence.join('\n')).toMatch(/ip6tables FORWARD policy DROP counted [1-9]\d* packet/);
+      expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} system reconcile`);
+      expect(pair.check(report, 'reach.icmp').summary).toContain('because of');
+      await pair.runFix(c.fix!);
+      const after = (await pair.doctor()).report;
+      expect(failures(after)).toEqual([]);
+      expect(pair.check(after, 'fw.forward-policy').summary).toMatch(/ip6tables FORWARD policy DROP, but \S+'s IPv6 traffic is accepted by filter TSDIAG-FORWARD/);
+    } finally {
+      await ip6('-P', 'FORWARD', 'ACCEPT');
+    }
+  });
+
   it('IPv6 forwarding off on the host: kernel.ip-forward names it, the bridged pair still reaches over both families', async () => {
     await execa('ip', ['netns', 'exec', sb.name, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0']);
     const { exitCode, report } = await pair.doctor();

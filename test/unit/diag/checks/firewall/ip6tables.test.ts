@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fwChainsIntact } from '../../../../../src/diag/checks/firewall/checks.js';
+import { fwChainsIntact, fwForwardPolicy } from '../../../../../src/diag/checks/firewall/checks.js';
 import { chainsFacts } from '../../../../../src/diag/checks/firewall/chains-intact.js';
 import { expectedRules } from '../../../../../src/diag/checks/firewall/expected.js';
 import { parseIptablesCounters } from '../../../../../src/netcore/kernel/inspect.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { InvContainer, InvNetwork } from '../../../../../src/diag/inventory/types.js';
 
 /** A native dual-stack network `app` (br-app) with web and db, as netcore writes its iptables and ip6tables chains. */
@@ -72,5 +74,46 @@ describe('fw.chains-intact over ip6tables', () => {
     rules6.splice(rules6.findIndex((r) => r.rule === '-A FORWARD -j TSDIAG-FORWARD') + 1, 0, jump!);
     const v = fwChainsIntact.judge(chainsFacts(target, expected, parseIptablesCounters(saved(of(4))), null, [], parseIptablesCounters(saved(rules6))));
     expect(v.fix).toBe('ip netns exec tsb ip6tables -D FORWARD -j TSDIAG-USER && ip netns exec tsb ip6tables -I FORWARD 1 -j TSDIAG-USER');
+  });
+});
+
+/** Facts recorded from a lab (`doctor web db --json --facts`). */
+function recorded(fault: string, check: string): any {
+  const file = path.resolve(import.meta.dirname, `../../../../../fixtures/doctor/fw-kernel-${fault}.json`);
+  return structuredClone(JSON.parse(fs.readFileSync(file, 'utf8')).checks[check].facts);
+}
+
+describe('fw.forward-policy over ip6tables', () => {
+  const healthy = recorded('healthy', 'fw.forward-policy');
+  const v6 = (over: object) => ({ policy: 'ACCEPT', listing: ['-P FORWARD ACCEPT'], walk: { verdict: 'policy', rule: null }, policyPackets: 0, restorable: [], ...over });
+  const over6 = { ...healthy.outcome, addr: 'fd00:30::3', pingAlive: false, connect: 'timeout' };
+
+  it('both policies ACCEPT: both said', () => {
+    expect(fwForwardPolicy.judge({ ...healthy, ipv6: v6({}) })).toMatchObject({ status: 'pass', summary: 'FORWARD policy ACCEPT; ip6tables FORWARD policy ACCEPT' });
+  });
+
+  it('ip6tables policy DROP that took the IPv6 probe, nothing accepting: fails naming ip6tables and IPv6; reconcile restores the jumps', () => {
+    const f = { ...healthy, outcome: over6, ipv6: v6({ policy: 'DROP', listing: ['-P FORWARD DROP'], policyPackets: 2, restorable: ['-A FORWARD -j TSDIAG-USER', '-A FORWARD -j TSDIAG-FORWARD'] }) };
+    const v = fwForwardPolicy.judge(f);
+    expect(v.status).toBe('fail');
+    expect(v.summary).toBe(`ip6tables FORWARD policy DROP and nothing accepts ${f.bridge}'s IPv6 traffic: web -> db over IPv6 is dropped by it`);
+    expect(v.evidence).toEqual(expect.arrayContaining(['ip6tables -P FORWARD DROP', 'ip6tables FORWARD policy DROP counted 2 packet(s) during the probe',
+      'missing: ip6tables -A FORWARD -j TSDIAG-FORWARD']));
+    expect(v.fix).toBe(`tsdiag --host-netns ${f.hostNetns} system reconcile`);
+  });
+
+  it('nothing restorable: the fix accepts the bridge in ip6tables', () => {
+    const v = fwForwardPolicy.judge({ ...healthy, outcome: over6, ipv6: v6({ policy: 'DROP', policyPackets: 1 }) });
+    expect(v.fix).toBe(`ip netns exec ${healthy.hostNetns} ip6tables -I FORWARD -i ${healthy.bridge} -o ${healthy.bridge} -j ACCEPT`);
+  });
+
+  it('ip6tables policy DROP with the bridge accepted: passes; the IPv4 verdict is kept when only IPv4 fails', () => {
+    const accepted = v6({ policy: 'DROP', walk: { verdict: 'accept', rule: 'filter TSDIAG-FORWARD #5: -A TSDIAG-FORWARD -i br -o br -j ACCEPT' } });
+    expect(fwForwardPolicy.judge({ ...healthy, ipv6: accepted }).summary).toMatch(/; ip6tables FORWARD policy DROP, but \S+'s IPv6 traffic is accepted by filter TSDIAG-FORWARD #5/);
+    const s6 = recorded('s6', 'fw.forward-policy');
+    const v = fwForwardPolicy.judge({ ...s6, ipv6: accepted });
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/^FORWARD policy DROP and nothing accepts \S+'s traffic: /);
+    expect(v.fix).toMatch(/system reconcile$/);
   });
 });
