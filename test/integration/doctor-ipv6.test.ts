@@ -113,12 +113,39 @@ describe('doctor: a dual-stack pair, per address family', () => {
       expect(c.evidence.join('\n')).toMatch(/ip6tables FORWARD policy DROP counted [1-9]\d* packet/);
       expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} system reconcile`);
       expect(pair.check(report, 'reach.icmp').summary).toContain('because of');
+      const br = pair.check(report, 'kernel.br-netfilter');
+      expect(br.summary).toBe(`IPv6 traffic within ${pair.bridge} is handed to ip6tables (bridge-nf-call-ip6tables = 1) and dropped by ip6tables FORWARD policy DROP: web -> db over IPv6 fails`);
+      expect(br.fix).toBe(`ip netns exec ${sb.name} ip6tables -I FORWARD -i ${pair.bridge} -o ${pair.bridge} -j ACCEPT`);
       await pair.runFix(c.fix!);
       const after = (await pair.doctor()).report;
       expect(failures(after)).toEqual([]);
       expect(pair.check(after, 'fw.forward-policy').summary).toMatch(/ip6tables FORWARD policy DROP, but \S+'s IPv6 traffic is accepted by filter TSDIAG-FORWARD/);
     } finally {
       await ip6('-P', 'FORWARD', 'ACCEPT');
+    }
+  });
+
+  it('bridge-nf-call-ip6tables = 0 under an ip6tables DROP for db: kernel.br-netfilter warns naming the rule; the sysctl fix enforces it', async () => {
+    const inHost = (...args: string[]) => execa('ip', ['netns', 'exec', sb.name, ...args]);
+    const drop = ['TSDIAG-USER', '-d', `${v6('db')}/128`, '-p', 'tcp', '--dport', '5432', '-j', 'DROP'];
+    await inHost('sysctl', '-qw', 'net.bridge.bridge-nf-call-ip6tables=0');
+    await inHost('ip6tables', '-I', ...drop);
+    try {
+      const { report } = await pair.doctor();
+      const c = pair.check(report, 'kernel.br-netfilter');
+      expect(c.status).toBe('warn');
+      expect(c.summary).toBe(`IPv6 traffic within ${pair.bridge} bypasses ip6tables (bridge-nf-call-ip6tables = 0): 1 DROP/REJECT rule(s) meant for it are never applied`);
+      expect(c.evidence).toContain(`not enforced: ip6tables filter TSDIAG-USER #1: -A TSDIAG-USER -d ${v6('db')}/128 -p tcp -m tcp --dport 5432 -j DROP`);
+      expect(c.fix).toBe(`ip netns exec ${sb.name} sysctl -w net.bridge.bridge-nf-call-ip6tables=1`);
+      expect(pair.check(report, 'reach.tcp').summary).toMatch(/over IPv4 and IPv6/);
+      await pair.runFix(c.fix!);
+      const after = (await pair.doctor()).report;
+      expect(pair.check(after, 'kernel.br-netfilter').summary).toMatch(/IPv6 traffic within \S+ goes through ip6tables \(bridge-nf-call-ip6tables = 1\)/);
+      // the rule is enforced now: db's port is closed over IPv6, and fw.rule-drop names it
+      expect(pair.check(after, 'fw.rule-drop').summary).toContain(`ip6tables filter TSDIAG-USER drops web -> db`);
+    } finally {
+      await inHost('ip6tables', '-D', ...drop).catch(() => undefined);
+      await inHost('sysctl', '-qw', 'net.bridge.bridge-nf-call-ip6tables=1');
     }
   });
 

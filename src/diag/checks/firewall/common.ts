@@ -9,14 +9,15 @@ export function acceptBridgeFix(t: FixTarget, bridge: string, tool: 'iptables' |
   return onHost(t, `${tool} -I FORWARD -i ${bridge} -o ${bridge} -j ACCEPT`);
 }
 
-/** Two families' verdicts as one: a failure is told (both when both fail), passes side by side. */
+/** Two families' verdicts as one: what fails or warns is told (both when both do), passes side by side. */
 export function bothFamilies(v4: Verdict, v6: Verdict | null): Verdict {
   if (!v6) return v4;
-  const failed = [v4, v6].filter((v) => v.status === 'fail');
   const evidence = [...v4.evidence, ...v6.evidence];
-  if (!failed.length) return { ...v4, summary: `${v4.summary}; ${v6.summary}`, evidence };
-  const fixes = [...new Set(failed.map((v) => v.fix).filter((x): x is string => !!x))];
-  return { ...failed[0]!, summary: failed.map((v) => v.summary).join('; '), evidence, ...(fixes.length && { fix: fixes.join(' && ') }) };
+  const worst = [v4, v6].some((v) => v.status === 'fail') ? 'fail' : [v4, v6].some((v) => v.status === 'warn') ? 'warn' : null;
+  if (!worst) return { ...v4, summary: `${v4.summary}; ${v6.summary}`, evidence };
+  const told = [v4, v6].filter((v) => v.status === worst);
+  const fixes = [...new Set(told.map((v) => v.fix).filter((x): x is string => !!x))];
+  return { ...told[0]!, summary: told.map((v) => v.summary).join('; '), evidence, ...(fixes.length && { fix: fixes.join(' && ') }) };
 }
 
 export const joinOnHost = (t: FixTarget, cmds: string[]) => cmds.map((c) => onHost(t, c)).join(' && ');
