@@ -112,9 +112,14 @@ export class HostReader {
     return this.once(`iptables-${backend}`, () => readIptablesOf(this.netns, backend));
   }
 
-  /** a backend's ip6tables rules and counters (null: not installed): read only for a probe that failed over IPv6 */
+  /** a backend's ip6tables rules and counters as first read this run (null: not installed): where the pair shares IPv6 */
   ip6tables(backend: IptablesBackend): Promise<IptablesState | null> {
     return this.once(`ip6tables-${backend}`, () => readIptablesOf(this.netns, backend, 6));
+  }
+
+  /** ip6tables' rules and counters read again now, past the cache */
+  ip6tablesNow(backend: IptablesBackend): Promise<IptablesState | null> {
+    return readIptablesOf(this.netns, backend, 6);
   }
 
   /** a backend's rules and counters read again now, past the cache: counters that moved since the first reading */

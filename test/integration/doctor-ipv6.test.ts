@@ -83,6 +83,72 @@ describe('doctor: a dual-stack pair, per address family', () => {
     expect((await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-S', 'TSDIAG-USER'])).stdout).not.toContain('DROP');
   });
 
+  it('an ip6tables TSDIAG chain flushed: fw.chains-intact names the ip6tables rules, reconcile puts them back', async () => {
+    await execa('ip', ['netns', 'exec', sb.name, 'ip6tables', '-t', 'nat', '-F', 'TSDIAG-POSTROUTING']);
+    const { exitCode, report } = await pair.doctor();
+    expect(exitCode).toBe(1);
+    const c = pair.check(report, 'fw.chains-intact');
+    expect(c.status).toBe('fail');
+    expect(c.summary).toContain(`outbound NAT (MASQUERADE) for ${state.networks.app.subnet6} (ip6tables)`);
+    expect(c.evidence[0]).toBe(`missing: ip6tables -t nat -A TSDIAG-POSTROUTING -s ${state.networks.app.subnet6} ! -o ${pair.bridge} -j MASQUERADE  (outbound NAT (MASQUERADE) for ${state.networks.app.subnet6} (ip6tables))`);
+    expect(failures(report)).toEqual([`fw.chains-intact: ${c.summary}`]);
+    expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} system reconcile`);
+    await pair.runFix(c.fix!);
+    const after = (await pair.doctor()).report;
+    expect(failures(after)).toEqual([]);
+    expect(pair.check(after, 'fw.chains-intact').evidence).toContain(`present: outbound NAT (MASQUERADE) for ${state.networks.app.subnet6} (ip6tables)`);
+  });
+
+  it('ip6tables FORWARD policy DROP with its jumps gone: fw.forward-policy names ip6tables and IPv6, reconcile restores the jumps', async () => {
+    const ip6 = (...args: string[]) => execa('ip', ['netns', 'exec', sb.name, 'ip6tables', ...args]);
+    await ip6('-P', 'FORWARD', 'DROP');
+    try {
+      await ip6('-F', 'FORWARD');
+      const { exitCode, report } = await pair.doctor();
+      expect(exitCode).toBe(1);
+      const c = pair.check(report, 'fw.forward-policy');
+      expect(c.status, JSON.stringify(report.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('fail');
+      expect(c.summary).toBe(`ip6tables FORWARD policy DROP and nothing accepts ${pair.bridge}'s IPv6 traffic: web -> db over IPv6 is dropped by it`);
+      expect(c.evidence).toContain('ip6tables -P FORWARD DROP');
+      expect(c.evidence.join('\n')).toMatch(/ip6tables FORWARD policy DROP counted [1-9]\d* packet/);
+      expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} system reconcile`);
+      expect(pair.check(report, 'reach.icmp').summary).toContain('because of');
+      const br = pair.check(report, 'kernel.br-netfilter');
+      expect(br.summary).toBe(`IPv6 traffic within ${pair.bridge} is handed to ip6tables (bridge-nf-call-ip6tables = 1) and dropped by ip6tables FORWARD policy DROP: web -> db over IPv6 fails`);
+      expect(br.fix).toBe(`ip netns exec ${sb.name} ip6tables -I FORWARD -i ${pair.bridge} -o ${pair.bridge} -j ACCEPT`);
+      await pair.runFix(c.fix!);
+      const after = (await pair.doctor()).report;
+      expect(failures(after)).toEqual([]);
+      expect(pair.check(after, 'fw.forward-policy').summary).toMatch(/ip6tables FORWARD policy DROP, but \S+'s IPv6 traffic is accepted by filter TSDIAG-FORWARD/);
+    } finally {
+      await ip6('-P', 'FORWARD', 'ACCEPT');
+    }
+  });
+
+  it('bridge-nf-call-ip6tables = 0 under an ip6tables DROP for db: kernel.br-netfilter warns naming the rule; the sysctl fix enforces it', async () => {
+    const inHost = (...args: string[]) => execa('ip', ['netns', 'exec', sb.name, ...args]);
+    const drop = ['TSDIAG-USER', '-d', `${v6('db')}/128`, '-p', 'tcp', '--dport', '5432', '-j', 'DROP'];
+    await inHost('sysctl', '-qw', 'net.bridge.bridge-nf-call-ip6tables=0');
+    await inHost('ip6tables', '-I', ...drop);
+    try {
+      const { report } = await pair.doctor();
+      const c = pair.check(report, 'kernel.br-netfilter');
+      expect(c.status).toBe('warn');
+      expect(c.summary).toBe(`IPv6 traffic within ${pair.bridge} bypasses ip6tables (bridge-nf-call-ip6tables = 0): 1 DROP/REJECT rule(s) meant for it are never applied`);
+      expect(c.evidence).toContain(`not enforced: ip6tables filter TSDIAG-USER #1: -A TSDIAG-USER -d ${v6('db')}/128 -p tcp -m tcp --dport 5432 -j DROP`);
+      expect(c.fix).toBe(`ip netns exec ${sb.name} sysctl -w net.bridge.bridge-nf-call-ip6tables=1`);
+      expect(pair.check(report, 'reach.tcp').summary).toMatch(/over IPv4 and IPv6/);
+      await pair.runFix(c.fix!);
+      const after = (await pair.doctor()).report;
+      expect(pair.check(after, 'kernel.br-netfilter').summary).toMatch(/IPv6 traffic within \S+ goes through ip6tables \(bridge-nf-call-ip6tables = 1\)/);
+      // the rule is enforced now: db's port is closed over IPv6, and fw.rule-drop names it
+      expect(pair.check(after, 'fw.rule-drop').summary).toContain(`ip6tables filter TSDIAG-USER drops web -> db`);
+    } finally {
+      await inHost('ip6tables', '-D', ...drop).catch(() => undefined);
+      await inHost('sysctl', '-qw', 'net.bridge.bridge-nf-call-ip6tables=1');
+    }
+  });
+
   it('IPv6 forwarding off on the host: kernel.ip-forward names it, the bridged pair still reaches over both families', async () => {
     await execa('ip', ['netns', 'exec', sb.name, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0']);
     const { exitCode, report } = await pair.doctor();

@@ -4,8 +4,8 @@ import type { IptablesState } from '../../host-reader.js';
 import type { InvContainer, InvNetwork } from '../../inventory/types.js';
 import { netavarkExpected, netavarkNftExpected, netavarkNftPresent } from './netavark-expected.js';
 import { parseNftRuleset } from './nft-ruleset-text.js';
-import { exact, expectedRules, isJump, missingRules, type ExpectedRule, type PresentRules } from './expected.js';
-import { currentRules, fixTargetOf } from './probe.js';
+import { exact, expectedRules, isJump, missingRules, sameTable, toolOf, type ExpectedRule, type PresentRules } from './expected.js';
+import { currentRules, currentRules6, fixTargetOf } from './probe.js';
 import { joinOnHost, podmanReload } from './common.js';
 import { dockerLayoutReport, type DockerBridgeHint, type LayoutReport, type LayoutRequirement } from './docker-layouts.js';
 
@@ -21,7 +21,11 @@ const jumpTarget = (e: ExpectedRule) => / (?:-j|jump) (\S+)/.exec(e.rule)?.[1] ?
 const isNat = (e: ExpectedRule) => /MASQUERADE|DNAT|\bmasquerade$|\bdnat ip to /.test(e.rule);
 /** nft rules show as `nft add rule` takes them (family, table, chain, rule) */
 const isNft = (e: ExpectedRule) => e.table.includes(' ');
-const withTable = (e: ExpectedRule) => (e.table === 'filter' ? e.rule : isNft(e) ? `${e.table} ${e.rule}` : `-t ${e.table} ${e.rule}`);
+const withTable = (e: ExpectedRule) => {
+  if (isNft(e)) return `${e.table} ${e.rule}`;
+  const shown = e.table === 'filter' ? e.rule : `-t ${e.table} ${e.rule}`;
+  return e.family === 6 ? `ip6tables ${shown}` : shown;
+};
 
 /**
  * A chain's first expected jump, when it leads to the user's chain
@@ -33,28 +37,38 @@ const withTable = (e: ExpectedRule) => (e.table === 'filter' ? e.rule : isNft(e)
  */
 function misplacedJump(expected: ExpectedRule[], present: PresentRules): { jump: ExpectedRule; moves: string[] } | null {
   const chains = new Map<string, ExpectedRule[]>();
-  for (const e of expected.filter(isJump)) chains.set(`${e.table} ${e.chain}`, [...(chains.get(`${e.table} ${e.chain}`) ?? []), e]);
+  for (const e of expected.filter(isJump)) {
+    const key = `${e.family ?? ''} ${e.table} ${e.chain}`;
+    chains.set(key, [...(chains.get(key) ?? []), e]);
+  }
   for (const jumps of chains.values()) {
-    const at = jumps.map((e) => present.findIndex((p) => p.table === e.table && new RegExp(e.pattern).test(p.text)));
+    const at = jumps.map((e) => present.findIndex((p) => sameTable(p, e) && new RegExp(e.pattern).test(p.text)));
     if (!/-j \S+-USER$/.test(jumps[0]!.rule)) continue;
     const head = at[0]!;
     const later = at.findIndex((idx, k) => k > 0 && idx >= 0 && head > idx);
     if (head < 0 || later < 0) continue;
     const e = jumps[0]!;
     const line = present[head]!.text;
-    const position = present.slice(0, at[later]!).filter((p) => p.table === e.table && p.text.startsWith(`-A ${e.chain} `)).length + 1;
-    const t = e.table === 'filter' ? '' : ` -t ${e.table}`;
+    const position = present.slice(0, at[later]!).filter((p) => sameTable(p, e) && p.text.startsWith(`-A ${e.chain} `)).length + 1;
+    const t = `${toolOf(e)}${e.table === 'filter' ? '' : ` -t ${e.table}`}`;
     const spec = line.slice(`-A ${e.chain} `.length);
-    return { jump: e, moves: [`iptables${t} -D ${e.chain} ${spec}`, `iptables${t} -I ${e.chain} ${position} ${spec}`] };
+    return { jump: e, moves: [`${t} -D ${e.chain} ${spec}`, `${t} -I ${e.chain} ${position} ${spec}`] };
   }
   return null;
 }
 
-/** The facts from the host's readings: the iptables rules, and for Docker `nft list ruleset` (its 29 nftables backend) and the layout they hold. */
-export function chainsFacts(t: FixTarget, expected: ExpectedRule[], rules: IptablesState | null, nft: string | null, hints: DockerBridgeHint[]): ChainsFacts {
+const presentOf = (rules: IptablesState | null, family: 4 | 6): PresentRules => (rules?.rules ?? [])
+  .filter((r) => r.table === 'filter' || r.table === 'nat').map((r) => ({ table: r.table, text: r.text, ...(family === 6 && { family }) }));
+
+/**
+ * The facts from the host's readings: the iptables rules (and ip6tables' where rules of family 6 are expected),
+ * and for Docker `nft list ruleset` (its 29 nftables backend) and the layout they hold.
+ */
+export function chainsFacts(t: FixTarget, expected: ExpectedRule[], rules: IptablesState | null, nft: string | null, hints: DockerBridgeHint[],
+  rules6: IptablesState | null = null): ChainsFacts {
   return {
     ...t, expected,
-    present: (rules?.rules ?? []).filter((r) => r.table === 'filter' || r.table === 'nat').map((r) => ({ table: r.table, text: r.text })),
+    present: [...presentOf(rules, 4), ...presentOf(rules6, 6)],
     ...(t.backend === 'docker' && { docker: dockerLayoutReport({ iptables: rules, nft }, hints) }),
   };
 }
@@ -115,7 +129,7 @@ function judgeDockerLayout(f: ChainsFacts, report: LayoutReport): Verdict {
 
 function misplacedVerdict(f: ChainsFacts, misplaced: { jump: ExpectedRule; moves: string[] }): Verdict {
   return fail(`${misplaced.jump.purpose} comes after the jumps it must precede: traffic is decided before user rules see it`,
-    f.present.filter((p) => p.table === misplaced.jump.table && p.text.startsWith(`-A ${misplaced.jump.chain} `)).map((p) => p.text),
+    f.present.filter((p) => sameTable(p, misplaced.jump) && p.text.startsWith(`-A ${misplaced.jump.chain} `)).map((p) => p.text),
     joinOnHost(f, misplaced.moves));
 }
 
@@ -142,7 +156,9 @@ export const fwChainsIntact: Check<ChainsFacts> = {
     if (!rules && !nft) throw new Error('iptables-save failed');
     const { networks, containers } = ctx.target;
     if (backend === 'podman') return podmanChainsFacts(fixTargetOf(ctx), networks, containers, rules, nft);
-    return chainsFacts(fixTargetOf(ctx), expectedRules(backend, networks, containers), rules, nft, backend === 'docker' ? dockerHints(networks) : []);
+    const expected = expectedRules(backend, networks, containers);
+    const rules6 = expected.some((e) => e.family === 6) ? await currentRules6(ctx) : null;
+    return chainsFacts(fixTargetOf(ctx), expected, rules, nft, backend === 'docker' ? dockerHints(networks) : [], rules6);
   },
   judge(f) {
     if (f.docker) return judgeDockerLayout(f, f.docker);
@@ -157,7 +173,7 @@ export const fwChainsIntact: Check<ChainsFacts> = {
     for (const m of missing) {
       evidence.push(`missing: ${withTable(m)}  (${m.purpose})`);
       if (!isJump(m)) continue;
-      const stranded = f.expected.filter((e) => e.table === m.table && e.chain === jumpTarget(m) && !missing.includes(e));
+      const stranded = f.expected.filter((e) => sameTable(e, m) && e.chain === jumpTarget(m) && !missing.includes(e));
       if (stranded.length) evidence.push(`  so ${m.chain} never reaches ${jumpTarget(m)}: ${stranded.map((e) => e.purpose).join('; ')}`);
     }
     const fix = f.backend === 'native' ? cli(f, 'system reconcile') : f.backend === 'podman' ? podmanFix(f, missing) : RESTART;

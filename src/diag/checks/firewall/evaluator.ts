@@ -1,4 +1,5 @@
 import { contains, parseCidr, parseIpv4 } from '../../../netcore/ipv4.js';
+import { contains6, maskOf6, parseIpv6 } from '../../../netcore/ipv6.js';
 
 /**
  * The one firewall rule evaluator of the doctor: a packet walked through a
@@ -99,6 +100,12 @@ function ifaceIs(pattern: string, iface: Iface | undefined): MatchResult {
 function inCidr(cidr: string, addr: string | undefined): MatchResult {
   if (addr === undefined) return 'maybe';
   try {
+    if (addr.includes(':') !== cidr.includes(':')) return 'no';
+    if (addr.includes(':')) {
+      const [net, len] = cidr.split('/') as [string, string | undefined];
+      const prefix = len === undefined ? 128 : Number(len);
+      return contains6({ base: parseIpv6(net) & maskOf6(prefix), prefix }, parseIpv6(addr)) ? 'yes' : 'no';
+    }
     return contains(parseCidr(cidr.includes('/') ? cidr : `${cidr}/32`, { strict: false }), parseIpv4(addr)) ? 'yes' : 'no';
   } catch {
     return 'maybe';

@@ -1,4 +1,4 @@
-import { desiredRules, JUMPS } from '../../../netcore/bridge/firewall/rules.js';
+import { desiredRules, jumpsOf, type Family } from '../../../netcore/bridge/firewall/rules.js';
 import type { ContainerRecord, HostState, NetworkRecord } from '../../../netcore/bridge/state/types.js';
 import type { InvContainer, InvNetwork } from '../../inventory/types.js';
 
@@ -18,14 +18,21 @@ export interface ExpectedRule {
   pattern: string;
   /** why the network needs it */
   purpose: string;
+  /** 6: an ip6tables rule (absent: iptables, or nft's own family in `table`) */
+  family?: 6;
 }
 
 export const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A rule that must be present word for word. */
-export const exact = (table: 'filter' | 'nat', chain: string, rule: string, purpose: string): ExpectedRule => {
+export const exact = (table: 'filter' | 'nat', chain: string, rule: string, purpose: string, family: Family = 4): ExpectedRule => {
   const line = `-A ${chain} ${rule}`;
-  return { table, chain, rule: line, pattern: `^${escape(line)}$`, purpose };
+  return { table, chain, rule: line, pattern: `^${escape(line)}$`, purpose, ...(family === 6 && { family }) };
 };
+
+/** The command that shows and changes a rule of this family: iptables or ip6tables. */
+export const toolOf = (r: { family?: 6 }): string => (r.family === 6 ? 'ip6tables' : 'iptables');
+/** Whether a present rule is of the expected rule's family and table. */
+export const sameTable = (p: { table: string; family?: 6 }, e: { table: string; family?: 6 }): boolean => p.table === e.table && p.family === e.family;
 
 /** What a native rule is for, from its text. */
 function purposeOf(chain: string, rule: string): string {
@@ -42,18 +49,34 @@ function purposeOf(chain: string, rule: string): string {
 
 /** netcore's planner takes the state store's records: the inventory carries every field it reads. */
 function asHostState(networks: InvNetwork[], containers: InvContainer[]): HostState {
-  const nets = networks.map((n) => ({ name: n.name, driver: n.driver, device: n.bridge, subnet: n.subnet, internal: n.internal }) as NetworkRecord);
-  const ctrs = containers.map((c) => ({ name: c.name, endpoints: c.endpoints.map((e) => ({ network: e.network, ipv4: e.ipv4 })), ports: c.published }) as unknown as ContainerRecord);
+  const nets = networks.map((n) => ({
+    name: n.name, driver: n.driver, device: n.bridge, subnet: n.subnet, subnet6: n.subnet6 ?? null, gateway6: n.gateway6 ?? null, internal: n.internal,
+  }) as NetworkRecord);
+  const ctrs = containers.map((c) => ({
+    name: c.name, endpoints: c.endpoints.map((e) => ({ network: e.network, ipv4: e.ipv4, ipv6: e.ipv6 ?? null })), ports: c.published,
+  }) as unknown as ContainerRecord);
   return { version: 1, sandbox: null, networks: Object.fromEntries(nets.map((n) => [n.name, n])), containers: Object.fromEntries(ctrs.map((c) => [c.name, c])) };
 }
 
+/**
+ * netcore writes iptables' chains for IPv4 networks and ip6tables' beside them
+ * once a network has IPv6 (syncFirewall): the same chains, each family's addresses.
+ */
 function nativeExpected(networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
-  if (!networks.some((n) => n.driver === 'bridge' && n.bridge && n.subnet)) return [];
+  const bridges = networks.filter((n) => n.driver === 'bridge' && n.bridge);
+  const families: Family[] = [
+    ...(bridges.some((n) => n.subnet) ? [4 as const] : []), ...(bridges.some((n) => n.subnet6 && n.gateway6) ? [6 as const] : []),
+  ];
+  const state = asHostState(networks, containers);
   const out: ExpectedRule[] = [];
-  for (const table of ['filter', 'nat'] as const) {
-    for (const j of JUMPS[table]) out.push(exact(table, j.chain, j.rule, purposeOf(j.chain, j.rule)));
-    for (const [chain, rules] of Object.entries(desiredRules(asHostState(networks, containers))[table])) {
-      for (const r of rules) out.push(exact(table, chain, r, purposeOf(chain, r)));
+  for (const family of families) {
+    const purpose = (chain: string, rule: string) => `${purposeOf(chain, rule)}${family === 6 ? ' (ip6tables)' : ''}`;
+    const desired = desiredRules(state, family);
+    for (const table of ['filter', 'nat'] as const) {
+      for (const j of jumpsOf(family)[table]) out.push(exact(table, j.chain, j.rule, purpose(j.chain, j.rule), family));
+      for (const [chain, rules] of Object.entries(desired[table])) {
+        for (const r of rules) out.push(exact(table, chain, r, purpose(chain, r), family));
+      }
     }
   }
   return out;
@@ -101,13 +124,13 @@ export function publishedDnats(bridges: InvNetwork[], containers: InvContainer[]
   return out;
 }
 
-/** Present rules as "table -A CHAIN ..." lines. */
-export type PresentRules = Array<{ table: string; text: string }>;
+/** Present rules as "table -A CHAIN ..." lines (family 6: ip6tables-save's). */
+export type PresentRules = Array<{ table: string; text: string; family?: 6 }>;
 
 export function missingRules(expected: ExpectedRule[], present: PresentRules): ExpectedRule[] {
   return expected.filter((e) => {
     const re = new RegExp(e.pattern);
-    return !present.some((p) => p.table === e.table && re.test(p.text));
+    return !present.some((p) => sameTable(p, e) && re.test(p.text));
   });
 }
 

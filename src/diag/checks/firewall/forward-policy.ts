@@ -1,26 +1,36 @@
 import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js';
 import { cli, onHost, type FixTarget } from '../../fixes.js';
+import { familyOfAddress, type Family } from '../../families.js';
+import type { IptablesState } from '../../host-reader.js';
 import { expectedRules, isJump, missingRules } from './expected.js';
-import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, sharedPassage, type ProbeOutcome } from './probe.js';
-import { chainListing, describeRule, walkForward } from './rules.js';
-import { PAIR_CHECKS, acceptBridgeFix, podmanReload } from './common.js';
+import {
+  currentRules, currentRules6, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, sharedPassage, type BackendCounters, type ProbeOutcome,
+} from './probe.js';
+import { chainListing, describeRule, walkForward, type ForwardWalk } from './rules.js';
+import { PAIR_CHECKS, acceptBridgeFix, bothFamilies, podmanReload } from './common.js';
 import { nftAcceptBridgeArgs, nftForwardDrops, type NftForwardDrop } from './nft-forward.js';
 import { parseNftRuleset } from './nft-ruleset-text.js';
 
-export interface ForwardPolicyFacts extends FixTarget {
-  bridge: string | null;
+/** One family's FORWARD chain (iptables' or ip6tables'), as the bridge's traffic meets it. */
+export interface ForwardChainFacts {
   policy: string | null;
-  /** `iptables -S FORWARD` */
+  /** `iptables -S FORWARD` (`ip6tables -S FORWARD`) */
   listing: string[];
   /** where the bridge's own traffic (in and out by the bridge) ends, by the rules alone */
   walk: { verdict: 'accept' | 'drop' | 'policy'; rule: string | null } | null;
   /** packets the FORWARD policy took during the probe */
   policyPackets: number;
-  outcome: ProbeOutcome;
   /** tsdiag's rules for the bridge that are missing (what `system reconcile` puts back) */
   restorable: string[];
+}
+
+export interface ForwardPolicyFacts extends FixTarget, ForwardChainFacts {
+  bridge: string | null;
+  outcome: ProbeOutcome;
   /** nftables base chains of the forward hook with policy drop (iptables-nft's FORWARD aside), and what each does with the bridge's traffic */
   nftDrops?: NftForwardDrop[];
+  /** ip6tables' FORWARD, where the pair shares IPv6 (absent: IPv4 only) */
+  ipv6?: ForwardChainFacts;
 }
 
 const nftName = (c: NftForwardDrop) => `nft chain ${c.family} ${c.table} ${c.chain}`;
@@ -39,21 +49,30 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
     if (!rules) throw new Error('iptables-save failed');
     const walk = bridge ? walkForward(rules, sharedPassage(ctx, bridge)) : null;
     const expected = bridge && ctx.backend === 'native' ? expectedRules('native', ctx.target.networks, ctx.target.containers) : [];
-    const forBridge = expected.filter((e) => e.table === 'filter' && (isJump(e) || e.rule.includes(` ${bridge} `)));
+    const forBridge = (family?: 6) => expected.filter((e) => e.family === family && e.table === 'filter' && (isJump(e) || e.rule.includes(` ${bridge} `)));
+    const rules6 = bridge && ctx.families().includes(6) ? await currentRules6(ctx) : null;
+    const ipv6: ForwardChainFacts | null = rules6 && {
+      policy: forwardPolicyOf(rules6),
+      listing: chainListing(rules6, 'FORWARD'),
+      walk: describeWalk(walkForward(rules6, sharedPassage(ctx, bridge!, 6))),
+      policyPackets: forwardPolicyPackets(probe.inUse6),
+      restorable: missingRules(forBridge(6), rules6.rules.map((r) => ({ table: r.table, text: r.text, family: 6 as const }))).map((e) => e.rule),
+    };
     return {
       ...fixTargetOf(ctx), bridge,
-      policy: rules.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null,
+      policy: forwardPolicyOf(rules),
       listing: chainListing(rules, 'FORWARD'),
-      walk: walk && { verdict: walk.verdict, rule: walk.rule && describeRule(walk.rule) },
-      policyPackets: probe.inUse.policies.find((p) => p.table === 'filter' && p.chain === 'FORWARD')?.packets ?? 0,
+      walk: walk && describeWalk(walk),
+      policyPackets: forwardPolicyPackets(probe.inUse),
       outcome: probe.outcome,
-      restorable: missingRules(forBridge, rules.rules).map((e) => e.rule),
+      restorable: missingRules(forBridge(), rules.rules).map((e) => e.rule),
       nftDrops: bridge ? nftForwardDrops(parseNftRuleset((await ctx.host.nftRulesetText()) ?? ''), bridge) : [],
+      ...(ipv6 && { ipv6 }),
     };
   },
   judge(f) {
     if (!f.bridge || !f.walk) return skip(`${f.outcome.from} and ${f.outcome.to} share no bridge network`);
-    const iptables = judgeIptables(f, f.bridge, f.walk);
+    const iptables = bothFamilies(judgeIptables(f, f.bridge, { ...f, walk: f.walk }, 4), f.ipv6?.walk ? judgeIptables(f, f.bridge, { ...f.ipv6, walk: f.ipv6.walk }, 6) : null);
     const drops = f.nftDrops ?? [];
     const blocking = drops.filter((c) => c.verdict === 'policy' || c.verdict === 'unknown');
     const nftEvidence = drops.map((c) => c.verdict === 'accept' || c.verdict === 'drop'
@@ -77,19 +96,31 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
   },
 };
 
-/** The iptables FORWARD chain's policy, as tsdiag's and Docker's iptables rules see it. */
-function judgeIptables(f: ForwardPolicyFacts, bridge: string, walk: NonNullable<ForwardPolicyFacts['walk']>): Verdict {
-  const evidence = [...f.listing, describeOutcome(f.outcome)];
-  if (f.policy !== 'DROP') return pass(`FORWARD policy ${f.policy ?? 'ACCEPT'}`, evidence);
-  evidence.push(`FORWARD policy DROP counted ${f.policyPackets} packet(s) during the probe`);
-  if (!f.policyPackets && walk.verdict === 'accept') return pass(`FORWARD policy DROP, but ${bridge}'s traffic is accepted by ${walk.rule}`, evidence);
-  if (!f.policyPackets && walk.verdict === 'drop') return pass(`the FORWARD policy is not reached: ${walk.rule} decides first (see fw.rule-drop)`, evidence);
-  for (const r of f.restorable) evidence.push(`missing: ${r}`);
-  const what = f.policyPackets && probeFailed(f.outcome)
-    ? `${f.outcome.from} -> ${f.outcome.to} is dropped by it`
+const forwardPolicyOf = (rules: IptablesState) => rules.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null;
+const forwardPolicyPackets = (c: BackendCounters | undefined) => c?.policies.find((p) => p.table === 'filter' && p.chain === 'FORWARD')?.packets ?? 0;
+const describeWalk = (w: ForwardWalk) => ({ verdict: w.verdict, rule: w.rule && describeRule(w.rule) });
+
+/**
+ * One family's FORWARD chain policy, as tsdiag's and Docker's rules see it:
+ * iptables' for IPv4, ip6tables' for IPv6 (named so, the bridge's IPv6 traffic).
+ */
+function judgeIptables(f: ForwardPolicyFacts, bridge: string, c: ForwardChainFacts & { walk: NonNullable<ForwardChainFacts['walk']> }, family: Family): Verdict {
+  const tool = family === 6 ? 'ip6tables' : 'iptables';
+  const chain = family === 6 ? 'ip6tables FORWARD' : 'FORWARD';
+  const traffic = family === 6 ? `${bridge}'s IPv6 traffic` : `${bridge}'s traffic`;
+  const evidence = family === 6 ? c.listing.map((l) => `ip6tables ${l}`) : [...c.listing, describeOutcome(f.outcome)];
+  if (c.policy !== 'DROP') return pass(`${chain} policy ${c.policy ?? 'ACCEPT'}`, evidence);
+  evidence.push(`${chain} policy DROP counted ${c.policyPackets} packet(s) during the probe`);
+  const { walk } = c;
+  if (!c.policyPackets && walk.verdict === 'accept') return pass(`${chain} policy DROP, but ${traffic} is accepted by ${walk.rule}`, evidence);
+  if (!c.policyPackets && walk.verdict === 'drop') return pass(`the ${chain} policy is not reached: ${walk.rule} decides first (see fw.rule-drop)`, evidence);
+  for (const r of c.restorable) evidence.push(`missing: ${family === 6 ? 'ip6tables ' : ''}${r}`);
+  const over = f.outcome.addr ? familyOfAddress(f.outcome.addr) : 4;
+  const what = c.policyPackets && probeFailed(f.outcome) && over === family
+    ? `${f.outcome.from} -> ${f.outcome.to}${family === 6 ? ' over IPv6' : ''} is dropped by it`
     : 'traffic leaving it (outbound, published ports) is dropped';
   // netavark accepts its subnets in NETAVARK_FORWARD: when nothing accepts, its rules are gone and a reload puts them back
-  const fix = f.backend === 'native' && f.restorable.length ? cli(f, 'system reconcile')
-    : f.backend === 'podman' ? podmanReload(f) : acceptBridgeFix(f, bridge);
-  return fail(`FORWARD policy DROP and nothing accepts ${bridge}'s traffic: ${what}`, evidence, fix);
+  const fix = f.backend === 'native' && c.restorable.length ? cli(f, 'system reconcile')
+    : f.backend === 'podman' ? podmanReload(f) : acceptBridgeFix(f, bridge, tool);
+  return fail(`${chain} policy DROP and nothing accepts ${traffic}: ${what}`, evidence, fix);
 }

@@ -2,6 +2,7 @@ import type { ConnectResult } from '../../probe/protocol.js';
 import type { IptablesBackend, IptablesState } from '../../host-reader.js';
 import type { DoctorContext } from '../../context.js';
 import type { FixTarget } from '../../fixes.js';
+import { addressIn, type Family } from '../../families.js';
 import { movedPolicies, movedRules, type CounterMove, type Passage, type PolicyMove } from './rules.js';
 
 /**
@@ -33,6 +34,8 @@ export interface FirewallProbe {
   /** the backend plain `iptables` (and tsdiag) uses */
   inUse: BackendCounters;
   other: BackendCounters;
+  /** ip6tables of the backend in use, where the pair shares IPv6 */
+  inUse6?: BackendCounters;
   /** the other backend's rules as read after the probe (null: not installed) */
   otherNow: IptablesState | null;
 }
@@ -58,10 +61,10 @@ export function sharedBridge(ctx: DoctorContext): string | null {
   return null;
 }
 
-/** The pair's passage through FORWARD on the bridge they share, with their addresses there. */
-export function sharedPassage(ctx: DoctorContext, bridge: string): Passage {
+/** The pair's passage through FORWARD on the bridge they share, with their addresses there in a family. */
+export function sharedPassage(ctx: DoctorContext, bridge: string, family: Family = 4): Passage {
   const s = ctx.sharedEndpoints().find((e) => ctx.networkNamed(e.network)?.bridge === bridge);
-  return { in: bridge, out: bridge, saddr: s?.from.ipv4 ?? undefined, daddr: s?.to.ipv4 ?? undefined };
+  return { in: bridge, out: bridge, saddr: addressIn(s?.from, family) ?? undefined, daddr: addressIn(s?.to, family) ?? undefined };
 }
 
 const other = (b: IptablesBackend): IptablesBackend => (b === 'nft' ? 'legacy' : 'nft');
@@ -105,19 +108,32 @@ async function sendProbeTo(ctx: DoctorContext, addr: string | null, port: number
 export function firewallProbe(ctx: DoctorContext): Promise<FirewallProbe> {
   return ctx.once('fw-probe', async () => {
     const inUse = await ctx.host.iptablesBackend();
+    const v6 = ctx.families().includes(6);
     // the first readings are the counters before the probe (and what currentRules() gives until the probe has run)
-    const [beforeUsed, beforeOther] = await Promise.all([ctx.host.iptables(inUse), ctx.host.iptables(other(inUse))]);
+    const [beforeUsed, beforeOther, before6] = await Promise.all([
+      ctx.host.iptables(inUse), ctx.host.iptables(other(inUse)), v6 ? ctx.host.ip6tables(inUse) : null,
+    ]);
     const outcome = await sendProbe(ctx);
-    const [afterUsed, afterOther] = await Promise.all([
+    const [afterUsed, afterOther, after6] = await Promise.all([
       ctx.host.iptablesNow(inUse), holdsNothing(beforeOther) ? beforeOther : ctx.host.iptablesNow(other(inUse)),
+      v6 ? ctx.host.ip6tablesNow(inUse) : null,
     ]);
     // the after reading is the freshest view of the rules: later checks read it instead of iptables-save again
     if (afterUsed) ctx.once('fw-rules-now', async () => afterUsed);
-    return { outcome, inUse: countersOf(inUse, beforeUsed, afterUsed), other: countersOf(other(inUse), beforeOther, afterOther), otherNow: afterOther };
+    if (after6) ctx.once('fw-rules6-now', async () => after6);
+    return {
+      outcome, inUse: countersOf(inUse, beforeUsed, afterUsed), other: countersOf(other(inUse), beforeOther, afterOther), otherNow: afterOther,
+      ...(v6 && { inUse6: countersOf(inUse, before6, after6) }),
+    };
   });
 }
 
 /** The rules of the backend in use: the reading right after the probe when it ran, else the one before it. */
 export function currentRules(ctx: DoctorContext): Promise<IptablesState | null> {
   return ctx.once('fw-rules-now', async () => ctx.host.iptables(await ctx.host.iptablesBackend()));
+}
+
+/** The same of ip6tables (read after the probe where the pair shares IPv6). */
+export function currentRules6(ctx: DoctorContext): Promise<IptablesState | null> {
+  return ctx.once('fw-rules6-now', async () => ctx.host.ip6tables(await ctx.host.iptablesBackend()));
 }

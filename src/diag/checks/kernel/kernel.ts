@@ -1,8 +1,12 @@
 import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js';
 import type { DoctorContext } from '../../context.js';
 import { onHost, type FixTarget } from '../../fixes.js';
-import { acceptBridgeFix } from '../firewall/checks.js';
-import { currentRules, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, sharedPassage, type ProbeOutcome } from '../firewall/probe.js';
+import { familyOfAddress, type Family } from '../../families.js';
+import type { IptablesState } from '../../host-reader.js';
+import { acceptBridgeFix, bothFamilies } from '../firewall/checks.js';
+import {
+  currentRules, currentRules6, describeOutcome, firewallProbe, fixTargetOf, probeFailed, sharedBridge, sharedPassage, type BackendCounters, type ProbeOutcome,
+} from '../firewall/probe.js';
 import { describeRule, walkForward } from '../firewall/rules.js';
 
 // ---------------------------------------------------------------- kernel.ip-forward
@@ -100,9 +104,8 @@ function judgeIpv4Forwarding(f: IpForwardFacts): Verdict {
 
 // ---------------------------------------------------------------- kernel.br-netfilter
 
-export interface BrNetfilterFacts extends FixTarget {
-  bridge: string | null;
-  moduleLoaded: boolean;
+/** What one family's bridged traffic meets: iptables' sysctl and rules, or ip6tables'. */
+export interface BridgedFamilyFacts {
   /** null: the sysctl does not exist (br_netfilter absent) */
   callIptables: string | null;
   /** DROP/REJECT rules that traffic within the bridge meets in FORWARD when iptables sees it */
@@ -110,25 +113,42 @@ export interface BrNetfilterFacts extends FixTarget {
   forwardPolicy: string | null;
   /** packets the FORWARD policy took during the probe */
   policyPackets: number;
+}
+
+export interface BrNetfilterFacts extends FixTarget, BridgedFamilyFacts {
+  bridge: string | null;
+  moduleLoaded: boolean;
   outcome: ProbeOutcome;
+  /** bridge-nf-call-ip6tables and ip6tables' FORWARD, where the pair shares IPv6 (absent: IPv4 only) */
+  ipv6?: BridgedFamilyFacts;
+}
+
+function bridgedFacts(ctx: DoctorContext, bridge: string | null, call: string | null, rules: IptablesState | null, counters: BackendCounters | undefined, family: Family): BridgedFamilyFacts {
+  const walk = bridge && rules ? walkForward(rules, sharedPassage(ctx, bridge, family)) : null;
+  return {
+    callIptables: call,
+    bridgedBlockers: walk?.blockers.map(describeRule) ?? [],
+    forwardPolicy: rules?.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null,
+    policyPackets: counters?.policies.find((p) => p.table === 'filter' && p.chain === 'FORWARD')?.packets ?? 0,
+  };
 }
 
 export const kernelBrNetfilter: Check<BrNetfilterFacts> = {
   id: 'kernel.br-netfilter',
-  title: 'bridged traffic meets iptables exactly when the rules expect it',
+  title: 'bridged traffic meets iptables (and ip6tables) exactly when the rules expect it',
   after: ['topology.exists', 'topology.common-network'],
   async gather(ctx) {
     const bridge = sharedBridge(ctx);
-    const [moduleLoaded, callIptables, probe, rules] = await Promise.all([
-      ctx.host.moduleLoaded('br_netfilter'), ctx.host.sysctl('net.bridge.bridge-nf-call-iptables'), firewallProbe(ctx), currentRules(ctx),
+    const v6 = bridge !== null && ctx.families().includes(6);
+    const [moduleLoaded, callIptables, callIp6tables, probe, rules] = await Promise.all([
+      ctx.host.moduleLoaded('br_netfilter'), ctx.host.sysctl('net.bridge.bridge-nf-call-iptables'),
+      v6 ? ctx.host.sysctl('net.bridge.bridge-nf-call-ip6tables') : null, firewallProbe(ctx), currentRules(ctx),
     ]);
-    const walk = bridge && rules ? walkForward(rules, sharedPassage(ctx, bridge)) : null;
+    const rules6 = v6 ? await currentRules6(ctx) : null;
     return {
-      ...fixTargetOf(ctx), bridge, moduleLoaded, callIptables,
-      bridgedBlockers: walk?.blockers.map(describeRule) ?? [],
-      forwardPolicy: rules?.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null,
-      policyPackets: probe.inUse.policies.find((p) => p.table === 'filter' && p.chain === 'FORWARD')?.packets ?? 0,
-      outcome: probe.outcome,
+      ...fixTargetOf(ctx), bridge, moduleLoaded, outcome: probe.outcome,
+      ...bridgedFacts(ctx, bridge, callIptables, rules, probe.inUse, 4),
+      ...(v6 && { ipv6: bridgedFacts(ctx, bridge, callIp6tables, rules6, probe.inUse6, 6) }),
     };
   },
   judge(f) {
@@ -136,24 +156,34 @@ export const kernelBrNetfilter: Check<BrNetfilterFacts> = {
     if (!f.bridge) return skip(`${from} and ${to} share no bridge: their traffic is routed, and iptables sees routed traffic whatever br_netfilter says`);
     // a built-in br_netfilter has no entry in /proc/modules, only its sysctls
     const present = f.moduleLoaded || f.callIptables !== null;
-    const evidence = [
-      `br_netfilter: ${f.moduleLoaded ? 'loaded' : present ? 'built in (net.bridge.* sysctls present)' : 'not loaded'}`,
-      `net.bridge.bridge-nf-call-iptables = ${f.callIptables ?? 'absent'}`,
-    ];
-    if (!present || f.callIptables === '0') {
-      const why = present ? 'bridge-nf-call-iptables = 0' : 'br_netfilter is not loaded';
-      if (!f.bridgedBlockers.length) return pass(`traffic within ${f.bridge} bypasses iptables (${why}); no rule is meant for it`, evidence);
-      return warn(`traffic within ${f.bridge} bypasses iptables (${why}): ${f.bridgedBlockers.length} DROP/REJECT rule(s) meant for it are never applied`,
-        [...evidence, ...f.bridgedBlockers.map((r) => `not enforced: ${r}`)],
-        present ? onHost(f, 'sysctl -w net.bridge.bridge-nf-call-iptables=1') : 'modprobe br_netfilter');
-    }
-    evidence.push(`FORWARD policy ${f.forwardPolicy ?? '?'}, ${f.policyPackets} packet(s) taken by it during the probe`, describeOutcome(f.outcome));
-    if (f.forwardPolicy === 'DROP' && f.policyPackets > 0 && probeFailed(f.outcome)) {
-      return fail(`traffic within ${f.bridge} is handed to iptables (bridge-nf-call-iptables = 1) and dropped by FORWARD policy DROP: ${from} -> ${to} fails`,
-        evidence, acceptBridgeFix(f, f.bridge));
-    }
-    return pass(`traffic within ${f.bridge} goes through iptables (bridge-nf-call-iptables = 1), as the rules expect`, evidence);
+    const module = `br_netfilter: ${f.moduleLoaded ? 'loaded' : present ? 'built in (net.bridge.* sysctls present)' : 'not loaded'}`;
+    const v4 = judgeBridged(f, f.bridge, present, f, 4);
+    return bothFamilies({ ...v4, evidence: [module, ...v4.evidence] }, f.ipv6 ? judgeBridged(f, f.bridge, present, f.ipv6, 6) : null);
   },
 };
+
+/** Whether one family's bridged traffic meets its rules as they expect: bridge-nf-call-iptables with iptables, -ip6tables with ip6tables. */
+function judgeBridged(f: BrNetfilterFacts, bridge: string, present: boolean, b: BridgedFamilyFacts, family: Family): Verdict {
+  const { from, to } = f.outcome;
+  const [tool, sysctl, traffic]: ['iptables' | 'ip6tables', string, string] = family === 6
+    ? ['ip6tables', 'bridge-nf-call-ip6tables', `IPv6 traffic within ${bridge}`]
+    : ['iptables', 'bridge-nf-call-iptables', `traffic within ${bridge}`];
+  const evidence = [`net.bridge.${sysctl} = ${b.callIptables ?? 'absent'}`];
+  if (!present || b.callIptables === '0') {
+    const why = present ? `${sysctl} = 0` : 'br_netfilter is not loaded';
+    if (!b.bridgedBlockers.length) return pass(`${traffic} bypasses ${tool} (${why}); no rule is meant for it`, evidence);
+    return warn(`${traffic} bypasses ${tool} (${why}): ${b.bridgedBlockers.length} DROP/REJECT rule(s) meant for it are never applied`,
+      [...evidence, ...b.bridgedBlockers.map((r) => `not enforced: ${family === 6 ? 'ip6tables ' : ''}${r}`)],
+      present ? onHost(f, `sysctl -w net.bridge.${sysctl}=1`) : 'modprobe br_netfilter');
+  }
+  const chain = family === 6 ? 'ip6tables FORWARD' : 'FORWARD';
+  evidence.push(`${chain} policy ${b.forwardPolicy ?? '?'}, ${b.policyPackets} packet(s) taken by it during the probe`, ...(family === 4 ? [describeOutcome(f.outcome)] : []));
+  const over = f.outcome.addr ? familyOfAddress(f.outcome.addr) : 4;
+  if (b.forwardPolicy === 'DROP' && b.policyPackets > 0 && probeFailed(f.outcome) && over === family) {
+    return fail(`${traffic} is handed to ${tool} (${sysctl} = 1) and dropped by ${chain} policy DROP: ${from} -> ${to}${family === 6 ? ' over IPv6' : ''} fails`,
+      evidence, acceptBridgeFix(f, bridge, tool));
+  }
+  return pass(`${traffic} goes through ${tool} (${sysctl} = 1), as the rules expect`, evidence);
+}
 
 export const KERNEL_CHECKS = [kernelIpForward, kernelBrNetfilter];
