@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { uniqueRunId } from '../helpers/docker.js';
 import { EngineCli } from '../helpers/docker-cli.js';
 import { captureWhile, expectHandshake, masterOf, startCapture, startTcpdump, tcpdumpRead } from '../helpers/engine-capture.js';
-import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, removePodmanRunObjects, type PodmanEngine } from '../helpers/podman.js';
+import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, podmanSuiteObjects, type PodmanEngine } from '../helpers/podman.js';
 import { tcpdumpLines } from '../unit/capture/oracle.js';
 
 /**
@@ -31,27 +31,16 @@ describeWithPodman('capture --container on a real Podman', (engine: PodmanEngine
     (await podman(engine, ['inspect', '-f', `{{(index .NetworkSettings.Networks "${n.net}").IPAddress}}`, name])).stdout.trim();
   const webFetchesDb = () => podman(engine, ['exec', n.web, 'wget', '-q', '-O', '/dev/null', `http://${ip.db}:${PORT}/`], { reject: false });
 
-  beforeAll(async () => {
-    try {
-      // DNS off: nothing here looks a name up, and aardvark-dns is not restarted for this network
-      await podman(engine, ['network', 'create', ...label, '--disable-dns', n.net]);
-      await runDetached(n.db, ['--network', n.net, PODMAN_IMAGE, 'httpd', '-f', '-p', String(PORT)]);
-      await runDetached(n.web, ['--network', n.net, PODMAN_IMAGE, 'sleep', '3600']);
-      [ip.web, ip.db] = await Promise.all([addressOn(n.web), addressOn(n.db)]);
-      bridge = (await podman(engine, ['network', 'inspect', '-f', '{{.NetworkInterface}}', n.net])).stdout.trim();
-    } catch (err) {
-      await removePodmanRunObjects(engine, runId);
-      throw err;
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await removePodmanRunObjects(engine, runId);
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      cli.dispose();
-    }
+  podmanSuiteObjects(engine, runId, async () => {
+    // DNS off: nothing here looks a name up, and aardvark-dns is not restarted for this network
+    await podman(engine, ['network', 'create', ...label, '--disable-dns', n.net]);
+    await runDetached(n.db, ['--network', n.net, PODMAN_IMAGE, 'httpd', '-f', '-p', String(PORT)]);
+    await runDetached(n.web, ['--network', n.net, PODMAN_IMAGE, 'sleep', '3600']);
+    [ip.web, ip.db] = await Promise.all([addressOn(n.web), addressOn(n.db)]);
+    bridge = (await podman(engine, ['network', 'inspect', '-f', '{{.NetworkInterface}}', n.net])).stdout.trim();
+  }, () => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    cli.dispose();
   });
 
   it("capture --container web -w FILE: web's veth on the network's podman bridge, the TCP handshake with db, and tcpdump reads the file", async () => {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { run } from '../../src/netcore/kernel/exec.js';
 import { uniqueRunId } from '../helpers/docker.js';
 import { EngineCli, checkIn, failingIds } from '../helpers/docker-cli.js';
-import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, removePodmanRunObjects, type PodmanEngine } from '../helpers/podman.js';
+import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, podmanSuiteObjects, type PodmanEngine } from '../helpers/podman.js';
 
 /**
  * `tsdiag --backend podman` on a real rootful Podman 4.3 (netavark,
@@ -39,27 +39,14 @@ describeWithPodman('tsdiag --backend podman on a real Podman', (engine: PodmanEn
     expect(exitCode).toBe(0);
   }
 
-  beforeAll(async () => {
-    try {
-      for (const net of [n.app, n.other]) await podman(engine, ['network', 'create', ...label, net]);
-      // published: fw.chains-intact then expects netavark's DNAT rules too
-      await runDetached(n.db, ['--network', n.app, '-p', `${HOST_PORT}:${PORT}`, ...httpd(String(PORT))]);
-      await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
-      await runDetached(n.far, ['--network', n.other, ...httpd(String(PORT))]);
-      await runDetached(n.local, ['--network', n.app, ...httpd(`127.0.0.1:${PORT}`)]);
-    } catch (err) {
-      await removePodmanRunObjects(engine, runId);
-      throw err;
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await removePodmanRunObjects(engine, runId);
-    } finally {
-      cli.dispose();
-    }
-  });
+  podmanSuiteObjects(engine, runId, async () => {
+    for (const net of [n.app, n.other]) await podman(engine, ['network', 'create', ...label, net]);
+    // published: fw.chains-intact then expects netavark's DNAT rules too
+    await runDetached(n.db, ['--network', n.app, '-p', `${HOST_PORT}:${PORT}`, ...httpd(String(PORT))]);
+    await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
+    await runDetached(n.far, ['--network', n.other, ...httpd(String(PORT))]);
+    await runDetached(n.local, ['--network', n.app, ...httpd(`127.0.0.1:${PORT}`)]);
+  }, () => cli.dispose());
 
   it('ps and network ls --backend podman list its containers and networks with their bridges', async () => {
     const ps = JSON.parse(await cli.ok(['ps', '--backend', 'podman', '--json'])) as Row[];
