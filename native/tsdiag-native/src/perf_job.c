@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,31 @@ napi_value perf_job_figures(napi_env env, perf_job *job, const char *name, const
   }
   if (napi_set_named_property(env, obj, name, arr) != napi_ok || napi_set_named_property(env, obj, "errors", errors) != napi_ok) return NULL;
   return obj;
+}
+
+bool perf_get_peer(napi_env env, napi_value address, uint32_t port, perf_peer *out, char *where, size_t size) {
+  char text[INET6_ADDRSTRLEN + 1];
+  memset(out, 0, sizeof *out);
+  // get_cstring refuses an embedded NUL, which would let inet_pton accept a prefix of the string
+  if (!get_cstring(env, address, text, sizeof text, "address must be an IPv4 or IPv6 address")) return false;
+  if (inet_pton(AF_INET, text, &out->sa.v4.sin_addr) == 1) {
+    out->family = out->sa.v4.sin_family = AF_INET;
+    out->sa.v4.sin_port = htons((uint16_t)port);
+    out->len = sizeof out->sa.v4;
+    if (port) snprintf(where, size, "%s:%u", text, port);
+    else snprintf(where, size, "%s", text);
+    return true;
+  }
+  if (inet_pton(AF_INET6, text, &out->sa.v6.sin6_addr) == 1) {
+    out->family = out->sa.v6.sin6_family = AF_INET6;
+    out->sa.v6.sin6_port = htons((uint16_t)port);
+    out->len = sizeof out->sa.v6;
+    if (port) snprintf(where, size, "[%s]:%u", text, port);
+    else snprintf(where, size, "%s", text);
+    return true;
+  }
+  throw_type(env, "address must be an IPv4 or IPv6 address");
+  return false;
 }
 
 double mono_ms(void) {

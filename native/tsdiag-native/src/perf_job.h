@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <node_api.h>
 
 #define PERF_MAX_ERRORS 8
@@ -37,6 +40,27 @@ napi_value perf_job_start(napi_env env, perf_job *job, const char *name);
 void perf_job_error(perf_job *job, const char *syscall, int err, const char *detail);
 /** { [name]: values as numbers, errors: job's errors }: what both kinds of job resolve with */
 napi_value perf_job_figures(napi_env env, perf_job *job, const char *name, const double *values, uint32_t n);
+
+/** Where a perf job sends: an IPv4 or IPv6 peer (AF_INET6 sockets for the latter). */
+typedef struct {
+  union {
+    struct sockaddr sa;
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+  } sa;
+  socklen_t len;
+  int family;
+} perf_peer;
+
+/** "[2001:db8::1]:65535" and its terminator fit */
+#define PERF_WHERE_LEN 56
+
+/**
+ * A dotted IPv4 or a textual IPv6 address and port (0: none, e.g. ICMP) as a
+ * peer, and its text for errors ("10.0.0.2:80", "[fd00::2]:80"); false with a
+ * pending TypeError otherwise.
+ */
+bool perf_get_peer(napi_env env, napi_value address, uint32_t port, perf_peer *out, char *where, size_t size);
 
 /** CLOCK_MONOTONIC in ms: what process.hrtime() reads, the same in every process and namespace */
 double mono_ms(void);

@@ -6,7 +6,11 @@
 //   rttProbe(kind, address, port, magic, count, warmUp, intervalMs, timeoutMs)
 //       -> Promise<{ samples: number[] (ms), errors: string[] }>
 //   kind 'icmp'        echo requests from a raw ICMP socket (a ping socket
-//                      where raw is refused), 56 bytes of data as ping sends
+//                      where raw is refused), 56 bytes of data as ping sends;
+//                      to an IPv6 address ICMPv6 echo (the kernel sums it on
+//                      both kinds of socket; net.ipv4.ping_group_range governs
+//                      the IPv6 ping socket too)
+//   address            IPv4 or IPv6: the sockets are of its family
 //   kind 'udp-echo'    a 64-byte datagram (magic, sequence; big-endian) to
 //                      port, the time until it comes back; the echo server's
 //                      own wake-up is in the figure (it is the peer's)
@@ -18,6 +22,7 @@
 //   time, intervalMs between them; a probe unanswered in timeoutMs is an error.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -44,8 +49,8 @@ typedef enum { K_ICMP, K_UDP_ECHO, K_TCP_CONNECT } probe_kind;
 typedef struct {
   perf_job job;
   probe_kind kind;
-  struct sockaddr_in to;
-  char where[48];
+  perf_peer to;
+  char where[PERF_WHERE_LEN];
   uint32_t magic, count, warm_up, interval_ms, timeout_ms;
   int fd;           // icmp, udp-echo: the one socket every probe uses
   bool raw;         // icmp: a raw socket (else a ping socket: no IP header, the kernel sets the id)
@@ -69,15 +74,18 @@ static int64_t stamp_of(struct msghdr *msg) {
 }
 
 /** Waits for a datagram for which match() is true, until deadline (monotonic ms); its kernel stamp, or -1. */
-static int64_t await_reply(probe_job *j, double deadline, bool (*match)(probe_job *, const uint8_t *, ssize_t)) {
+typedef bool (*reply_match)(probe_job *, const uint8_t *, ssize_t, const struct sockaddr_storage *);
+
+static int64_t await_reply(probe_job *j, double deadline, reply_match match) {
   uint8_t buf[1024];
   char control[CMSG_SPACE(sizeof(struct timespec)) + 64];
   for (;;) {
+    struct sockaddr_storage from;
     struct iovec iov = {buf, sizeof buf};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
     ssize_t r = recvmsg(j->fd, &msg, MSG_DONTWAIT);
     if (r >= 0) {
-      if (match(j, buf, r)) return stamp_of(&msg);
+      if (match(j, buf, r, &from)) return stamp_of(&msg);
       continue;
     }
     if (errno != EAGAIN && errno != EINTR) {
@@ -99,13 +107,14 @@ static uint16_t checksum(const uint8_t *p, size_t len) {
   return htons((uint16_t)~sum);
 }
 
-static bool icmp_match(probe_job *j, const uint8_t *buf, ssize_t len) {
+static bool icmp_match(probe_job *j, const uint8_t *buf, ssize_t len, const struct sockaddr_storage *from) {
+  (void)from;
   size_t off = 0;
   if (j->raw) {
     if (len < (ssize_t)sizeof(struct iphdr)) return false;
     const struct iphdr *ip = (const struct iphdr *)buf;
     off = (size_t)ip->ihl * 4;
-    if (ip->saddr != j->to.sin_addr.s_addr) return false;
+    if (ip->saddr != j->to.sa.v4.sin_addr.s_addr) return false;
   }
   if (len < (ssize_t)(off + sizeof(struct icmphdr))) return false;
   struct icmphdr h;
@@ -114,7 +123,18 @@ static bool icmp_match(probe_job *j, const uint8_t *buf, ssize_t len) {
   return h.type == ICMP_ECHOREPLY && ntohs(h.un.echo.sequence) == j->seq && (!j->raw || ntohs(h.un.echo.id) == j->ident);
 }
 
-static bool udp_match(probe_job *j, const uint8_t *buf, ssize_t len) {
+/** ICMPv6: no IP header on either socket; a raw one is told the sender by recvmsg and filtered to echo replies (ICMP6_FILTER). */
+static bool icmp6_match(probe_job *j, const uint8_t *buf, ssize_t len, const struct sockaddr_storage *from) {
+  if (len < (ssize_t)sizeof(struct icmp6_hdr)) return false;
+  if (j->raw && (from->ss_family != AF_INET6 ||
+                 memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr, &j->to.sa.v6.sin6_addr, sizeof(struct in6_addr)) != 0)) return false;
+  struct icmp6_hdr h;
+  memcpy(&h, buf, sizeof h);
+  return h.icmp6_type == ICMP6_ECHO_REPLY && ntohs(h.icmp6_seq) == j->seq && (!j->raw || ntohs(h.icmp6_id) == j->ident);
+}
+
+static bool udp_match(probe_job *j, const uint8_t *buf, ssize_t len, const struct sockaddr_storage *from) {
+  (void)from;
   uint32_t magic, seq;
   if (len < 8) return false;
   memcpy(&magic, buf, 4);
@@ -127,7 +147,16 @@ static double echo_once(probe_job *j, uint16_t seq) {
   uint8_t pkt[sizeof(struct icmphdr) + ICMP_DATA];
   size_t len;
   j->seq = seq;
-  if (j->kind == K_ICMP) {
+  if (j->kind == K_ICMP && j->to.family == AF_INET6) {
+    // the checksum covers a pseudo-header with the source address: the kernel fills it in (RFC 3542, on ping sockets too)
+    struct icmp6_hdr h = {.icmp6_type = ICMP6_ECHO_REQUEST, .icmp6_code = 0};
+    h.icmp6_id = htons(j->ident);
+    h.icmp6_seq = htons(seq);
+    memset(pkt, 0, sizeof pkt);
+    memcpy(pkt, &h, sizeof h);
+    for (size_t i = sizeof h; i < sizeof pkt; i++) pkt[i] = (uint8_t)i;
+    len = sizeof pkt;
+  } else if (j->kind == K_ICMP) {
     struct icmphdr h = {.type = ICMP_ECHO, .code = 0};
     h.un.echo.id = htons(j->ident);
     h.un.echo.sequence = htons(seq);
@@ -145,13 +174,14 @@ static double echo_once(probe_job *j, uint16_t seq) {
   }
   double deadline = mono_ms() + j->timeout_ms;
   int64_t sent = real_ns();
-  if (sendto(j->fd, pkt, len, 0, (struct sockaddr *)&j->to, sizeof j->to) < 0) {
+  if (sendto(j->fd, pkt, len, 0, &j->to.sa.sa, j->to.len) < 0) {
     perf_job_error(&j->job, "sendto", errno, j->where);
     return -1;
   }
-  int64_t got = await_reply(j, deadline, j->kind == K_ICMP ? icmp_match : udp_match);
+  reply_match match = j->kind != K_ICMP ? udp_match : j->to.family == AF_INET6 ? icmp6_match : icmp_match;
+  int64_t got = await_reply(j, deadline, match);
   if (got < 0) {
-    char text[80];
+    char text[128];
     snprintf(text, sizeof text, "no %s from %s in %u ms", j->kind == K_ICMP ? "ICMP echo reply" : "echo", j->where, j->timeout_ms);
     perf_job_error(&j->job, text, 0, NULL);
     return -1;
@@ -185,14 +215,14 @@ static void pause_ms(probe_job *j, double ms) {
 
 static double connect_once(probe_job *j) {
   if (j->n_closing == (int)(sizeof j->closing / sizeof j->closing[0])) reap_closing(j, true);
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(j->to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     perf_job_error(&j->job, "socket", errno, NULL);
     return -1;
   }
   double t0 = mono_ms();
   int err = 0;
-  if (connect(fd, (struct sockaddr *)&j->to, sizeof j->to) != 0) {
+  if (connect(fd, &j->to.sa.sa, j->to.len) != 0) {
     if (errno != EINPROGRESS) err = errno;
     struct pollfd p = {fd, POLLOUT, 0};
     if (!err && poll(&p, 1, (int)j->timeout_ms) != 1) err = ETIMEDOUT;
@@ -218,14 +248,22 @@ static void run_probe(perf_job *job) {
   probe_job *j = (probe_job *)job;
   j->fd = -1;
   if (j->kind == K_ICMP) {
+    int proto = j->to.family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
     j->raw = true;
-    j->fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+    j->fd = socket(j->to.family, SOCK_RAW | SOCK_CLOEXEC, proto);
     if (j->fd < 0 && (errno == EPERM || errno == EACCES)) {
       j->raw = false;
-      j->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+      j->fd = socket(j->to.family, SOCK_DGRAM | SOCK_CLOEXEC, proto);
+    }
+    if (j->fd >= 0 && j->raw && j->to.family == AF_INET6) {
+      // a raw ICMPv6 socket gets every ICMPv6 message (neighbour discovery too): only echo replies are wanted
+      struct icmp6_filter filter;
+      ICMP6_FILTER_SETBLOCKALL(&filter);
+      ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
+      setsockopt(j->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter);
     }
   } else if (j->kind == K_UDP_ECHO) {
-    j->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    j->fd = socket(j->to.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   }
   if (j->kind != K_TCP_CONNECT) {
     int one = 1;
@@ -257,17 +295,15 @@ static napi_value probe_result(napi_env env, perf_job *job) {
 static napi_value js_rtt_probe(napi_env env, napi_callback_info info) {
   napi_value argv[8];
   if (!get_args(env, info, 8, argv)) return NULL;
-  char kind[16], address[INET_ADDRSTRLEN + 2];
+  char kind[16];
   probe_kind k;
-  struct sockaddr_in to = {.sin_family = AF_INET};
   uint32_t port, magic, count, warm_up, interval_ms, timeout_ms;
   if (!get_cstring(env, argv[0], kind, sizeof kind, "kind must be icmp, udp-echo or tcp-connect")) return NULL;
   if (strcmp(kind, "icmp") == 0) k = K_ICMP;
   else if (strcmp(kind, "udp-echo") == 0) k = K_UDP_ECHO;
   else if (strcmp(kind, "tcp-connect") == 0) k = K_TCP_CONNECT;
   else return throw_type(env, "kind must be icmp, udp-echo or tcp-connect");
-  if (!get_ipv4(env, argv[1], &to.sin_addr, address, sizeof address) ||
-      !get_uint(env, argv[2], k == K_ICMP ? 0 : 1, 65535, "port must be an integer in 1..65535", &port) ||
+  if (!get_uint(env, argv[2], k == K_ICMP ? 0 : 1, 65535, "port must be an integer in 1..65535", &port) ||
       !get_uint(env, argv[3], 0, UINT32_MAX, "magic must be a uint32", &magic) ||
       !get_uint(env, argv[4], 1, MAX_PROBES, "count must be an integer in 1..10000", &count) ||
       !get_uint(env, argv[5], 0, 100, "warmUp must be an integer in 0..100", &warm_up) ||
@@ -275,11 +311,12 @@ static napi_value js_rtt_probe(napi_env env, napi_callback_info info) {
       !get_uint(env, argv[7], 1, 60000, "timeoutMs must be an integer in 1..60000", &timeout_ms)) return NULL;
   probe_job *j = calloc(1, sizeof *j + count * sizeof(double));
   if (!j) return throw_errno(env, "rttProbe", ENOMEM, NULL);
+  // ICMP has no port: 0, and the error texts name the address alone
+  if (!perf_get_peer(env, argv[1], k == K_ICMP ? 0 : port, &j->to, j->where, sizeof j->where)) {
+    free(j);
+    return NULL;
+  }
   j->kind = k;
-  j->to = to;
-  j->to.sin_port = k == K_ICMP ? 0 : htons((uint16_t)port);
-  if (k == K_ICMP) snprintf(j->where, sizeof j->where, "%s", address);
-  else snprintf(j->where, sizeof j->where, "%s:%u", address, port);
   j->magic = magic;
   j->count = count;
   j->warm_up = warm_up;

@@ -3,7 +3,7 @@
 // the calling thread's namespace, i.e. that one):
 //
 //   tcpSend(address, port, header, streams, ms) -> Promise<{ bytes: number[], errors: string[] }>
-//       `streams` connections to address:port, each writing header and then
+//       `streams` connections to address:port (IPv4 or IPv6), each writing header and then
 //       128 KiB writes (iperf3's default) for ms from when all are connected,
 //       then closed (the kernel still delivers what is queued, then a FIN).
 //       bytes: what the kernel took per stream (0 for one that failed).
@@ -48,8 +48,8 @@ enum { ST_HEADER, ST_COUNTING, ST_EOF, ST_ERROR };
 
 typedef struct {
   perf_job job;
-  struct sockaddr_in to;
-  char where[48];
+  perf_peer to;
+  char where[PERF_WHERE_LEN];
   uint8_t header[MAX_HEADER];
   uint32_t header_len, streams, ms;
   double bytes[MAX_STREAMS];
@@ -59,12 +59,12 @@ typedef struct {
 static void connect_all(send_job *j, int *fds) {
   struct pollfd p[MAX_STREAMS];
   for (uint32_t i = 0; i < j->streams; i++) {
-    fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fds[i] = socket(j->to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fds[i] < 0) {
       perf_job_error(&j->job, "socket", errno, NULL);
       continue;
     }
-    if (connect(fds[i], (struct sockaddr *)&j->to, sizeof j->to) != 0 && errno != EINPROGRESS) {
+    if (connect(fds[i], &j->to.sa.sa, j->to.len) != 0 && errno != EINPROGRESS) {
       perf_job_error(&j->job, "connect", errno, j->where);
       close(fds[i]);
       fds[i] = -1;
@@ -192,18 +192,14 @@ static napi_value js_tcp_send(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 5, argv)) return NULL;
   send_job *j = calloc(1, sizeof *j);
   if (!j) return throw_errno(env, "tcpSend", ENOMEM, NULL);
-  char address[INET_ADDRSTRLEN + 2];
   uint32_t port;
-  if (!get_ipv4(env, argv[0], &j->to.sin_addr, address, sizeof address) ||
-      !get_uint(env, argv[1], 1, 65535, "port must be an integer in 1..65535", &port) || !get_header(env, argv[2], j) ||
+  if (!get_uint(env, argv[1], 1, 65535, "port must be an integer in 1..65535", &port) ||
+      !perf_get_peer(env, argv[0], port, &j->to, j->where, sizeof j->where) || !get_header(env, argv[2], j) ||
       !get_uint(env, argv[3], 1, MAX_STREAMS, "streams must be an integer in 1..128", &j->streams) ||
       !get_uint(env, argv[4], 1, 3600 * 1000, "ms must be an integer in 1..3600000", &j->ms)) {
     free(j);
     return NULL;
   }
-  j->to.sin_family = AF_INET;
-  j->to.sin_port = htons((uint16_t)port);
-  snprintf(j->where, sizeof j->where, "%s:%u", address, port);
   j->job.run = run_send;
   j->job.result = send_result;
   return perf_job_start(env, &j->job, "tsdiag.tcpSend");
