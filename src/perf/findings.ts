@@ -35,8 +35,9 @@ export function bestTcp(p: PerfPath | undefined): number | null {
 }
 
 export function userlandProxy(f: PerfFacts): Finding[] {
-  const direct = f.paths.find((p) => p.via === 'bridge');
   return f.paths.filter((p) => p.via === 'docker-proxy').map((p) => {
+    // the proxy's cost against the bridge in the same family (IPv6's proxy against IPv6's bridge)
+    const direct = f.paths.find((d) => d.via === 'bridge' && d.family === p.family);
     const viaProxy = bestTcp(p);
     const straight = bestTcp(direct);
     const cost = viaProxy && straight ? `${formatRate(viaProxy)} through the proxy against ${formatRate(straight)} over the bridge (${Math.round((viaProxy / straight) * 100)}%)` : 'the published port is served by a userland copy loop';

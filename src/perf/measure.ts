@@ -1,3 +1,4 @@
+import type { Family } from '../diag/families.js';
 import { run } from '../netcore/kernel/exec.js';
 import { readCpuTicks, type CpuTicks } from '../netcore/kernel/cpu-stat.js';
 import type { Generator } from './generator/client.js';
@@ -21,8 +22,16 @@ export interface MeasureContext {
   fromNetns: string | null;
   /** the receiver's sample events, routed to the test whose session they belong to */
   samplesBySession: Map<number, (atMs: number, bytes: number) => void>;
-  udpSize: number;
+  /** the narrowest hop's MTU: the UDP test's datagrams fill it without fragments */
+  pathMtu: number;
 }
+
+/** IP and UDP headers: 20 + 8 over IPv4, 40 + 8 over IPv6 */
+const UDP_OVERHEAD = { 4: 28, 6: 48 } as const;
+
+/** The UDP test's payload: what one unfragmented datagram carries on the path, 64..1472 bytes (1452 over IPv6). */
+export const udpPayload = (pathMtu: number, family: Family): number =>
+  Math.max(64, Math.min(1500, pathMtu) - UDP_OVERHEAD[family]);
 
 const RTT_INTERVAL_MS = 10;
 const RTT_TIMEOUT_MS = 1000;
@@ -33,7 +42,7 @@ export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: Measur
   const engines = await Promise.all([ctx.sender.call('engine', {}), ctx.receiver.call('engine', {})]);
   const native = engines.every((e) => e.engine === 'native');
   const path: PerfPath = {
-    id: p.id, via: p.via, address: p.address, port: p.dataPort ?? p.rttPort, detail: p.detail, proxyPid: p.proxyPid, rtt: {}, notes: [...p.notes],
+    id: p.id, via: p.via, family: p.family, address: p.address, port: p.dataPort ?? p.rttPort, detail: p.detail, proxyPid: p.proxyPid, rtt: {}, notes: [...p.notes],
     generator: native ? 'native' : 'node',
   };
   const rttArgs = (port: number) => ({ to: p.address, port, count: o.count, intervalMs: RTT_INTERVAL_MS, timeoutMs: RTT_TIMEOUT_MS });
@@ -48,7 +57,7 @@ export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: Measur
     return { path, softirq: null };
   }
   if (p.icmpAndUdp) {
-    const icmp = engines[0]!.engine === 'native' ? await ctx.sender.call('icmpEchoRtt', rttArgs(0)) : await pingRtt(p.address, o.count, ctx.fromNetns);
+    const icmp = engines[0]!.engine === 'native' ? await ctx.sender.call('icmpEchoRtt', rttArgs(0)) : await pingRtt(p.address, p.family, o.count, ctx.fromNetns);
     path.rtt.icmp = rtt('icmp', icmp);
   }
   path.rtt['tcp-connect'] = rtt('tcp-connect', await ctx.sender.call('tcpConnectRtt', rttArgs(p.rttPort)));
@@ -116,12 +125,13 @@ async function tcpTest(p: PlannedPath, port: number, streams: number, test: Thro
 
 async function udpTest(p: PlannedPath, port: number, ctx: MeasureContext, o: MeasureOptions): Promise<UdpFigures> {
   o.onProgress(`${p.id}: UDP at ${o.udpRateBps / 1e6} Mbit/s, ${o.seconds} s`);
+  const size = udpPayload(ctx.pathMtu, p.family);
   const { sent, got } = await withSession('udp', 'udp', p, ctx, o, (session) =>
-    ctx.sender.call('udpSend', { to: p.address, port, session, rateBps: o.udpRateBps, seconds: o.seconds, size: ctx.udpSize }));
+    ctx.sender.call('udpSend', { to: p.address, port, session, rateBps: o.udpRateBps, seconds: o.seconds, size }));
   const ms = got.firstMs !== null && got.lastMs !== null ? got.lastMs - got.firstMs : 0;
   const lost = Math.max(0, sent.sent - got.packets);
   return {
-    rateBps: o.udpRateBps, size: ctx.udpSize, sent: sent.sent, received: got.packets,
+    rateBps: o.udpRateBps, size, sent: sent.sent, received: got.packets,
     lossPct: sent.sent ? Math.round((lost / sent.sent) * 10000) / 100 : 0, jitterMs: got.jitterMs, outOfOrder: got.outOfOrder,
     bps: Math.round(bitsPerSecond(got.bytes, ms)),
   };
@@ -129,11 +139,11 @@ async function udpTest(p: PlannedPath, port: number, ctx: MeasureContext, o: Mea
 
 /**
  * ICMP echo RTT through the system's ping in FROM's namespace, when the
- * generator has no addon (Node has no raw or ICMP socket); -i 0.01 needs
- * root, as the whole run does.
+ * generator has no addon (Node has no raw or ICMP socket): ping -4 or -6
+ * (ICMPv6 echo); -i 0.01 needs root, as the whole run does.
  */
-async function pingRtt(address: string, count: number, netnsPath: string | null): Promise<RttResult> {
-  const res = await run('ping', ['-n', '-c', String(count), '-i', String(RTT_INTERVAL_MS / 1000), '-W', '1', address],
+async function pingRtt(address: string, family: Family, count: number, netnsPath: string | null): Promise<RttResult> {
+  const res = await run('ping', [`-${family}`, '-n', '-c', String(count), '-i', String(RTT_INTERVAL_MS / 1000), '-W', '1', address],
     { netnsPath, reject: false, timeoutMs: count * 1000 + 5000 });
   const samples = parsePingTimes(res.stdout);
   return { samples, errors: samples.length ? [] : [res.stderr.trim() || `no ICMP echo reply from ${address}`] };

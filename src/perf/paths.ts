@@ -1,11 +1,14 @@
+import { familyOfAddress, type Family } from '../diag/families.js';
 import type { PortMapping } from '../netcore/bridge/state/types.js';
 import type { HostSocket } from '../netcore/kernel/inspect.js';
+import { pathIdIn } from './per-family.js';
 import type { PathVia } from './types.js';
 
 /** A path to measure: where FROM sends, what carries it, and which tests its traffic can take. */
 export interface PlannedPath {
   id: string;
   via: PathVia;
+  family: Family;
   address: string;
   /** the port the TCP connect RTT probes */
   rttPort: number;
@@ -21,6 +24,8 @@ export interface PlannedPath {
 }
 
 export interface PathInputs {
+  /** the family every address below is in; the published mappings are those that answer in it */
+  family: Family;
   /** TO's address FROM sends to directly (its address on the shared network, or the host's for host networking) */
   direct: string;
   /** which end uses the host's network (false: neither): the path ends in the host's own stack, not at a veth */
@@ -29,7 +34,7 @@ export interface PathInputs {
   /** --port: TO's own service, probed by TCP connect */
   servicePort: number | null;
   published: PortMapping[];
-  /** the address of the host as FROM sees it (its network's gateway) */
+  /** the address of the host as FROM sees it in this family (its network's gateway or IPv6 gateway) */
   hostAddress: string | null;
   /** TCP and UDP sockets listening in the host namespace, with their owners */
   hostListeners: HostSocket[];
@@ -55,7 +60,8 @@ const HOST_DETAIL = {
  */
 export function planPaths(i: PathInputs): PlannedPath[] {
   const direct: PlannedPath = {
-    id: i.hostNetworking ? 'host' : i.overlay ? 'overlay' : 'bridge',
+    id: pathIdIn(i.hostNetworking ? 'host' : i.overlay ? 'overlay' : 'bridge', i.family),
+    family: i.family,
     via: i.hostNetworking ? 'host' : i.overlay ? 'overlay' : 'bridge',
     address: i.direct,
     rttPort: i.servicePort ?? i.recvPort,
@@ -65,11 +71,27 @@ export function planPaths(i: PathInputs): PlannedPath[] {
     notes: [],
   };
   if (i.hostNetworking) return [direct];
-  return [direct, ...publishedTcp(i), ...publishedUdp(i)];
+  const inFamily = { ...i, published: publishedIn(i.published, i.family) };
+  return [direct, ...publishedTcp(inFamily), ...publishedUdp(inFamily)];
 }
 
+/**
+ * The mappings that answer in a family: 0.0.0.0 stands for both (tsdiag
+ * DNATs it in iptables and ip6tables; the inventories fold Docker's `::`
+ * twin of a 0.0.0.0 binding into it), a given host address for its own.
+ */
+export function publishedIn(published: PortMapping[], f: Family): PortMapping[] {
+  return published.filter((m) => m.hostIp === '0.0.0.0' || familyOfAddress(m.hostIp) === f);
+}
+
+/** "10.0.0.1:8080", "[fd00::1]:8080" */
+export const hostPortText = (address: string, port: number) => (familyOfAddress(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`);
+
 const hostSide = (m: PortMapping, i: PathInputs) => (m.hostIp && m.hostIp !== '0.0.0.0' && m.hostIp !== '::' ? m.hostIp : i.hostAddress);
-const proxyOf = (m: PortMapping, i: PathInputs) => i.hostListeners.find((s) => s.proto === m.proto && s.port === m.hostPort && s.process === 'docker-proxy');
+/** ss prints an IPv6 listener's address in brackets ([::]), a socket that takes both families as * */
+const listensIn = (s: HostSocket, f: Family) => s.addr === '*' || s.addr.includes(':') === (f === 6);
+const proxyOf = (m: PortMapping, i: PathInputs) =>
+  i.hostListeners.find((s) => s.proto === m.proto && s.port === m.hostPort && s.process === 'docker-proxy' && listensIn(s, i.family));
 
 function publishedTcp(i: PathInputs): PlannedPath[] {
   const tcp = i.published.filter((m) => m.proto === 'tcp');
@@ -79,13 +101,14 @@ function publishedTcp(i: PathInputs): PlannedPath[] {
   const proxy = proxyOf(mapping, i);
   const carriesData = mapping.containerPort === i.recvPort;
   return [{
-    id: 'published',
+    id: pathIdIn('published', i.family),
+    family: i.family,
     via: proxy ? 'docker-proxy' : 'dnat',
     address,
     rttPort: mapping.hostPort,
     dataPort: carriesData ? mapping.hostPort : null,
     icmpAndUdp: false,
-    detail: `${address}:${mapping.hostPort} -> ${mapping.containerPort}/tcp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
+    detail: `${hostPortText(address, mapping.hostPort)} -> ${mapping.containerPort}/tcp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
     proxyPid: proxy?.pid ?? null,
     notes: carriesData ? [] : [`throughput not measured: container port ${mapping.containerPort} is held by TO's own service (tsdiag's receiver needs a free published port)`],
   }];
@@ -98,14 +121,15 @@ function publishedUdp(i: PathInputs): PlannedPath[] {
   if (!mapping || !address) return [];
   const proxy = proxyOf(mapping, i);
   return [{
-    id: 'published-udp',
+    id: pathIdIn('published-udp', i.family),
+    family: i.family,
     via: proxy ? 'docker-proxy' : 'dnat',
     address,
     rttPort: mapping.hostPort,
     dataPort: mapping.hostPort,
     icmpAndUdp: false,
     udpOnly: true,
-    detail: `${address}:${mapping.hostPort} -> ${mapping.containerPort}/udp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
+    detail: `${hostPortText(address, mapping.hostPort)} -> ${mapping.containerPort}/udp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
     proxyPid: proxy?.pid ?? null,
     notes: [],
   }];
@@ -114,7 +138,7 @@ function publishedUdp(i: PathInputs): PlannedPath[] {
 /** Node to node on the swarm's underlay, between the two host namespaces: the same wire without VXLAN, what the overlay's cost is read against. */
 export function underlayPath(node: string, port: number): PlannedPath {
   return {
-    id: 'underlay', via: 'underlay', address: node, rttPort: port, dataPort: port, icmpAndUdp: true,
+    id: 'underlay', via: 'underlay', family: familyOfAddress(node), address: node, rttPort: port, dataPort: port, icmpAndUdp: true,
     detail: 'node to node on the underlay, no encapsulation (the reference for the overlay)', notes: [],
   };
 }

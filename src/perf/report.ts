@@ -1,3 +1,6 @@
+import { familyName } from '../diag/families.js';
+import { hostPortText } from './paths.js';
+import { ratioText } from './per-family.js';
 import { formatRate, onOff } from './stats.js';
 import type { Hop, PerfPath, PerfReport, RttFigures } from './types.js';
 
@@ -14,7 +17,7 @@ function rttLine(name: string, f: RttFigures | undefined): string | null {
 }
 
 function pathBlock(p: PerfPath): string[] {
-  const out = [`  ${p.id} (${p.via}): ${p.detail}, ${p.address}:${p.port}`];
+  const out = [`  ${p.id} (${p.via}, ${familyName(p.family)}): ${p.detail}, ${hostPortText(p.address, p.port)}`];
   out.push(`    ${'RTT ms'.padEnd(12)}${'p50'.padStart(8)}${'p90'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}   replies`);
   for (const [name, f] of Object.entries(p.rtt)) {
     const line = rttLine(name, f);
@@ -38,6 +41,8 @@ export function hopLine(h: Hop): string {
 export function renderText(r: PerfReport): string {
   const lines = [`perf ${r.from} -> ${r.to} (${r.backend}), ${r.seconds} s per throughput test`, ''];
   for (const p of r.paths) lines.push(...pathBlock(p), '');
+  for (const ratio of r.ipv6OfIpv4) lines.push(`  ${ratioText(ratio, r.parallel)}`);
+  if (r.ipv6OfIpv4.length) lines.push('');
   lines.push('  hops:', ...r.hops.map(hopLine));
   const c = r.host.conntrack;
   lines.push(`  host: ${r.host.cpus} CPUs${r.host.softirq ? `, busiest softirq ${r.host.softirq.cpu} ${Math.round(r.host.softirq.share * 100)}%` : ''}${c ? `, conntrack ${c.count}/${c.max}` : ''}`, '');

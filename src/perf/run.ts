@@ -5,16 +5,18 @@ import { netnsPathOf } from '../netcore/kernel/exec.js';
 import { listeningSockets, readSysctl } from '../netcore/kernel/inspect.js';
 import { withSignalCleanup } from '../netcore/kernel/signal-cleanup.js';
 import { pickInventory, type BackendChoice } from '../diag/inventory/select.js';
-import type { InvContainer, InvNetwork } from '../diag/inventory/types.js';
+import { addressIn, FAMILIES, sharedFamilies, type Family } from '../diag/families.js';
+import type { InvContainer, InvEndpoint, InvNetwork } from '../diag/inventory/types.js';
 import { NamespaceProber } from '../diag/probe/prober.js';
 import { loadTarget } from '../diag/target.js';
 import { judge, offloadSuspects } from './findings.js';
 import { Generator } from './generator/client.js';
 import { readHops, type PathEnd } from './hops.js';
 import { planPaths, underlayPath } from './paths.js';
+import { familyRatios, pickFamilies, type FamilyChoice } from './per-family.js';
 import { peerContainer, underlayHop, type PeerNode } from './swarm.js';
 import { vxlanCost } from './findings.js';
-import { measurePath, reverseTcp, type MeasureOptions } from './measure.js';
+import { measurePath, reverseTcp, type MeasureContext, type MeasureOptions } from './measure.js';
 import type { Hop, HostFigures, PerfFacts, PerfReport, PerfSample } from './types.js';
 import { routeGet } from '../netcore/kernel/routes.js';
 
@@ -33,6 +35,8 @@ export interface PerfRequest {
   /** probes per RTT figure */
   count?: number;
   udpRateBps?: number;
+  /** the families measured (default: every one the pair shares; asking for one it does not share is bad input) */
+  family?: FamilyChoice;
   /** each sample as it is measured (a live view) */
   onSample?: (s: PerfSample) => void;
   /** a line per step, for a progress display */
@@ -66,14 +70,16 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
   const remote = target.to?.node ? target.to : null;
   const to = remote ? await peerContainer(o.peer, remote) : usable(target.to, o.toName);
   const hostNsPath = inventory.hostNetns ? netnsPathOf(inventory.hostNetns) : null;
-  const shared = from.endpoints.map((f) => ({ f, t: to.endpoints.find((e) => e.network === f.network && e.ipv4) })).find((s) => s.f.ipv4 && s.t);
+  const shared = from.endpoints.map((f) => ({ f, t: to.endpoints.find((e) => e.network === f.network) }))
+    .find((s): s is { f: InvEndpoint; t: InvEndpoint } => !!s.t && sharedFamilies(s.f, s.t).length > 0);
   const hostNetworking = !from.netnsPath && !to.netnsPath ? 'both' : !from.netnsPath ? 'from' : !to.netnsPath ? 'to' : false;
   // with host networking at one end, the other end's bridge still carries the path: its veth and bridge are hops
   const fromEp = from.netnsPath ? shared?.f ?? (hostNetworking ? addressed(from) : null) : null;
   const toEp = to.netnsPath ? shared?.t ?? (hostNetworking ? addressed(to) : null) : null;
   const network: InvNetwork | undefined = target.networks.find((n) => n.name === (fromEp ?? toEp)?.network);
-  const direct = hostNetworking === 'both' ? '127.0.0.1' : hostNetworking === 'to' ? network?.gateway ?? null : toEp?.ipv4 ?? null;
-  if (!direct) throw new UsageError(`${from.name} and ${to.name} share no network with addresses (tsdiag doctor ${from.name} ${to.name} says more)`);
+  const directs = directAddresses(hostNetworking, fromEp, toEp, network);
+  if (!directs.size) throw new UsageError(`${from.name} and ${to.name} share no network with addresses (tsdiag doctor ${from.name} ${to.name} says more)`);
+  const families = pickFamilies([...directs.keys()], o.family, `${from.name} and ${to.name}`);
   const fromEnd: PathEnd = { c: from, netnsPath: from.netnsPath ?? hostNsPath, ep: fromEp };
   const toEnd: PathEnd = { c: to, netnsPath: to.netnsPath ?? (remote ? netnsPathOf(o.peer!.hostNetns) : hostNsPath), ep: toEp };
   const overlay = remote && network ? { network: network.name, attachable: network.attachable ?? false, node: remote.node! } : null;
@@ -102,12 +108,14 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     const prefer = [...to.published.filter((m) => m.proto === 'tcp'), ...to.published.filter((m) => m.proto === 'udp')].map((m) => m.containerPort).filter((p) => p !== o.port);
     const { port: recvPort } = await receiver.call('listen', { prefer });
     const udpPort = await holdPublishedUdp(receiver, to.published, recvPort);
-    const planned = planPaths({
-      direct, hostNetworking, recvPort, servicePort: o.port ?? null, published: to.published,
-      hostAddress: network?.gateway ?? null, hostListeners, udpPort, overlay: overlay ? `${overlay.network} (VXLAN to node ${overlay.node})` : undefined,
-    });
+    // IPv4's paths, then IPv6's: each family's side by side in the report
+    const planned = families.flatMap((family) => planPaths({
+      family, direct: directs.get(family)!, hostNetworking, recvPort, servicePort: o.port ?? null, published: to.published,
+      hostAddress: (family === 6 ? network?.gateway6 : network?.gateway) ?? null, hostListeners, udpPort,
+      overlay: overlay ? `${overlay.network} (VXLAN to node ${overlay.node})` : undefined,
+    }));
     const mtus = hops.map((h) => h.mtu).filter((m): m is number => m !== null);
-    const ctx = { sender, receiver, fromNetns: fromEnd.netnsPath, samplesBySession, udpSize: Math.min(1472, Math.max(64, Math.min(1500, ...mtus) - 28)) };
+    const ctx: MeasureContext = { sender, receiver, fromNetns: fromEnd.netnsPath, samplesBySession, pathMtu: Math.min(1500, ...mtus) };
     const paths = [];
     let softirq: HostFigures['softirq'] = null;
     for (const p of planned) {
@@ -125,23 +133,47 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
       paths[0]!.notes.push(vxlanCost(hops, paths[0]!, measured.path));
     }
     const direct0 = paths[0];
-    if (direct0?.tcp && fromEp?.ipv4 && !hostNetworking && offloadSuspects(hops).length) {
+    const fromAddress = addressIn(fromEp ?? undefined, planned[0]!.family);
+    if (direct0?.tcp && fromAddress && !hostNetworking && offloadSuspects(hops).length) {
       stopped();
-      direct0.tcpReverse = await reverseTcp(planned[0]!, fromEp.ipv4, ctx, opts);
+      direct0.tcpReverse = await reverseTcp(planned[0]!, fromAddress, ctx, opts);
     }
     const facts: PerfFacts = {
       from: from.name, to: to.name, backend: inventory.backend, hostNetns: inventory.hostNetns,
       pids: { [from.name]: from.pid, [to.name]: to.pid }, paths, hops, ...(overlay ? { overlay: { network: overlay.network, attachable: overlay.attachable } } : {}),
       host: { cpus: (await import('../netcore/kernel/cpu-stat.js')).cpuCount(), conntrack, softirq },
     };
-    return { ...facts, seconds: opts.seconds, parallel: opts.parallel, findings: judge(facts), ms: Math.round(performance.now() - t0) };
+    return {
+      ...facts, seconds: opts.seconds, parallel: opts.parallel, families, ipv6OfIpv4: familyRatios(paths),
+      findings: judge(facts), ms: Math.round(performance.now() - t0),
+    };
   }).catch((err: unknown) => {
     stopped();
     throw err;
   }).finally(() => o.signal?.removeEventListener('abort', onAbort));
 }
 
-const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4) ?? null;
+const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4 || e.ipv6) ?? null;
+
+/**
+ * Where FROM sends in each family it can use toward TO, IPv4 first: TO's
+ * address on the shared network; the network's gateway (of that family)
+ * when TO uses the host's network, FROM having an address in it; loopback
+ * when both do.
+ */
+function directAddresses(hostNetworking: false | 'from' | 'to' | 'both', fromEp: InvEndpoint | null, toEp: InvEndpoint | null, network: InvNetwork | undefined): Map<Family, string> {
+  const loopback: Record<Family, string> = { 4: '127.0.0.1', 6: '::1' };
+  const out = new Map<Family, string>();
+  for (const f of FAMILIES) {
+    const gateway = (f === 6 ? network?.gateway6 : network?.gateway) ?? null;
+    const address = hostNetworking === 'both' ? loopback[f]
+      : hostNetworking === 'to' ? (addressIn(fromEp ?? undefined, f) ? gateway : null)
+        : hostNetworking === 'from' ? addressIn(toEp ?? undefined, f)
+          : addressIn(fromEp ?? undefined, f) ? addressIn(toEp ?? undefined, f) : null;
+    if (address) out.set(f, address);
+  }
+  return out;
+}
 
 function usable(c: InvContainer | null, name: string): InvContainer {
   if (!c) throw new UsageError(`no container named ${name}`);

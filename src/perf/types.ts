@@ -1,3 +1,4 @@
+import type { Family } from '../diag/families.js';
 import type { Offloads } from '../netcore/kernel/offloads.js';
 import type { RttStats } from './stats.js';
 
@@ -36,9 +37,11 @@ export interface UdpFigures {
 export type RttFigures = RttStats & { samples: number[]; errors?: string[] };
 
 export interface PerfPath {
-  /** bridge, published, host */
+  /** bridge, published, host; an IPv6 path's id ends in -v6 (bridge-v6) */
   id: string;
   via: PathVia;
+  /** the address family its traffic is sent in */
+  family: Family;
   address: string;
   port: number;
   /** what this path's traffic crosses that the bridge path does not (the proxy's pid, the DNAT rule's port) */
@@ -99,9 +102,24 @@ export interface PerfFacts {
   overlay?: { network: string; attachable: boolean };
 }
 
+/** An IPv6 path's figures as a share of its IPv4 twin's (the same way, the same run): 100 = as fast, or the same RTT. */
+export interface FamilyRatio {
+  /** the IPv4 path's id (bridge); the IPv6 one is `${path}-v6` */
+  path: string;
+  tcpPct?: number;
+  tcpParallelPct?: number;
+  udpPct?: number;
+  /** IPv6's RTT p50 as a share of IPv4's (above 100: slower) */
+  rttP50Pct: Partial<Record<RttProbe, number>>;
+}
+
 export interface PerfReport extends PerfFacts {
   seconds: number;
   parallel: number;
+  /** the families measured: every one the pair shares, or what --family asked */
+  families: Family[];
+  /** each path measured over both families: IPv6's figures as a share of IPv4's */
+  ipv6OfIpv4: FamilyRatio[];
   findings: Finding[];
   ms: number;
 }

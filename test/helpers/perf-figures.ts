@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import type { PairSandbox } from './pair-sandbox.js';
+import { waitFor } from './sandbox.js';
 
 const AGENT = path.resolve(import.meta.dirname, '../../dist/perf/generator/agent.js');
 
@@ -32,4 +34,27 @@ export async function generatorsOfThisCheckout(): Promise<number[]> {
       return false;
     }
   }).map(Number);
+}
+
+/** iperf3 from web to db of a pair (-6: to db's IPv6 address), between the same two namespaces tsdiag measured: its receiver's rate. */
+export async function iperf3Bps(p: PairSandbox, seconds: number, parallel = 1, family: 4 | 6 = 4): Promise<number> {
+  const db = p.sb.containerNetns('db');
+  const server = p.sb.background(db, ['iperf3', '-s', '-1', '-p', '5299']);
+  try {
+    await waitFor(async () => (await p.sb.inNetns(db, ['ss', '-ltn'])).stdout.includes(':5299'));
+    const address = (await p.sb.inNetns(db, ['ip', `-${family}`, '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global'])).stdout.match(/inet6? ([\da-f.:]+)/)![1]!;
+    const res = await p.sb.inNetns(p.sb.containerNetns('web'), ['iperf3', `-${family}`, '-c', address, '-p', '5299', '-t', String(seconds), '-P', String(parallel), '-J']);
+    return JSON.parse(res.stdout).end.sum_received.bits_per_second;
+  } finally {
+    server.kill();
+    await server;
+  }
+}
+
+/** ping (-4 or -6) from web to an address, count probes at 10 ms: p10, p50, p90 of its times. */
+export async function pingPercentiles(p: PairSandbox, address: string, count: number, family: 4 | 6 = 4): Promise<{ p10: number; p50: number; p90: number }> {
+  const res = await p.sb.inNetns(p.sb.containerNetns('web'), ['ping', `-${family}`, '-n', '-c', String(count), '-i', '0.01', address]);
+  const times = [...res.stdout.matchAll(/ time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  const at = (q: number) => times[Math.max(0, Math.ceil(q * times.length) - 1)]!; // nearest rank
+  return { p10: at(0.1), p50: at(0.5), p90: at(0.9) };
 }

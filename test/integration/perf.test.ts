@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PairSandbox } from '../helpers/pair-sandbox.js';
+import { iperf3Bps, pingPercentiles } from '../helpers/perf-figures.js';
 import { CLI, waitFor } from '../helpers/sandbox.js';
 
 /**
@@ -117,9 +118,7 @@ describe('tsdiag perf on a sandbox pair', () => {
     const { report } = await perf('--count', '100');
     const bridge = report.paths[0];
     expect(bridge.generator).toBe('native');
-    const res = await p.sb.inNetns(p.sb.containerNetns('web'), ['ping', '-n', '-c', '100', '-i', '0.01', bridge.address]);
-    const times = [...res.stdout.matchAll(/ time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
-    const [p10, p50, p90] = [times[9]!, times[49]!, times[89]!];
+    const { p10, p50, p90 } = await pingPercentiles(p, bridge.address, 100);
     const noise = Math.max(p90 - p10, 0.05);
     expect(Math.abs(bridge.rtt.icmp.p50 - p50), `tsdiag ${bridge.rtt.icmp.p50} ping ${p50} (p10 ${p10}, p90 ${p90})`).toBeLessThanOrEqual(noise);
     // tcpi_rtt: SYN out to SYN-ACK in, as the kernel timed it; no process wake-up in it
@@ -181,17 +180,3 @@ describe('tsdiag perf on a sandbox pair', () => {
     expect(res.exitCode === 130 || res.signal === 'SIGINT', `${res.exitCode} ${res.signal}`).toBe(true);
   });
 });
-
-/** iperf3 between the same two namespaces: its receiver's rate. */
-async function iperf3Bps(p: PairSandbox, seconds: number, parallel = 1): Promise<number> {
-  const server = p.sb.background(p.sb.containerNetns('db'), ['iperf3', '-s', '-1', '-p', '5299']);
-  try {
-    await waitFor(async () => (await p.sb.inNetns(p.sb.containerNetns('db'), ['ss', '-ltn'])).stdout.includes(':5299'));
-    const db = (await p.sb.inNetns(p.sb.containerNetns('db'), ['ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout.match(/inet ([\d.]+)/)![1]!;
-    const res = await p.sb.inNetns(p.sb.containerNetns('web'), ['iperf3', '-c', db, '-p', '5299', '-t', String(seconds), '-P', String(parallel), '-J']);
-    return JSON.parse(res.stdout).end.sum_received.bits_per_second;
-  } finally {
-    server.kill();
-    await server;
-  }
-}

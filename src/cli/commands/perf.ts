@@ -4,6 +4,7 @@ import { UsageError } from '../../netcore/errors.js';
 import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
 import { parseIntStrict, validateName } from '../../netcore/validate.js';
 import { parseBackend } from '../../diag/inventory/select.js';
+import { parseFamilyChoice } from '../../perf/per-family.js';
 
 const USAGE = `Usage: tsdiag perf [OPTIONS] FROM TO
 
@@ -11,8 +12,10 @@ How fast the path from container FROM to container TO is, and why it is slow:
 RTT percentiles (ICMP echo, TCP connect, UDP echo), TCP throughput with one
 stream and parallel streams, UDP at a rate with loss and jitter, the MTU,
 offloads and qdisc of every hop; over the bridge, and through TO's published
-port (DNAT or docker-proxy) when it has one. tsdiag's own sender and receiver
-run in the two namespaces for the run and are gone after it.
+port (DNAT or docker-proxy) when it has one; over IPv4 and IPv6 when the pair
+shares both (side by side, with IPv6's figures as a share of IPv4's).
+tsdiag's own sender and receiver run in the two namespaces for the run and
+are gone after it.
 
 Options:
   --port N            TO's service port: TCP connect RTT probes it (something must listen there)
@@ -20,6 +23,7 @@ Options:
   --parallel N        streams of the parallel TCP test (default 4, 2-64)
   --count N           probes per RTT figure (default 50, 1-10000)
   --udp-rate MBIT     the UDP test's rate in Mbit/s (default 100, 1-100000)
+  --family F          4, 6 or both (default: every family the pair shares; one it does not share is bad input)
   --backend B         native (tsdiag's own), docker, podman ($CONTAINER_HOST), or auto (default: whichever knows the names)
   --json              the report as JSON, with every sample
   --host-netns NS     the namespace that plays the host (a sandbox, a test engine's)
@@ -40,7 +44,7 @@ export const command: Command = {
   async run(args, ctx: CliContext) {
     const { values, positionals } = parse(args, {
       port: { type: 'string', short: 'p' }, time: { type: 'string', short: 't' }, parallel: { type: 'string', short: 'P' },
-      count: { type: 'string', short: 'c' }, 'udp-rate': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
+      count: { type: 'string', short: 'c' }, 'udp-rate': { type: 'string' }, family: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
       'peer-docker-host': { type: 'string' }, 'peer-host-netns': { type: 'string' },
     });
     if (values.help) {
@@ -59,11 +63,12 @@ export const command: Command = {
     const count = num('count', 1, 10000);
     const udpRate = num('udp-rate', 1, 100000);
     const backend = parseBackend(values.backend);
+    const family = parseFamilyChoice(values.family);
     const peer = peerNode(values['peer-docker-host'], values['peer-host-netns']);
     requireCapabilities('perf', ['NET_ADMIN', 'SYS_ADMIN']);
     const [{ runPerf }, { renderJson, renderText }] = await Promise.all([import('../../perf/run.js'), import('../../perf/report.js')]);
     const report = await runPerf({
-      backend, host: ctx.host, env: ctx.env, fromName, toName, port, seconds, parallel, count, peer,
+      backend, host: ctx.host, env: ctx.env, fromName, toName, port, seconds, parallel, count, peer, family,
       udpRateBps: udpRate === undefined ? undefined : udpRate * 1e6,
       onProgress: values.json ? undefined : (line) => ctx.stderr.write(`perf: ${line}\n`),
     });

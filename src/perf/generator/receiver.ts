@@ -207,23 +207,43 @@ export class Receiver {
   }
 }
 
+/**
+ * Both families on one socket: `::` with IPV6_V6ONLY off takes IPv4 too (as
+ * ::ffff:a.b.c.d); a namespace with IPv6 turned off refuses `::`, and then
+ * IPv4's wildcard serves alone.
+ */
+const WILDCARDS = [{ host: '::', udp: 'udp6' }, { host: '0.0.0.0', udp: 'udp4' }] as const;
+
+async function firstWildcard<T>(bind: (w: (typeof WILDCARDS)[number]) => Promise<T>): Promise<T> {
+  try {
+    return await bind(WILDCARDS[0]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw err;
+    return bind(WILDCARDS[1]);
+  }
+}
+
 function listenTcp(port: number, pauseOnConnect: boolean, onConnection: (s: net.Socket) => void): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
+  return firstWildcard((w) => new Promise((resolve, reject) => {
     const server = net.createServer({ pauseOnConnect }, onConnection);
     server.once('error', reject);
-    server.listen({ port, host: '0.0.0.0', backlog: 512 }, () => resolve(server));
-  });
+    server.listen({ port, host: w.host, ipv6Only: false, backlog: 512 }, () => resolve(server));
+  }));
 }
 
 function bindUdp(port: number, onMessage: (sock: dgram.Socket, m: Buffer, r: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
-    sock.once('error', reject);
+  return firstWildcard((w) => new Promise((resolve, reject) => {
+    const sock = dgram.createSocket({ type: w.udp, ipv6Only: false, recvBufferSize: 8 * 1024 * 1024 });
+    const failed = (err: Error) => {
+      sock.close();
+      reject(err);
+    };
+    sock.once('error', failed);
     sock.on('message', (m, r) => onMessage(sock, m, r));
-    sock.bind(port, '0.0.0.0', () => {
-      sock.removeListener('error', reject);
+    sock.bind(port, w.host, () => {
+      sock.removeListener('error', failed);
       sock.on('error', () => undefined);
       resolve(sock);
     });
-  });
+  }));
 }

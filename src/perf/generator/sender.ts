@@ -1,10 +1,12 @@
 import dgram from 'node:dgram';
-import net from 'node:net';
+import net, { isIPv6 } from 'node:net';
 import { monoMs, sleep } from './clock.js';
 import {
   MAGIC_ECHO, MAGIC_TCP, MAGIC_UDP, UDP_HEADER,
   type RttArgs, type RttResult, type TcpSendArgs, type TcpSendResult, type UdpSendArgs, type UdpSendResult,
 } from './protocol.js';
+
+const udpType = (address: string) => (isIPv6(address) ? 'udp6' : 'udp4');
 
 /** What one write hands the kernel: big enough that the event loop is not the limit. */
 const CHUNK = Buffer.alloc(256 * 1024, 0x61);
@@ -44,7 +46,7 @@ export async function tcpSend(a: TcpSendArgs): Promise<TcpSendResult> {
 
 /** Datagrams of `size` bytes at `rateBps` for `seconds`, paced every millisecond, numbered for the receiver's loss count. */
 export async function udpSend(a: UdpSendArgs): Promise<UdpSendResult> {
-  const sock = dgram.createSocket({ type: 'udp4', sendBufferSize: 4 * 1024 * 1024 });
+  const sock = dgram.createSocket({ type: udpType(a.to), sendBufferSize: 4 * 1024 * 1024 });
   sock.on('error', () => undefined);
   const size = Math.max(UDP_HEADER, a.size);
   const perMs = a.rateBps / 8 / size / 1000;
@@ -97,7 +99,7 @@ export async function tcpConnectRtt(a: RttArgs): Promise<RttResult> {
 
 /** A datagram to the receiver's echo and back, `count` times over one socket. */
 export async function udpEchoRtt(a: RttArgs): Promise<RttResult> {
-  const sock = dgram.createSocket('udp4');
+  const sock = dgram.createSocket(udpType(a.to));
   sock.on('error', () => undefined);
   await new Promise<void>((resolve) => sock.connect(a.port, a.to, () => resolve()));
   let waiting: { seq: number; done: (ms: number) => void } | null = null;
