@@ -1,5 +1,7 @@
 import { VXLAN_OVERHEAD, OPT_DRIVER_MTU } from '../diag/checks/mtu/overlay.js';
 import { cli, inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
+import { familyName } from '../diag/families.js';
+import { hostPortText } from './paths.js';
 import { formatRate, onOff } from './stats.js';
 import type { Finding, Hop, PerfFacts, PerfPath } from './types.js';
 
@@ -43,8 +45,8 @@ export function userlandProxy(f: PerfFacts): Finding[] {
     const cost = viaProxy && straight ? `${formatRate(viaProxy)} through the proxy against ${formatRate(straight)} over the bridge (${Math.round((viaProxy / straight) * 100)}%)` : 'the published port is served by a userland copy loop';
     return {
       id: 'userland-proxy',
-      object: `docker-proxy${p.proxyPid ? ` (pid ${p.proxyPid})` : ''} on ${p.address}:${p.port}`,
-      summary: `the published port ${p.port} goes through Docker's userland proxy: ${cost}`,
+      object: `docker-proxy${p.proxyPid ? ` (pid ${p.proxyPid})` : ''} on ${hostPortText(p.address, p.port)}`,
+      summary: `the published port ${p.port} (${familyName(p.family)}) goes through Docker's userland proxy: ${cost}`,
       evidence: [
         `docker-proxy${p.proxyPid ? ` pid ${p.proxyPid}` : ''} listens on port ${p.port} in the host namespace: every byte is copied through it`,
         ...(p.rtt['tcp-connect']?.p50 != null && direct?.rtt['tcp-connect']?.p50 != null

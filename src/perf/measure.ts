@@ -2,7 +2,7 @@ import type { Family } from '../diag/families.js';
 import { run } from '../netcore/kernel/exec.js';
 import { readCpuTicks, type CpuTicks } from '../netcore/kernel/cpu-stat.js';
 import type { Generator } from './generator/client.js';
-import type { RttResult, SessionResult } from './generator/protocol.js';
+import type { EngineResult, RttResult, SessionResult } from './generator/protocol.js';
 import type { PlannedPath } from './paths.js';
 import { bitsPerSecond, rttStats } from './stats.js';
 import type { HostFigures, PerfPath, PerfSample, RttFigures, RttProbe, Throughput, ThroughputTest, UdpFigures } from './types.js';
@@ -40,7 +40,9 @@ let nextSession = 1;
 /** Every test a path can take, one after the other (never two at once: they would share the path and the CPUs). */
 export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: MeasureOptions): Promise<{ path: PerfPath; softirq: HostFigures['softirq'] }> {
   const engines = await Promise.all([ctx.sender.call('engine', {}), ctx.receiver.call('engine', {})]);
-  const native = engines.every((e) => e.engine === 'native');
+  // an addon build without IPv6 sends IPv6 through Node's sender (native-sender.ts): the path is then Node's
+  const nativeFor = (e: EngineResult) => e.engine === 'native' && (p.family === 4 || e.ipv6 === true);
+  const native = engines.every(nativeFor);
   const path: PerfPath = {
     id: p.id, via: p.via, family: p.family, address: p.address, port: p.dataPort ?? p.rttPort, detail: p.detail, proxyPid: p.proxyPid, rtt: {}, notes: [...p.notes],
     generator: native ? 'native' : 'node',
@@ -57,7 +59,7 @@ export async function measurePath(p: PlannedPath, ctx: MeasureContext, o: Measur
     return { path, softirq: null };
   }
   if (p.icmpAndUdp) {
-    const icmp = engines[0]!.engine === 'native' ? await ctx.sender.call('icmpEchoRtt', rttArgs(0)) : await pingRtt(p.address, p.family, o.count, ctx.fromNetns);
+    const icmp = nativeFor(engines[0]!) ? await ctx.sender.call('icmpEchoRtt', rttArgs(0)) : await pingRtt(p.address, p.family, o.count, ctx.fromNetns);
     path.rtt.icmp = rtt('icmp', icmp);
   }
   path.rtt['tcp-connect'] = rtt('tcp-connect', await ctx.sender.call('tcpConnectRtt', rttArgs(p.rttPort)));

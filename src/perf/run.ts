@@ -19,6 +19,7 @@ import { vxlanCost } from './findings.js';
 import { measurePath, reverseTcp, type MeasureContext, type MeasureOptions } from './measure.js';
 import type { Hop, HostFigures, PerfFacts, PerfReport, PerfSample } from './types.js';
 import { routeGet } from '../netcore/kernel/routes.js';
+import { formatIpv6, parseCidr6 } from '../netcore/ipv6.js';
 
 export interface PerfRequest {
   backend: BackendChoice;
@@ -111,7 +112,7 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
     // IPv4's paths, then IPv6's: each family's side by side in the report
     const planned = families.flatMap((family) => planPaths({
       family, direct: directs.get(family)!, hostNetworking, recvPort, servicePort: o.port ?? null, published: to.published,
-      hostAddress: (family === 6 ? network?.gateway6 : network?.gateway) ?? null, hostListeners, udpPort,
+      hostAddress: gatewayIn(network, family), hostListeners, udpPort,
       overlay: overlay ? `${overlay.network} (VXLAN to node ${overlay.node})` : undefined,
     }));
     const mtus = hops.map((h) => h.mtu).filter((m): m is number => m !== null);
@@ -156,6 +157,16 @@ export async function runPerf(o: PerfRequest): Promise<PerfReport> {
 const addressed = (c: InvContainer) => c.endpoints.find((e) => e.ipv4 || e.ipv6) ?? null;
 
 /**
+ * The network's gateway in a family: the host as its containers see it.
+ * Docker records no IPv6 gateway it chose itself (IPAM.Config has the subnet
+ * alone): libnetwork puts it at the subnet's ::1.
+ */
+function gatewayIn(network: InvNetwork | undefined, f: Family): string | null {
+  if (f === 4) return network?.gateway ?? null;
+  return network?.gateway6 ?? (network?.subnet6 ? formatIpv6(parseCidr6(network.subnet6).base + 1n) : null);
+}
+
+/**
  * Where FROM sends in each family it can use toward TO, IPv4 first: TO's
  * address on the shared network; the network's gateway (of that family)
  * when TO uses the host's network, FROM having an address in it; loopback
@@ -165,7 +176,7 @@ function directAddresses(hostNetworking: false | 'from' | 'to' | 'both', fromEp:
   const loopback: Record<Family, string> = { 4: '127.0.0.1', 6: '::1' };
   const out = new Map<Family, string>();
   for (const f of FAMILIES) {
-    const gateway = (f === 6 ? network?.gateway6 : network?.gateway) ?? null;
+    const gateway = gatewayIn(network, f);
     const address = hostNetworking === 'both' ? loopback[f]
       : hostNetworking === 'to' ? (addressIn(fromEp ?? undefined, f) ? gateway : null)
         : hostNetworking === 'from' ? addressIn(toEp ?? undefined, f)

@@ -10,7 +10,8 @@
 //                      to an IPv6 address ICMPv6 echo (the kernel sums it on
 //                      both kinds of socket; net.ipv4.ping_group_range governs
 //                      the IPv6 ping socket too)
-//   address            IPv4 or IPv6: the sockets are of its family
+//   address            IPv4 or IPv6: the sockets are of its family (perfIpv6: true
+//                      says this build's tcpSend and rttProbe take IPv6)
 //   kind 'udp-echo'    a 64-byte datagram (magic, sequence; big-endian) to
 //                      port, the time until it comes back; the echo server's
 //                      own wake-up is in the figure (it is the peer's)
@@ -329,8 +330,12 @@ static napi_value js_rtt_probe(napi_env env, napi_callback_info info) {
 }
 
 bool register_rtt_probe(napi_env env, napi_value exports) {
+  // an older build's perf calls take IPv4 alone: the generator asks for this before it hands them an IPv6 address
+  napi_value ipv6;
+  if (napi_get_boolean(env, true, &ipv6) != napi_ok) return false;
   napi_property_descriptor props[] = {
       {"rttProbe", NULL, js_rtt_probe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"perfIpv6", NULL, NULL, NULL, NULL, ipv6, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -21,7 +21,7 @@ const handlers: Record<string, (args: any) => unknown> = {
   engine: () => info,
   ...nodeSender,
   // UDP at a rate stays in Node: paced every millisecond, it is far from the event loop's limit
-  ...(native ? nativeSender(native) : {}),
+  ...(native ? nativeSender(native, info.ipv6 === true) : {}),
 };
 
 const rl = readline.createInterface({ input: process.stdin });

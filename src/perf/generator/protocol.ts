@@ -38,7 +38,8 @@ export interface RttArgs { to: string; port: number; count: number; intervalMs: 
 export interface RttResult { samples: number[]; errors: string[] }
 /** native: the addon's data path (tcp_stream.c, rtt_probe.c); node: net and dgram, ICMP left to ping (why: the addon's error, or TSDIAG_NATIVE) */
 export type GeneratorEngine = 'native' | 'node';
-export interface EngineResult { engine: GeneratorEngine; why?: string }
+/** ipv6: the native engine takes IPv6 addresses too (an older addon build's perf calls take IPv4 alone: Node's serve IPv6 then) */
+export interface EngineResult { engine: GeneratorEngine; why?: string; ipv6?: boolean }
 
 export interface GeneratorOps {
   listen: [ListenArgs, ListenResult];
