@@ -6,7 +6,7 @@ import type { Hop, PerfFacts, PerfPath } from '../../../src/perf/types.js';
 const off = { tso: true, gso: true, gro: false };
 const hop = (where: string, dev: string, role: string, mtu = 1500, qdisc: Hop['qdisc'] = { kind: 'noqueue', rateBps: null }): Hop => ({ where, dev, role, mtu, offloads: off, qdisc });
 const path = (id: string, via: PerfPath['via'], bps: number, extra: Partial<PerfPath> = {}): PerfPath => ({
-  id, via, address: '10.0.0.3', port: 5201, detail: '', rtt: {}, notes: [],
+  id, via, family: 4, address: '10.0.0.3', port: 5201, detail: '', rtt: {}, notes: [],
   tcp: { streams: 1, bps, bytes: 1, ms: 1, samples: [] }, ...extra,
 });
 const facts = (over: Partial<PerfFacts> = {}): PerfFacts => ({
@@ -94,7 +94,7 @@ describe('perf judges, from recorded facts', () => {
 });
 
 describe('the paths a run compares', () => {
-  const base = { direct: '10.0.0.3', hostNetworking: false, recvPort: 5201, servicePort: null, published: [], hostAddress: '10.0.0.1', hostListeners: [] };
+  const base = { family: 4 as const, direct: '10.0.0.3', hostNetworking: false, recvPort: 5201, servicePort: null, published: [], hostAddress: '10.0.0.1', hostListeners: [] };
   it('the bridge alone when TO publishes nothing', () => {
     expect(planPaths(base).map((p) => [p.id, p.via, p.address, p.dataPort])).toEqual([['bridge', 'bridge', '10.0.0.3', 5201]]);
   });
