@@ -89,19 +89,22 @@ bool perf_get_peer(napi_env env, napi_value address, uint32_t port, perf_peer *o
   memset(out, 0, sizeof *out);
   // get_cstring refuses an embedded NUL, which would let inet_pton accept a prefix of the string
   if (!get_cstring(env, address, text, sizeof text, "address must be an IPv4 or IPv6 address")) return false;
-  if (inet_pton(AF_INET, text, &out->sa.v4.sin_addr) == 1) {
-    out->family = out->sa.v4.sin_family = AF_INET;
-    out->sa.v4.sin_port = htons((uint16_t)port);
-    out->len = sizeof out->sa.v4;
-    if (port) snprintf(where, size, "%s:%u", text, port);
-    else snprintf(where, size, "%s", text);
-    return true;
-  }
-  if (inet_pton(AF_INET6, text, &out->sa.v6.sin6_addr) == 1) {
-    out->family = out->sa.v6.sin6_family = AF_INET6;
-    out->sa.v6.sin6_port = htons((uint16_t)port);
-    out->len = sizeof out->sa.v6;
-    if (port) snprintf(where, size, "[%s]:%u", text, port);
+  const struct {
+    int family;
+    void *addr;
+    in_port_t *port;
+    socklen_t len;
+    const char *with_port;
+  } kinds[] = {
+      {AF_INET, &out->sa.v4.sin_addr, &out->sa.v4.sin_port, sizeof out->sa.v4, "%s:%u"},
+      {AF_INET6, &out->sa.v6.sin6_addr, &out->sa.v6.sin6_port, sizeof out->sa.v6, "[%s]:%u"},
+  };
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    if (inet_pton(kinds[i].family, text, kinds[i].addr) != 1) continue;
+    out->family = out->sa.sa.sa_family = (sa_family_t)kinds[i].family;
+    *kinds[i].port = htons((uint16_t)port);
+    out->len = kinds[i].len;
+    if (port) snprintf(where, size, kinds[i].with_port, text, port);
     else snprintf(where, size, "%s", text);
     return true;
   }

@@ -34,7 +34,8 @@ Options:
                       The overlay is measured next to the underlay (node to node, no VXLAN).
 
 Exit codes: 0 measured, no cause of slowness found; 1 a finding names a slow hop (or the run failed);
-2 bad input (unknown or stopped container, nothing listening on --port, bad numbers, not root).
+2 bad input (unknown or stopped container, nothing listening on --port, bad numbers, a --family the pair
+does not share, not root).
 `;
 
 export const command: Command = {
