@@ -72,7 +72,7 @@ export function kill(pid: number, signal: number): boolean;
 export function rtnl(netnsPath: string | null, request: Buffer): Buffer;
 
 /**
- * tsdiag perf's sender: `streams` TCP connections to address:port (IPv4, made in the calling thread's
+ * tsdiag perf's sender: `streams` TCP connections to address:port (IPv4 or IPv6, made in the calling thread's
  * namespace), each writing header (≤ 64 bytes) and then 128 KiB writes for ms from when all are connected,
  * then closed. On libuv's thread pool, one thread polling every stream. bytes: what the kernel took per
  * stream; errors: distinct texts ("connect ECONNREFUSED 10.0.0.3:5201"). Throws TypeError/RangeError on bad arguments.
@@ -97,3 +97,6 @@ export function tcpSink(fd: number, magic: number): Float64Array;
  */
 export function rttProbe(kind: 'icmp' | 'udp-echo' | 'tcp-connect', address: string, port: number, magic: number,
   count: number, warmUp: number, intervalMs: number, timeoutMs: number): Promise<{ samples: number[]; errors: string[] }>;
+
+/** true: tcpSend and rttProbe take IPv6 addresses (ICMPv6 echo for 'icmp'); an older build has no such export. */
+export const perfIpv6: boolean;

@@ -122,6 +122,7 @@ export interface DockerEndpointSettings {
   Gateway: string;
   GlobalIPv6Address?: string;
   GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
   MacAddress: string;
   Aliases: string[] | null;
 }

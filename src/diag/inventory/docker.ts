@@ -52,14 +52,12 @@ export class DockerInventory implements InventoryProvider {
 
   async listNetworks(): Promise<InvNetwork[]> {
     const networks = await this.api.getJson<DockerNetwork[]>('/networks');
-    // Docker's default bridge has no gateway in its IPAM config; its
-    // containers' endpoints carry it.
-    const needGateway = networks.some((n) => {
-      const config = ipv4Config(n);
-      return config?.Subnet !== undefined && config.Gateway === undefined;
-    });
-    const gateways = needGateway ? await this.endpointGateways() : new Map<string, string>();
-    return networks.map((n) => networkFromDocker(n, gateways.get(n.Id) ?? null)).sort((a, b) => a.name.localeCompare(b.name));
+    // Docker's default bridge has no gateway in its IPAM config, nor has an
+    // IPv6 subnet whose gateway dockerd chose itself; its containers'
+    // endpoints carry them.
+    const needGateway = networks.some((n) => [ipv4Config(n), ipv6Config(n)].some((c) => c?.Subnet !== undefined && c.Gateway === undefined));
+    const gateways = needGateway ? await this.endpointGateways() : new Map<string, EndpointGateways>();
+    return networks.map((n) => networkFromDocker(n, gateways.get(n.Id) ?? {})).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   namespacesOf(names: string[]): Promise<Array<string | null>> {
@@ -73,12 +71,13 @@ export class DockerInventory implements InventoryProvider {
     return readSwarm(this.api);
   }
 
-  private async endpointGateways(): Promise<Map<string, string>> {
+  private async endpointGateways(): Promise<Map<string, EndpointGateways>> {
     const summaries = await this.api.getJson<DockerContainerSummary[]>('/containers/json?all=1');
-    const gateways = new Map<string, string>();
+    const gateways = new Map<string, EndpointGateways>();
     for (const s of summaries) {
       for (const ep of Object.values(s.NetworkSettings?.Networks ?? {})) {
-        if (ep.Gateway) gateways.set(ep.NetworkID, ep.Gateway);
+        const known = gateways.get(ep.NetworkID) ?? {};
+        gateways.set(ep.NetworkID, { v4: known.v4 ?? (ep.Gateway || undefined), v6: known.v6 ?? (ep.IPv6Gateway || undefined) });
       }
     }
     return gateways;
@@ -197,17 +196,21 @@ export function mtuOption(text: string | undefined): number | null {
   return Number.isInteger(mtu) && mtu > 0 ? mtu : null;
 }
 
-export function networkFromDocker(n: DockerNetwork, gatewayFallback: string | null): InvNetwork {
+/** The gateways a network's endpoints carry, for networks whose IPAM config leaves one out. */
+export interface EndpointGateways { v4?: string; v6?: string }
+
+export function networkFromDocker(n: DockerNetwork, fallback: EndpointGateways): InvNetwork {
   const config = ipv4Config(n);
+  const config6 = ipv6Config(n);
   return {
     backend: 'docker',
     id: n.Id,
     name: n.Name,
     driver: n.Driver,
     subnet: config?.Subnet ?? null,
-    gateway: config?.Gateway ?? (config?.Subnet ? gatewayFallback : null),
-    subnet6: ipv6Config(n)?.Subnet ?? null,
-    gateway6: ipv6Config(n)?.Gateway ?? null,
+    gateway: config?.Gateway ?? (config?.Subnet ? fallback.v4 ?? null : null),
+    subnet6: config6?.Subnet ?? null,
+    gateway6: config6?.Gateway ?? (config6?.Subnet ? fallback.v6 ?? null : null),
     internal: n.Internal,
     bridge: bridgeDeviceOf(n),
     mtu: mtuOption(n.Options?.['com.docker.network.driver.mtu']),

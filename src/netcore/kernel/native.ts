@@ -54,6 +54,8 @@ export interface PerfCalls {
   /** `count` round trips (after warmUp), each timed from just before the send to the kernel's stamp of the reply (ms) */
   rttProbe(kind: 'icmp' | 'udp-echo' | 'tcp-connect', address: string, port: number, magic: number, count: number,
     warmUp: number, intervalMs: number, timeoutMs: number): Promise<{ samples: number[]; errors: string[] }>;
+  /** true where tcpSend/rttProbe take IPv6 addresses; absent in an older build */
+  readonly perfIpv6?: boolean;
 }
 
 /** tcpSink's figures: monotonic ms (-1: none yet); state 0 header, 1 counting, 2 EOF, 3 error or not ours; write STOP = 1 to end it */

@@ -8,7 +8,6 @@ export function pickEngine(): { native: PerfCalls | null; info: EngineResult } {
   const load = loadNative();
   if ('error' in load) return { native: null, info: { engine: 'node', why: load.error } };
   if (typeof load.addon.tcpSend !== 'function') return { native: null, info: { engine: 'node', why: 'the addon build has no perf calls (rebuild it)' } };
-  // perfIpv6 is not in the facade's PerfCalls type: read as a maybe (an older build lacks it)
-  const ipv6 = (load.addon as { perfIpv6?: unknown }).perfIpv6 === true;
+  const ipv6 = load.addon.perfIpv6 === true;
   return { native: load.addon, info: { engine: 'native', ipv6 } };
 }
