@@ -4,6 +4,8 @@ import type { TestSandbox } from '../helpers/sandbox.js';
 import type { DoctorJson } from '../helpers/lab.js';
 import { PairSandbox } from '../helpers/pair-sandbox.js';
 import { waitFor } from '../helpers/sandbox.js';
+import { putBehindMtuRouter, takeFromMtuRouter, type MtuRouterSite } from '../../src/lab/faults/mtu.js';
+import { formatIpv6, lastAddress6, parseCidr6 } from '../../src/netcore/ipv6.js';
 
 /**
  * The doctor on a dual-stack pair: every check over both families, and the
@@ -200,6 +202,36 @@ describe('doctor: a dual-stack pair, per address family', () => {
     } finally {
       await execa('ip', ['netns', 'exec', sb.containerNetns('db'), 'sysctl', '-qw', `net.ipv6.neigh.eth0.retrans_time_ms=${before}`]);
     }
+  });
+
+  it('db behind a router over a 1400-byte link (S5\'s mechanism): path.mtu finds the path MTU per family and names the router its Packet Too Big came from', async () => {
+    const net = state.networks.app;
+    const db = state.containers.db.endpoints[0];
+    const site: MtuRouterSite = {
+      hostNetns: sb.name, router: `${sb.name}-mtur`, bridge: pair.bridge, bridgeMtu: 1500, subnet: net.subnet, hostIf: db.hostIf, peerIpv4: db.ipv4,
+      neighbourTables: ['web', 'db', 'cache'].map((n) => sb.containerNetns(n)),
+      ipv6: { subnet: net.subnet6, peer: v6('db'), neighbours: [net.gateway6, v6('web'), v6('cache')] },
+    };
+    const router6 = formatIpv6(lastAddress6(parseCidr6(net.subnet6)) - 1n);
+    const mtuOnly = async () => JSON.parse((await sb.cli(['doctor', 'web', 'db', '--port', '5432', '--json', '--check', '^(reach\\.icmp|path\\.mtu)$'])).stdout) as DoctorJson;
+    try {
+      await putBehindMtuRouter(site);
+      const report = await mtuOnly();
+      expect(pair.check(report, 'reach.icmp').summary).toMatch(/over IPv4 and IPv6/);
+      const c = pair.check(report, 'path.mtu');
+      expect(c.status, JSON.stringify(c.evidence)).toBe('fail');
+      expect(c.summary).toBe(`packets over 1400 bytes do not reach db over IPv4 and IPv6: web sends up to 1500; ${router6} reports a 1400-byte link`);
+      expect(c.evidence).toContain(`an ICMPv6 Packet Too Big came back from ${router6}, the router before the narrow link (mtu 1400): path MTU discovery works, at a cost`);
+      expect(c.evidence).toContain('no ICMP "fragmentation needed" came back: path MTU discovery is blackholed, large packets (big responses, TLS handshakes) vanish');
+      expect(c.fix).toBe(`ip netns exec ${sb.containerNetns('web')} ip link set dev eth0 mtu 1400`);
+      await pair.runFix(c.fix!);
+      expect(pair.check(await mtuOnly(), 'path.mtu').summary).toMatch(/reaches db over IPv4 and IPv6: the path carries the full MTU 1400/);
+    } finally {
+      // back to 1500: the IPv6 path MTU web learned from the Packet Too Big (1400, its own MTU then) rises with it
+      await inNs('web', 'link', 'set', 'dev', 'eth0', 'mtu', '1500');
+      await takeFromMtuRouter(site);
+    }
+    expect(pair.check(await mtuOnly(), 'path.mtu').summary).toMatch(/reaches db over IPv4 and IPv6: the path carries the full MTU 1500/);
   });
 
   it('a host route inside the network\'s IPv6 subnet: ipam.overlap names it and its fix deletes it', async () => {
