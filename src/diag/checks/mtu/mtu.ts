@@ -5,6 +5,7 @@ import { cli, type FixTarget } from '../../fixes.js';
 import { judgeOverlay, OPT_DRIVER_MTU, overlayFacts, overlayHops, type OverlayFacts } from './overlay.js';
 import { IP6_ICMP6_HEADERS, IP_ICMP_HEADERS, largestPassing, mtuReportedIn, reporterIn, searchLargestPayload, type DfProbe } from './search.js';
 import { addressIn, type Family } from '../../families.js';
+import { routeFrom } from '../path/gather.js';
 
 export interface MtuHop {
   where: string;
@@ -48,10 +49,10 @@ async function readHops(ctx: DoctorContext, addr: string, overlay: boolean, fami
   const fromAgent = ctx.agentIn(from!);
   const toAgent = back ? ctx.agentIn(to!) : null;
   const [fromLinks, fromRoute, hostLinks, hostRoute, toLinks, toRoute] = await Promise.all([
-    fromAgent.call('links', {}), fromAgent.call('routeGet', { addr }),
+    fromAgent.call('links', {}), routeFrom(ctx, from!, addr),
     // an overlay's packets never meet the host namespace's own route to the container address
     ctx.host.links(), overlay ? Promise.resolve(null) : ctx.host.routeGet(addr),
-    toAgent ? toAgent.call('links', {}) : Promise.resolve([]), toAgent ? toAgent.call('routeGet', { addr: back! }) : Promise.resolve(null),
+    toAgent ? toAgent.call('links', {}) : Promise.resolve([]), toAgent ? routeFrom(ctx, to!, back!) : Promise.resolve(null),
   ]);
   const onHost = (where: string, ifname: string | null | undefined): MtuHop[] => (ifname ? [{ where, ifname, mtu: mtuOf(hostLinks, ifname) }] : []);
   const egress = { ifname: fromRoute.dev, mtu: mtuOf(fromLinks, fromRoute.dev) };
@@ -175,7 +176,7 @@ export const pathMtu: Check<MtuFacts> = {
     const [probes, v6] = await Promise.all([
       searchLargestPayload(probe(addr), (egress.mtu ?? DEFAULT_MTU) - headersOf(family), 6, headersOf(family)),
       addr6 ? (async () => {
-        const [route, links] = await Promise.all([agent.call('routeGet', { addr: addr6 }), agent.call('links', {})]);
+        const [route, links] = await Promise.all([routeFrom(ctx, from!, addr6), agent.call('links', {})]);
         const egress6 = { ifname: route.dev, mtu: mtuOf(links, route.dev) };
         return { addr: addr6, egress: egress6, probes: await searchLargestPayload(probe(addr6), (egress6.mtu ?? DEFAULT_MTU) - IP6_ICMP6_HEADERS, 6, IP6_ICMP6_HEADERS) };
       })() : null,

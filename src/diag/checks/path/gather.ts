@@ -71,7 +71,7 @@ async function readFamilyEnd(ctx: DoctorContext, c: InvContainer, ep: InvEndpoin
   const otherAddress = addressIn(other, family)!;
   const [addresses, routes, neighbours, route, dad] = await Promise.all([
     probe.call('addresses', { family }), probe.call('routes', { family }), ctx.once(`neigh-${c.id}`, () => probe.call('neigh', {})),
-    ctx.once(`route-get-${c.id}-${otherAddress}`, () => probe.call('routeGet', { addr: otherAddress })),
+    routeFrom(ctx, c, otherAddress),
     family === 6 ? probe.call('dadStates', {}) : null,
   ]);
   return {
@@ -80,6 +80,14 @@ async function readFamilyEnd(ctx: DoctorContext, c: InvContainer, ep: InvEndpoin
     neighbours: neighbours.filter((n) => n.dst.includes(':') === (family === 6)),
     ...(dad?.length ? { dad } : {}),
   };
+}
+
+/**
+ * The kernel's route lookup in a container toward an address, once per run:
+ * the walk and path.mtu ask the same ones (an IPv6 lookup starts `ip`).
+ */
+export function routeFrom(ctx: DoctorContext, c: InvContainer, addr: string) {
+  return ctx.once(`route-get-${c.id}-${addr}`, () => ctx.agentIn(c).call('routeGet', { addr }));
 }
 
 /** The container's link on the network: by the endpoint's MAC, else by its address, else the usual eth0. */
