@@ -17,11 +17,11 @@ export class PairSandbox {
 
   private constructor(readonly sb: TestSandbox) {}
 
-  /** ipv6: `app` is dual-stack (`--ipv6`) and db listens on `::` (both families) */
-  static async create(tag: string, others: string[] = [], options: { ipv6?: boolean } = {}): Promise<PairSandbox> {
+  /** ipv6: `app` is dual-stack (`--ipv6`) and db listens on `::` (both families); ipv4 false as well: IPv6-only (`--ipv4=false`) */
+  static async create(tag: string, others: string[] = [], options: { ipv6?: boolean; ipv4?: boolean } = {}): Promise<PairSandbox> {
     const p = new PairSandbox(await TestSandbox.create(tag));
     const { sb } = p;
-    await sb.ok(['network', 'create', ...(options.ipv6 ? ['--ipv6'] : []), 'app']);
+    await sb.ok(['network', 'create', ...(options.ipv6 ? ['--ipv6'] : []), ...(options.ipv4 === false ? ['--ipv4=false'] : []), 'app']);
     await sb.ok(['run', '-d', '--name', 'db', '--network', 'app', '--', ...tcpEchoServer(5432, 'db', options.ipv6 ? '::' : '0.0.0.0')]);
     for (const name of ['web', ...others]) await sb.ok(['run', '-d', '--name', name, '--network', 'app', '--', 'sleep', 'infinity']);
     const state = await sb.state();

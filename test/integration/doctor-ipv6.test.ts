@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestSandbox } from '../helpers/sandbox.js';
 import type { DoctorJson } from '../helpers/lab.js';
 import { PairSandbox } from '../helpers/pair-sandbox.js';
+import { waitFor } from '../helpers/sandbox.js';
+import { putBehindMtuRouter, takeFromMtuRouter, type MtuRouterSite } from '../../src/lab/faults/mtu.js';
+import { formatIpv6, lastAddress6, parseCidr6 } from '../../src/netcore/ipv6.js';
 
 /**
  * The doctor on a dual-stack pair: every check over both families, and the
@@ -16,7 +19,7 @@ describe('doctor: a dual-stack pair, per address family', () => {
   const v6 = (name: string): string => state.containers[name].endpoints[0].ipv6;
 
   beforeAll(async () => {
-    pair = await PairSandbox.create('v6x', [], { ipv6: true });
+    pair = await PairSandbox.create('v6x', ['cache'], { ipv6: true });
     sb = pair.sb;
     state = await sb.state();
   });
@@ -161,6 +164,76 @@ describe('doctor: a dual-stack pair, per address family', () => {
     expect(failures((await pair.doctor()).report)).toEqual([]);
   });
 
+  const inNs = (name: string, ...args: string[]) => execa('ip', ['-n', sb.containerNetns(name), ...args]);
+
+  it('cache claims db\'s IPv6 address too: addr.duplicate names both, the fix removes it and the entry web learned from it', async () => {
+    await inNs('cache', '-6', 'addr', 'add', `${v6('db')}/64`, 'dev', 'eth0', 'nodad');
+    // web asks again now: the answer that wins may be cache's
+    await inNs('web', '-6', 'neigh', 'flush', 'dev', 'eth0');
+    const c = await expectCause('addr.duplicate', new RegExp(`IPv6 address ${v6('db')} is claimed twice on app: by db and by cache`));
+    expect(c.fix).toMatch(new RegExp(`^tsdiag --host-netns ${sb.name} exec cache -- ip addr del ${v6('db')}/64 dev eth0`));
+  });
+
+  it('web\'s NDP entry for db pointing at a wrong MAC: neigh.stale names the entry, the family and its fix', async () => {
+    await inNs('web', '-6', 'neigh', 'replace', v6('db'), 'lladdr', '02:42:ac:12:00:63', 'dev', 'eth0', 'nud', 'permanent');
+    const c = await expectCause('neigh.stale', new RegExp(`web's IPv6 neighbour entry for db \\(${v6('db')}\\) points to 02:42:ac:12:00:63, a MAC no container on the network has`));
+    expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} exec web -- ip neigh del ${v6('db')} dev eth0`);
+  });
+
+  it('db\'s IPv6 address dadfailed (cache answered for it first): addr.duplicate names DAD and cache, the fix adds it again', async () => {
+    await inNs('cache', '-6', 'addr', 'add', `${v6('db')}/64`, 'dev', 'eth0', 'nodad');
+    await inNs('db', '-6', 'addr', 'del', `${v6('db')}/64`, 'dev', 'eth0');
+    await inNs('db', '-6', 'addr', 'add', `${v6('db')}/64`, 'dev', 'eth0');
+    await waitFor(async () => (await inNs('db', '-6', 'addr', 'show', 'dev', 'eth0')).stdout.includes('dadfailed'));
+    const c = await expectCause('addr.duplicate', new RegExp(`db's IPv6 address ${v6('db')} on eth0 failed duplicate address detection \\(dadfailed\\): cache claims it too`));
+    expect(c.fix).toContain(`exec db -- ip -6 addr add ${v6('db')}/64 dev eth0 nodad`);
+    expect((await inNs('db', '-6', 'addr', 'show', 'dev', 'eth0')).stdout).not.toContain('dadfailed');
+  });
+
+  it('db\'s IPv6 address still tentative (DAD slowed to a minute): addr.duplicate says so, the fix adds it with nodad', async () => {
+    const slow = ['net.ipv6.conf.eth0.dad_transmits=1', 'net.ipv6.neigh.eth0.retrans_time_ms=60000'];
+    const before = (await execa('ip', ['netns', 'exec', sb.containerNetns('db'), 'sysctl', '-n', 'net.ipv6.neigh.eth0.retrans_time_ms'])).stdout.trim();
+    try {
+      for (const kv of slow) await execa('ip', ['netns', 'exec', sb.containerNetns('db'), 'sysctl', '-qw', kv]);
+      await inNs('db', '-6', 'addr', 'del', `${v6('db')}/64`, 'dev', 'eth0');
+      await inNs('db', '-6', 'addr', 'add', `${v6('db')}/64`, 'dev', 'eth0');
+      const c = await expectCause('addr.duplicate', new RegExp(`db's IPv6 address ${v6('db')} on eth0 is still tentative`));
+      expect(c.fix).toContain(`nodad`);
+    } finally {
+      await execa('ip', ['netns', 'exec', sb.containerNetns('db'), 'sysctl', '-qw', `net.ipv6.neigh.eth0.retrans_time_ms=${before}`]);
+    }
+  });
+
+  it('db behind a router over a 1400-byte link (S5\'s mechanism): path.mtu finds the path MTU per family and names the router its Packet Too Big came from', async () => {
+    const net = state.networks.app;
+    const db = state.containers.db.endpoints[0];
+    const site: MtuRouterSite = {
+      hostNetns: sb.name, router: `${sb.name}-mtur`, bridge: pair.bridge, bridgeMtu: 1500, subnet: net.subnet, hostIf: db.hostIf, peerIpv4: db.ipv4,
+      neighbourTables: ['web', 'db', 'cache'].map((n) => sb.containerNetns(n)),
+      ipv6: { subnet: net.subnet6, peer: v6('db'), neighbours: [net.gateway6, v6('web'), v6('cache')] },
+    };
+    const router6 = formatIpv6(lastAddress6(parseCidr6(net.subnet6)) - 1n);
+    const mtuOnly = async () => JSON.parse((await sb.cli(['doctor', 'web', 'db', '--port', '5432', '--json', '--check', '^(reach\\.icmp|path\\.mtu)$'])).stdout) as DoctorJson;
+    try {
+      await putBehindMtuRouter(site);
+      const report = await mtuOnly();
+      expect(pair.check(report, 'reach.icmp').summary).toMatch(/over IPv4 and IPv6/);
+      const c = pair.check(report, 'path.mtu');
+      expect(c.status, JSON.stringify(c.evidence)).toBe('fail');
+      expect(c.summary).toBe(`packets over 1400 bytes do not reach db over IPv4 and IPv6: web sends up to 1500; ${router6} reports a 1400-byte link`);
+      expect(c.evidence).toContain(`an ICMPv6 Packet Too Big came back from ${router6}, the router before the narrow link (mtu 1400): path MTU discovery works, at a cost`);
+      expect(c.evidence).toContain('no ICMP "fragmentation needed" came back: path MTU discovery is blackholed, large packets (big responses, TLS handshakes) vanish');
+      expect(c.fix).toBe(`ip netns exec ${sb.containerNetns('web')} ip link set dev eth0 mtu 1400`);
+      await pair.runFix(c.fix!);
+      expect(pair.check(await mtuOnly(), 'path.mtu').summary).toMatch(/reaches db over IPv4 and IPv6: the path carries the full MTU 1400/);
+    } finally {
+      // back to 1500: the IPv6 path MTU web learned from the Packet Too Big (1400, its own MTU then) rises with it
+      await inNs('web', 'link', 'set', 'dev', 'eth0', 'mtu', '1500');
+      await takeFromMtuRouter(site);
+    }
+    expect(pair.check(await mtuOnly(), 'path.mtu').summary).toMatch(/reaches db over IPv4 and IPv6: the path carries the full MTU 1500/);
+  });
+
   it('a host route inside the network\'s IPv6 subnet: ipam.overlap names it and its fix deletes it', async () => {
     const inHost = (...args: string[]) => execa('ip', ['-n', sb.name, ...args]);
     // no dummy module here: a veth pair inside the sandbox's host namespace plays the VPN's link
@@ -170,5 +243,59 @@ describe('doctor: a dual-stack pair, per address family', () => {
     await inHost('-6', 'route', 'add', inside, 'dev', 'v6xdum');
     const c = await expectCause('ipam.overlap', new RegExp(`network app \\(${state.networks.app.subnet6}\\) overlaps host route ${inside} dev v6xdum`));
     expect(c.fix).toBe(`ip netns exec ${sb.name} ip route del ${inside} dev v6xdum`);
+  });
+});
+
+/** The doctor on an IPv6-only network (`--ipv4=false`): the path walked over IPv6 alone, no false alarm for the family it lacks. */
+describe('doctor: an IPv6-only pair', () => {
+  let pair: PairSandbox;
+  let sb: TestSandbox;
+  let state: any;
+  const v6 = (name: string): string => state.containers[name].endpoints[0].ipv6;
+  const inNs = (name: string, ...args: string[]) => execa('ip', ['-n', sb.containerNetns(name), ...args]);
+
+  beforeAll(async () => {
+    pair = await PairSandbox.create('v6o', [], { ipv6: true, ipv4: false });
+    sb = pair.sb;
+    state = await sb.state();
+  });
+  afterAll(async () => pair?.dispose());
+
+  const notPassing = (r: DoctorJson) => r.checks.filter((x) => x.status === 'fail' || x.status === 'warn').map((x) => `${x.id}: ${x.summary}`);
+
+  it('a healthy IPv6-only pair passes, the path walked over IPv6', async () => {
+    const { exitCode, report } = await pair.doctor();
+    expect(notPassing(report)).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(pair.check(report, 'route.missing').summary).toBe(`web and db route each other over eth0/eth0 on app (IPv6)`);
+    expect(pair.check(report, 'addr.missing').summary).toBe(`web holds ${v6('web')}, db holds ${v6('db')}`);
+    expect(pair.check(report, 'neigh.stale').status).toBe('pass');
+    expect(pair.check(report, 'path.mtu').summary).toMatch(/reaches db over IPv6: the path carries the full MTU 1500/);
+    expect(JSON.stringify(report.path)).toContain(`db:eth0 ${v6('db')}`);
+  });
+
+  it('web\'s routes deleted: route.missing names IPv6 and the fix puts them back with the gateway', async () => {
+    await inNs('web', '-6', 'route', 'del', 'default');
+    await inNs('web', '-6', 'route', 'del', state.networks.app.subnet6, 'dev', 'eth0');
+    const { exitCode, report } = await pair.doctor();
+    expect(exitCode).toBe(1);
+    const c = pair.check(report, 'route.missing');
+    expect(c.summary).toMatch(new RegExp(`^web has no IPv6 route to db \\(${v6('db')}\\)`));
+    expect(c.fix).toBe(`tsdiag --host-netns ${sb.name} exec web -- ip -6 route replace ${state.networks.app.subnet6} dev eth0 && tsdiag --host-netns ${sb.name} exec web -- ip -6 route replace default via ${state.networks.app.gateway6} dev eth0`);
+    expect(report.checks.filter((x) => x.status === 'fail' && x.id !== 'route.missing').map((x) => x.id)).toEqual([]);
+    await pair.runFix(c.fix!);
+    expect(notPassing((await pair.doctor()).report)).toEqual([]);
+  });
+
+  it('db without its address: addr.missing names it, the fix adds it with nodad', async () => {
+    await inNs('db', '-6', 'addr', 'del', `${v6('db')}/64`, 'dev', 'eth0');
+    const { report } = await pair.doctor();
+    const c = pair.check(report, 'addr.missing');
+    expect(c.status).toBe('fail');
+    expect(c.summary).toBe(`db's eth0 does not hold its IPv6 address ${v6('db')}/64 on app`);
+    expect(report.checks.filter((x) => x.status === 'fail' && x.id !== 'addr.missing').map((x) => x.id)).toEqual([]);
+    await pair.runFix(c.fix!);
+    await inNs('db', '-6', 'route', 'replace', 'default', 'via', state.networks.app.gateway6, 'dev', 'eth0');
+    expect(notPassing((await pair.doctor()).report)).toEqual([]);
   });
 });

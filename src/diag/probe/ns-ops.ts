@@ -5,7 +5,8 @@ import { readLinks } from '../../netcore/kernel/links.js';
 import { readNeighbours } from '../../netcore/kernel/neighbours.js';
 import * as routeTable from '../../netcore/kernel/routes.js';
 import { readIpv4Addresses, readIpv6Addresses } from '../../netcore/kernel/addresses.js';
-import type { AddressInfo, LinkInfo, ListeningSocket, NeighEntry, RouteGetResult, RouteInfo } from './protocol.js';
+import { formatIpv6 } from '../../netcore/ipv6.js';
+import type { AddressInfo, DadState, LinkInfo, ListeningSocket, NeighEntry, RouteGetResult, RouteInfo } from './protocol.js';
 
 /**
  * The read-only probes of a namespace: each reads it through netcore/kernel's
@@ -103,6 +104,39 @@ export const addresses = (at: Where = {}, family: 4 | 6 = 4): Promise<AddressInf
 /** the main table (`ip -4 route`, `ip -6 route`) */
 export async function routes(at: Where = {}, family: 4 | 6 = 4): Promise<RouteInfo[]> {
   return (await (family === 6 ? routeTable.readIpv6Routes : routeTable.readIpv4Routes)(at)).map(({ dst, dev, gateway }) => ({ dst, dev, gateway }));
+}
+
+// include/uapi/linux/if_addr.h: /proc/net/if_inet6 prints the low byte of ifa_flags
+const IFA_F_DADFAILED = 0x08;
+const IFA_F_TENTATIVE = 0x40;
+
+/**
+ * The IPv6 addresses duplicate address detection holds back, from
+ * /proc/net/if_inet6 (the address readers do not carry the flags): a
+ * dadfailed address stays tentative too, so dadfailed is said first.
+ */
+export async function dadStates(procNet = '/proc/net'): Promise<DadState[]> {
+  return dadStatesIn(await fs.readFile(`${procNet}/if_inet6`, 'utf8').catch(() => ''));
+}
+
+/** The same, in a namespace only a path names: one `cat` started inside reads its own /proc/self/net/if_inet6. */
+export async function dadStatesAt(netnsPath: string): Promise<DadState[]> {
+  const res = await run('cat', ['/proc/self/net/if_inet6'], { netnsPath, reject: false });
+  assertEntered(res);
+  return dadStatesIn(res.stdout);
+}
+
+/** `fd000000000000000000000000000002 05 40 00 c0     eth0`: address, ifindex, prefix length, scope, flags, name */
+export function dadStatesIn(text: string): DadState[] {
+  const out: DadState[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[0]!.length !== 32) continue;
+    const flags = Number.parseInt(f[4]!, 16);
+    const state = flags & IFA_F_DADFAILED ? 'dadfailed' : flags & IFA_F_TENTATIVE ? 'tentative' : null;
+    if (state) out.push({ ifname: f[5]!, address: formatIpv6(BigInt(`0x${f[0]}`)), state });
+  }
+  return out;
 }
 
 export async function readFile(a: { path: string }): Promise<string | null> {

@@ -19,6 +19,7 @@ export const neigh = () => inNamespace.neigh();
 export const addresses = (a: { family?: 4 | 6 } = {}) => inNamespace.addresses({}, a.family);
 export const routes = (a: { family?: 4 | 6 } = {}) => inNamespace.routes({}, a.family);
 export const listening = () => inNamespace.listening();
+export const dadStates = () => inNamespace.dadStates();
 export const readFile = inNamespace.readFile;
 
 export async function resolve(a: ResolveArgs, sockets: SocketMaker = socketsHere): Promise<ResolveResult> {

@@ -91,6 +91,11 @@ export class NamespaceProber {
       case 'addresses': return inNamespace.addresses(at, (args as { family?: 4 | 6 } | undefined)?.family);
       case 'routes': return inNamespace.routes(at, (args as { family?: 4 | 6 } | undefined)?.family);
       case 'readFile': return inNamespace.readFile(args as { path: string });
+      case 'dadStates': {
+        const procNet = procNetOf(this.netnsPath);
+        if (procNet) return inNamespace.dadStates(procNet);
+        return this.fromHere && this.netnsPath ? inNamespace.dadStatesAt(this.netnsPath) : null;
+      }
       case 'listening': {
         const procNet = procNetOf(this.netnsPath);
         if (procNet) return inNamespace.listening(procNet);

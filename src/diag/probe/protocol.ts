@@ -36,6 +36,9 @@ export interface LinkInfo {
 
 export interface AddressInfo { ifname: string; address: string; prefixLen: number }
 
+/** An IPv6 address duplicate address detection holds back: still tentative (DAD runs), or dadfailed (another node answered for it). */
+export interface DadState { ifname: string; address: string; state: 'tentative' | 'dadfailed' }
+
 export interface RouteInfo { dst: string; dev: string | null; gateway: string | null }
 
 export interface RouteGetResult { dev: string | null; gateway: string | null; src: string | null; mtu: number | null; error: string | null }
@@ -53,6 +56,8 @@ export interface AgentOps {
   /** family: 4 (the default) or 6 */
   addresses: [{ family?: 4 | 6 }, AddressInfo[]];
   routes: [{ family?: 4 | 6 }, RouteInfo[]];
+  /** the IPv6 addresses that are tentative or dadfailed (none: every address is in use) */
+  dadStates: [Record<string, never>, DadState[]];
   readFile: [{ path: string }, string | null];
 }
 

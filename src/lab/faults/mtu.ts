@@ -1,5 +1,6 @@
 import { run } from '../../netcore/kernel/exec.js';
 import { formatIpv4, lastAddress, parseCidr } from '../../netcore/ipv4.js';
+import { formatIpv6, lastAddress6, parseCidr6 } from '../../netcore/ipv6.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import type { Fault, Lab } from '../types.js';
 
@@ -12,6 +13,9 @@ import type { Fault, Lab } from '../types.js';
  * would send back: small packets pass, full-size ones vanish in both
  * directions (db's 1500-byte frames are dropped on the 1400-byte end of its
  * veth, which takes MTU + 4 bytes: from db the path MTU measures 1404).
+ * On a dual-stack network the router is in db's IPv6 path too (proxy NDP for
+ * db on the bridge, for the others on db's link) and sends its ICMPv6 Packet
+ * Too Big: a bridge would ignore the IPv6 MTU, a routed hop does not.
  */
 const TUNNEL_MTU = 1400;
 const routerNetns = (lab: Lab) => `${lab.name}:mtu-router`;
@@ -24,8 +28,11 @@ async function dbOnItsNetwork(lab: Lab) {
   const ep = db?.endpoints[0];
   const net = ep ? state.networks[ep.network] : undefined;
   if (!db || !ep?.hostIf || !net?.subnet || !net.device) throw new Error('S5 needs db on a bridge network');
-  const neighbourTables = Object.values(state.containers).filter((c) => c.netns && c.endpoints.some((e) => e.network === net.name)).map((c) => c.netns!);
-  return { ep: { ...ep, hostIf: ep.hostIf }, net: { ...net, subnet: net.subnet, device: net.device }, neighbourTables };
+  const onNet = Object.values(state.containers).filter((c) => c.netns && c.endpoints.some((e) => e.network === net.name));
+  const neighbourTables = onNet.map((c) => c.netns!);
+  const others6 = onNet.filter((c) => c.name !== 'db').map((c) => c.endpoints.find((e) => e.network === net.name)?.ipv6).filter((a): a is string => !!a);
+  const ipv6 = net.subnet6 && ep.ipv6 ? { subnet: net.subnet6, peer: ep.ipv6, neighbours: [...(net.gateway6 ? [net.gateway6] : []), ...others6] } : undefined;
+  return { ep: { ...ep, hostIf: ep.hostIf }, net: { ...net, subnet: net.subnet, device: net.device }, neighbourTables, ipv6 };
 }
 
 /** Where S5 is built: a host namespace, a peer's veth on a bridge there, and the namespaces that cache the peer's MAC. */
@@ -42,7 +49,11 @@ export interface MtuRouterSite {
   peerIpv4: string;
   /** namespaces (names or /run/netns/... paths) whose neighbour tables know the peer */
   neighbourTables: string[];
+  /** a dual-stack network: its IPv6 subnet, the peer's IPv6 address and the addresses it talks to there (the gateway, the others) */
+  ipv6?: MtuRouterSite6;
 }
+
+export interface MtuRouterSite6 { subnet: string; peer: string; neighbours: string[] }
 
 const where = (ns: string) => (ns.startsWith('/') ? { netnsPath: ns } : { netns: ns });
 
@@ -62,6 +73,8 @@ export async function putBehindMtuRouter(site: MtuRouterSite): Promise<void> {
   const host = (args: string[]) => run('ip', args, { netns: site.hostNetns });
   const inRouter = (cmd: string, args: string[]) => run(cmd, args, { netns: router });
   await run('ip', ['netns', 'add', router]);
+  // before its links come: a link-local address DAD holds tentative cannot source the proxy's neighbour advertisements
+  if (site.ipv6) await inRouter('sysctl', ['-qw', 'net.ipv6.conf.default.accept_dad=0']);
   await inRouter('ip', ['link', 'set', 'lo', 'up']);
   await host(['link', 'add', ROUTER_UPLINK, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', router]);
   await host(['link', 'set', ROUTER_UPLINK, 'master', site.bridge, 'mtu', String(site.bridgeMtu), 'up']);
@@ -75,7 +88,24 @@ export async function putBehindMtuRouter(site: MtuRouterSite): Promise<void> {
   const proxyArp = [site.hostIf, 'eth0'].flatMap((dev) => [`net.ipv4.conf.${dev}.proxy_arp=1`, `net.ipv4.neigh.${dev}.proxy_delay=0`]);
   for (const key of ['net.ipv4.ip_forward=1', ...proxyArp]) await inRouter('sysctl', ['-qw', key]);
   for (const chain of ['OUTPUT', 'FORWARD']) await inRouter('iptables', ['-A', chain, ...DROP_FRAG_NEEDED]);
+  if (site.ipv6) await routeIpv6(site, site.ipv6);
   await forgetNeighbours(site);
+}
+
+/**
+ * The router in the IPv6 path: an address on the bridge side, db's /128 on
+ * its link, proxy NDP both ways (IPv6 has no proxy for a whole link: one
+ * entry per address answered). Its Packet Too Big goes back unfiltered.
+ */
+async function routeIpv6(site: MtuRouterSite, v6: MtuRouterSite6): Promise<void> {
+  const inRouter = (cmd: string, args: string[]) => run(cmd, args, { netns: site.router });
+  const subnet = parseCidr6(v6.subnet);
+  await inRouter('ip', ['-6', 'addr', 'add', `${formatIpv6(lastAddress6(subnet) - 1n)}/${subnet.prefix}`, 'dev', 'eth0', 'nodad']);
+  await inRouter('ip', ['-6', 'route', 'add', `${v6.peer}/128`, 'dev', site.hostIf]);
+  const proxyNdp = [site.hostIf, 'eth0'].flatMap((dev) => [`net.ipv6.conf.${dev}.proxy_ndp=1`, `net.ipv6.neigh.${dev}.proxy_delay=0`]);
+  for (const key of ['net.ipv6.conf.all.forwarding=1', ...proxyNdp]) await inRouter('sysctl', ['-qw', key]);
+  await inRouter('ip', ['-6', 'neigh', 'add', 'proxy', v6.peer, 'dev', 'eth0']);
+  for (const addr of v6.neighbours) await inRouter('ip', ['-6', 'neigh', 'add', 'proxy', addr, 'dev', site.hostIf]);
 }
 
 /** Undoes putBehindMtuRouter; never throws on a half-built site. */
@@ -88,10 +118,10 @@ export async function takeFromMtuRouter(site: MtuRouterSite): Promise<void> {
 }
 
 async function labSite(lab: Lab): Promise<MtuRouterSite> {
-  const { ep, net, neighbourTables } = await dbOnItsNetwork(lab);
+  const { ep, net, neighbourTables, ipv6 } = await dbOnItsNetwork(lab);
   return {
     hostNetns: lab.name, router: routerNetns(lab), bridge: net.device, bridgeMtu: net.mtu, subnet: net.subnet,
-    hostIf: ep.hostIf, peerIpv4: ep.ipv4, neighbourTables,
+    hostIf: ep.hostIf, peerIpv4: ep.ipv4, neighbourTables, ...(ipv6 ? { ipv6 } : {}),
   };
 }
 

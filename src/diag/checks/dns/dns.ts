@@ -69,8 +69,10 @@ export interface ResolvePeerFacts extends FixTarget {
   sharedAddresses: string[];
   allAddresses: string[];
   queries: Array<{ name: string; result: ResolveResult }>;
-  /** the peer's IPv6 addresses on shared networks and the AAAA query of its name (absent: the pair shares no IPv6) */
+  /** the peer's IPv6 addresses on shared networks and the AAAA query of each name asked (absent: the pair shares no IPv6) */
   sharedAddresses6?: string[];
+  aaaas?: Array<{ name: string; result: ResolveResult }>;
+  /** recorded before every name was asked AAAA: the first name's only */
   aaaa?: { name: string; result: ResolveResult };
   /** Podman: aardvark-dns as it stands for the shared network (why it does not answer, when it does not) */
   aardvark?: AardvarkFacts;
@@ -90,12 +92,12 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     const names = [ctx.target.toName, ...(ctx.inventory.backend === 'podman' ? [`${ctx.target.toName}.${PODMAN_SEARCH_DOMAIN}`] : shared.map((s) => `${ctx.target.toName}.${s.network}`))];
     const ask = (name: string, qtype: 'A' | 'AAAA') => ctx.once(`resolve:${qtype}:${name}`, () => agent.call('resolve', { name, qtype, resolvConf: from!.resolvConfPath, timeoutMs: 4000 }));
     const sharedAddresses6 = ctx.families().includes(6) ? shared.map((s) => s.to.ipv6).filter((a): a is string => !!a) : [];
-    const [queries, aaaa] = await Promise.all([
+    const [queries, aaaas] = await Promise.all([
       Promise.all(names.map(async (name) => ({ name, result: await ask(name, 'A') }))),
-      sharedAddresses6.length ? ask(names[0]!, 'AAAA').then((result) => ({ name: names[0]!, result })) : null,
+      sharedAddresses6.length ? Promise.all(names.map(async (name) => ({ name, result: await ask(name, 'AAAA') }))) : null,
     ]);
     return {
-      ...(aaaa ? { sharedAddresses6, aaaa } : {}),
+      ...(aaaas ? { sharedAddresses6, aaaas } : {}),
       backend: ctx.inventory.backend, hostNetns: ctx.inventory.hostNetns, from: ctx.target.fromName, to: ctx.target.toName,
       sharedAddresses: shared.map((s) => s.to.ipv4).filter((a): a is string => !!a),
       allAddresses: to!.endpoints.map((e) => e.ipv4).filter((a): a is string => !!a), queries,
@@ -107,9 +109,10 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
       `${name} @${r.server ?? '?'}: ${r.error ? r.error : `${r.rcode} ${r.addresses.join(' ') || '(no address)'}`} in ${r.ms.toFixed(1)} ms`);
     const first = f.queries[0];
     if (!first) return skip('nothing to resolve');
-    if (f.aaaa) evidence.push(`${f.aaaa.name} AAAA @${f.aaaa.result.server ?? '?'}: ${f.aaaa.result.error ?? `${f.aaaa.result.rcode} ${f.aaaa.result.addresses.join(' ') || '(no address)'}`} in ${f.aaaa.result.ms.toFixed(1)} ms`);
+    const aaaas = aaaaQueries(f);
+    for (const q of aaaas) evidence.push(`${q.name} AAAA @${q.result.server ?? '?'}: ${q.result.error ?? `${q.result.rcode} ${q.result.addresses.join(' ') || '(no address)'}`} in ${q.result.ms.toFixed(1)} ms`);
     // an IPv6-only pair: only AAAA can name the peer's address
-    if (!f.sharedAddresses.length && f.aaaa) return judgeAaaa(f, evidence, null) ?? pass(`${f.aaaa.name} resolves to ${f.aaaa.result.addresses.join(', ')} (AAAA)`, evidence);
+    if (!f.sharedAddresses.length && aaaas.length) return judgeAaaa(f, evidence, null) ?? pass(`${aaaas[0]!.name} resolves to ${aaaas[0]!.result.addresses.join(', ')} (AAAA)`, evidence);
     const r = first.result;
     const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));
     if (f.aardvark && !r.addresses.length) {
@@ -123,7 +126,7 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     if (r.error) return fail(`${f.from} cannot resolve ${first.name}: ${r.error}`, evidence, null);
     if (good.length) {
       const all = f.aardvark ? [...evidence, ...aardvarkEvidence(f.aardvark, f.to)] : evidence;
-      const v6 = f.aaaa?.result.addresses.filter((a) => f.sharedAddresses6?.includes(a)) ?? [];
+      const v6 = aaaas[0]?.result.addresses.filter((a) => f.sharedAddresses6?.includes(a)) ?? [];
       return judgeAaaa(f, all, good) ?? pass(`${first.name} resolves to ${[...good, ...v6].join(', ')}${v6.length ? ' (A and AAAA)' : ''}`, all);
     }
     if (r.addresses.length) {
@@ -142,15 +145,20 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
  * asks AAAA first fails while A resolves).
  */
 function judgeAaaa(f: ResolvePeerFacts, evidence: string[], a: string[] | null) {
-  const q = f.aaaa;
-  if (!q) return null;
   const shared6 = f.sharedAddresses6 ?? [];
-  if (q.result.addresses.some((x) => shared6.includes(x))) return null;
+  // every name asked must name it: an application may use any of them (db, db.app)
+  const q = aaaaQueries(f).find((x) => !x.result.addresses.some((y) => shared6.includes(y)));
+  if (!q) return null;
   const aText = a ? `A resolves (${a.join(', ')}) but ` : '';
   if (q.result.error) return fail(`${aText}AAAA ${q.name} gets no answer from ${f.from}: ${q.result.error}`, evidence, null);
-  const got = q.result.addresses.length ? `AAAA answers ${q.result.addresses.join(', ')}, not` : `AAAA has no record (${q.result.rcode}) for`;
+  // the first name is the one the summary's A speaks of; another is named
+  const aaaa = q === aaaaQueries(f)[0] ? 'AAAA' : `AAAA of ${q.name}`;
+  const got = q.result.addresses.length ? `${aaaa} answers ${q.result.addresses.join(', ')}, not` : `${aaaa} has no record (${q.result.rcode}) for`;
   return fail(`${aText}${got} ${f.to}'s IPv6 address ${shared6.join(', ')}`, evidence, null);
 }
+
+/** The AAAA queries of a run: every name's, or the first name's alone in facts recorded before. */
+const aaaaQueries = (f: ResolvePeerFacts) => f.aaaas ?? (f.aaaa ? [f.aaaa] : []);
 
 /** The name each upstream is asked for: resolvers answer it themselves (RFC 6761), so nothing leaves them. */
 export const UPSTREAM_PROBE_NAME = 'localhost';

@@ -29,6 +29,8 @@ export interface IpForwardFacts extends FixTarget {
   routed: string[];
   /** IPv6, when one of the pair's networks has it (absent: IPv4 only) */
   ipv6?: { forwarding: string | null; routed: string[] };
+  /** true: every network of the pair is IPv6-only, so IPv4 forwarding routes nothing of theirs (absent: some has IPv4) */
+  ipv6Only?: boolean;
 }
 
 /** IPv6 forwards by the one switch (ip6_forward reads all.forwarding; an interface's own says host or router, not whether to forward). */
@@ -58,6 +60,7 @@ export const kernelIpForward: Check<IpForwardFacts> = {
   title: 'the host forwards IPv4 (globally and on the bridge), and IPv6 where the networks have it',
   async gather(ctx) {
     const v6 = pairNetworks(ctx).some((n) => n.subnet6);
+    const ipv6Only = v6 && pairNetworks(ctx).every((n) => !n.subnet);
     const uplink = (await ctx.host.routes()).find((r) => r.dst === 'default')?.dev ?? null;
     const ifaces = [
       ...pairNetworks(ctx).filter((n) => n.bridge).map((n) => ({ ifname: n.bridge!, role: `bridge of ${n.name}` })),
@@ -72,11 +75,15 @@ export const kernelIpForward: Check<IpForwardFacts> = {
       interfaces: ifaces.map((i, k) => ({ ...i, value: values[k] ?? null })),
       sharedBridge: sharedBridge(ctx), routed: routedTraffic(ctx, uplink),
       ...(v6 ? { ipv6: { forwarding: forwarding6, routed: routedTraffic(ctx, uplink, 6) } } : {}),
+      ...(ipv6Only ? { ipv6Only } : {}),
     };
   },
   judge(f) {
     if (f.ipForward === null) return skip('cannot read net.ipv4.ip_forward in the host namespace');
-    const v4 = judgeIpv4Forwarding(f);
+    // an IPv6-only pair: IPv4 forwarding, on or off, routes nothing of theirs
+    const v4 = f.ipv6Only && f.ipv6
+      ? pass('the pair\'s networks are IPv6-only (IPv4 forwarding routes nothing of theirs)', [`net.ipv4.ip_forward = ${f.ipForward}`])
+      : judgeIpv4Forwarding(f);
     if (v4.status !== 'pass' || !f.ipv6) return v4;
     const evidence = [...v4.evidence, `${IPV6_FORWARDING} = ${f.ipv6.forwarding ?? '?'}`];
     if (f.ipv6.forwarding !== '0') return pass(`${v4.summary}; IPv6 forwarding is on`, evidence);

@@ -11,6 +11,8 @@ export interface DfProbe {
   ok: boolean;
   /** the MTU an ICMP "fragmentation needed" (or the local route cache) reported, if any */
   reportedMtu: number | null;
+  /** the router that sent it (absent: none, or the sender's own route cache, which names no one) */
+  reportedBy?: string | null;
 }
 
 export const IP_ICMP_HEADERS = 28;
@@ -61,4 +63,9 @@ export function largestPassing(probes: DfProbe[]): number | null {
 export function mtuReportedIn(pingOutput: string): number | null {
   const m = /mtu ?= ?(\d+)/.exec(pingOutput);
   return m ? Number(m[1]) : null;
+}
+
+/** The router an ICMP error came from: "From 172.18.255.254 icmp_seq=1 Frag needed …", "From fd00:1::fffe icmp_seq=1 Packet too big: mtu=1400" */
+export function reporterIn(pingOutput: string): string | null {
+  return /^From (\S+?)(?: \([^)]*\))? icmp_seq=\d+ (?:Frag needed|Packet too big)/m.exec(pingOutput)?.[1] ?? null;
 }

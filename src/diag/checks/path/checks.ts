@@ -32,9 +32,12 @@ function pathCheck(id: PathCheckId, title: string, healthy: (f: PathFacts) => st
 }
 
 const ends = (f: PathFacts) => `${f.from.name} and ${f.to.name}`;
+/** " (IPv4 and IPv6)" on a dual-stack path, " (IPv6)" on an IPv6-only one */
+const familiesNote = (f: PathFacts) => (f.v6 ? ' (IPv4 and IPv6)' : f.from.address.includes(':') ? ' (IPv6)' : '');
+const addressesOf = (f: PathFacts, end: 'from' | 'to') => [f[end].address, f.v6?.[end].address].filter(Boolean).join(' and ');
 
 export const routeMissing = pathCheck('route.missing', 'each end routes the other\'s address out of its link on the shared network',
-  (f) => `${f.from.name} and ${f.to.name} route each other over ${f.from.ifname}/${f.to.ifname} on ${f.network}${f.v6 ? ' (IPv4 and IPv6)' : ''}`);
+  (f) => `${f.from.name} and ${f.to.name} route each other over ${f.from.ifname}/${f.to.ifname} on ${f.network}${familiesNote(f)}`);
 export const linkState = pathCheck('link.state', 'every link on the path is up with carrier',
   (f) => `${ends(f)}'s links, their veths' host ends and ${f.bridge} are up`);
 export const linkMaster = pathCheck('link.master', 'both veths\' host ends are ports of the network\'s bridge',
@@ -42,11 +45,11 @@ export const linkMaster = pathCheck('link.master', 'both veths\' host ends are p
 export const bridgePort = pathCheck('bridge.port', 'the bridge forwards through both ports',
   (f) => `${f.bridge} forwards through both ports`);
 export const addrMissing = pathCheck('addr.missing', 'each end holds the address its network gave it',
-  (f) => `${f.from.name} holds ${[f.from.address, f.v6?.from.address].filter(Boolean).join(' and ')}, ${f.to.name} holds ${[f.to.address, f.v6?.to.address].filter(Boolean).join(' and ')}`);
+  (f) => `${f.from.name} holds ${addressesOf(f, 'from')}, ${f.to.name} holds ${addressesOf(f, 'to')}`);
 export const addrDuplicate = pathCheck('addr.duplicate', 'no other container claims either address',
-  (f) => `no other of the ${f.others.length} container(s) on ${f.network} claims ${f.from.address} or ${f.to.address}`);
+  (f) => `no other of the ${f.others.length} container(s) on ${f.network} claims ${addressesOf(f, 'from')} or ${addressesOf(f, 'to')}${f.v6 || familiesNote(f) ? ', and duplicate address detection holds none back' : ''}`);
 export const neighStale = pathCheck('neigh.stale', 'neighbour entries point at the right MACs',
-  (f) => `${ends(f)}'s neighbour entries for each other, where present, point at the right MACs`);
+  (f) => `${ends(f)}'s neighbour entries for each other${f.v6 ? ' (ARP and NDP)' : familiesNote(f) ? ' (NDP)' : ''}, where present, point at the right MACs`);
 
 /** In the order the packet meets what they judge. */
 export const PATH_CHECKS = [routeMissing, linkState, linkMaster, bridgePort, addrMissing, addrDuplicate, neighStale];

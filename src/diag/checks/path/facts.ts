@@ -53,10 +53,14 @@ export interface PathEnd {
   /** its main routing table, to name the route that sends the packet astray */
   routes: PathRouteEntry[];
   neighbours: PathNeighbour[];
+  /** IPv6: its addresses duplicate address detection holds back (tentative, dadfailed); absent: none */
+  dad?: PathDadState[];
 }
 
+export interface PathDadState { ifname: string; address: string; state: 'tentative' | 'dadfailed' }
+
 /** One end's facts of one family: its address there, the addresses, routes and neighbours of that family. */
-export type PathFamilyEnd = Pick<PathEnd, 'address' | 'prefixLen' | 'addresses' | 'route' | 'routes' | 'neighbours'>;
+export type PathFamilyEnd = Pick<PathEnd, 'address' | 'prefixLen' | 'addresses' | 'route' | 'routes' | 'neighbours' | 'dad'>;
 
 /** The second family of a dual-stack path (IPv6): the links are the same, the addresses and routes are not. */
 export interface PathFamily {
@@ -67,12 +71,17 @@ export interface PathFamily {
   to: PathFamilyEnd;
 }
 
-/** Another container on the same network: the address the backend gave it, and what its links hold. */
-export interface PathHolder { name: string; assigned: string | null; addresses: PathAddress[]; macs: string[] }
+/**
+ * Another container on the same network: the addresses the backend gave it, and what its links hold
+ * (both families where the network has IPv6; an address DAD gave up is left out: it claims nothing).
+ */
+export interface PathHolder { name: string; assigned: string | null; assigned6?: string | null; addresses: PathAddress[]; macs: string[] }
 
 export interface PathFacts {
   network: string;
+  /** the network's subnet and gateway in the family of `from`/`to`: IPv4, or IPv6 on an IPv6-only network */
   subnet: string | null;
+  gateway?: string | null;
   bridge: string;
   from: PathEnd;
   to: PathEnd;

@@ -55,11 +55,11 @@ export function walkPath(f: PathFacts): Walk {
     vethHop(f, f.from, 'out'),
     bridgeHop(f, 'out'),
     vethHop(f, f.to, 'out'),
-    endLinkHop(f, f.to, 'out', duplicates(f, f.to)),
+    endLinkHop(f, f.to, 'out', duplicates(f, f.to, f.from)),
     neighbourHop(f, f.from, f.to, 'out'),
     routeHop(f, f.to, f.from, 'back'),
     neighbourHop(f, f.to, f.from, 'back'),
-    endLinkHop(f, f.from, 'back', duplicates(f, f.from)),
+    endLinkHop(f, f.from, 'back', duplicates(f, f.from, f.to)),
   ];
   if (f.v6) hops.push(...familyHops(ipv6View(f)));
   if (f.v6) dualStackNodes(f, hops);
@@ -78,7 +78,7 @@ export function walkPath(f: PathFacts): Walk {
  */
 function ipv6View(f: PathFacts): PathFacts {
   const v6 = f.v6!;
-  return { ...f, subnet: v6.subnet, from: { ...f.from, ...v6.from }, to: { ...f.to, ...v6.to }, others: [] };
+  return { ...f, subnet: v6.subnet, gateway: v6.gateway, from: { ...f.from, ...v6.from }, to: { ...f.to, ...v6.to } };
 }
 
 /** A dual-stack end is one node of the drawing, named with both its addresses: both families' hops are shown on it. */
@@ -95,14 +95,17 @@ function familyHops(f: PathFacts): Hop[] {
   return [
     routeHop(f, f.from, f.to, 'out'),
     addressHop(f, f.from, 'out'),
-    addressHop(f, f.to, 'out'),
+    addressHop(f, f.to, 'out', duplicates(f, f.to, f.from)),
     neighbourHop(f, f.from, f.to, 'out'),
     routeHop(f, f.to, f.from, 'back'),
     neighbourHop(f, f.to, f.from, 'back'),
+    addressHop(f, f.from, 'back', duplicates(f, f.from, f.to)),
   ];
 }
 
 const isV6 = (end: PathEnd) => end.address.includes(':');
+/** the network's IPv6 gateway, for the default route a fix puts back: the walked family's (ipv6View, IPv6-only), else the second's */
+const gateway6 = (f: PathFacts) => (f.subnet?.includes(':') ? f.gateway ?? null : null) ?? f.v6?.gateway ?? null;
 /** "" for IPv4 (the words the walk always had), "IPv6 " for the second family */
 const fam = (end: PathEnd) => (isV6(end) ? 'IPv6 ' : '');
 
@@ -140,7 +143,7 @@ function routeHop(f: PathFacts, end: PathEnd, other: PathEnd, dir: Hop['dir']): 
 /** The routes a fix puts back in an IPv6 end: the subnet on its link and, with a gateway, the default route (both go with its address). */
 function addRoutes6(f: PathFacts, end: PathEnd, subnet: string): string {
   const onLink = ipInContainer(f.fix, end.name, `-6 route replace ${subnet} dev ${end.ifname}`);
-  const gw = f.v6?.gateway ?? null;
+  const gw = gateway6(f);
   return gw ? `${onLink} && ${ipInContainer(f.fix, end.name, `-6 route replace default via ${gw} dev ${end.ifname}`)}` : onLink;
 }
 
@@ -208,7 +211,7 @@ function addressFindings(f: PathFacts, end: PathEnd): Finding[] {
   const addAddress = ipInContainer(f.fix, end.name, `-6 addr add ${end.address}/${end.prefixLen} dev ${end.ifname} nodad`);
   if (held.length) return [{ check: 'addr.missing', severity: 'fail', problem: `${end.name}'s ${end.ifname} does not hold its ${what}`, evidence, fix: addAddress }];
   const sysctl = `net.ipv6.conf.${end.ifname}.disable_ipv6`;
-  const gw = f.v6?.gateway ?? null;
+  const gw = gateway6(f);
   const defaultRoute = gw ? ` && ${ipInContainer(f.fix, end.name, `-6 route replace default via ${gw} dev ${end.ifname}`)}` : '';
   return [{
     check: 'addr.missing', severity: 'fail',
@@ -218,9 +221,10 @@ function addressFindings(f: PathFacts, end: PathEnd): Finding[] {
   }];
 }
 
-/** The address hop of the second family: the link itself was judged with the first. */
-function addressHop(f: PathFacts, end: PathEnd, dir: Hop['dir']): Hop {
-  return { dir, at: end.name, kind: 'link', label: `${end.ifname} ${end.address}`, node: endNode(end), findings: addressFindings(f, end) };
+/** The address hop of the second family: the link itself was judged with the first (on the way back only who else claims it). */
+function addressHop(f: PathFacts, end: PathEnd, dir: Hop['dir'], dup: Finding[] = []): Hop {
+  const findings = dir === 'back' ? dup : [...addressFindings(f, end), ...dup];
+  return { dir, at: end.name, kind: 'link', label: `${end.ifname} ${end.address}`, node: endNode(end), findings };
 }
 
 function vethHop(f: PathFacts, end: PathEnd, dir: Hop['dir']): Hop {
@@ -263,20 +267,58 @@ function bridgeHop(f: PathFacts, dir: Hop['dir']): Hop {
   return hop;
 }
 
-/** Others on the network that hold `end`'s address too. */
-function duplicates(f: PathFacts, end: PathEnd): Finding[] {
+/** Others on the network that hold `end`'s address too; in IPv6 also the address DAD holds back in `end`. */
+function duplicates(f: PathFacts, end: PathEnd, peer: PathEnd): Finding[] {
   const holders = f.others.filter((o) => o.addresses.some((a) => a.address === end.address));
-  return holders.map((o) => ({
+  const dad = end.dad?.find((d) => d.address === end.address && d.ifname === end.ifname);
+  if (dad) return [withForgotten(f, dadFinding(f, end, dad.state, holders), end, peer, holders)];
+  return holders.map((o) => withForgotten(f, {
     check: 'addr.duplicate' as const, severity: 'fail' as const,
-    problem: `${end.address} is claimed twice on ${f.network}: by ${end.name} and by ${o.name}`,
-    evidence: [`${o.name} holds ${o.addresses.filter((a) => a.address === end.address).map((a) => `${a.address}/${a.prefixLen} on ${a.ifname}`).join(', ')}${o.macs.length ? ` (MAC ${o.macs.join(', ')})` : ''}`, `${end.name} holds ${end.address} (MAC ${endMac(end) ?? '?'})`],
+    problem: `${isV6(end) ? 'IPv6 address ' : ''}${end.address} is claimed twice on ${f.network}: by ${end.name} and by ${o.name}`,
+    evidence: [holdingText(o, end.address), `${end.name} holds ${end.address} (MAC ${endMac(end) ?? '?'})`],
     fix: fixDuplicate(f, o, end.address),
-  }));
+  }, end, peer, [o]));
+}
+
+/** The peer learned the duplicate's MAC for the address: its entry goes too, or it keeps sending there after the fix. */
+function withForgotten(f: PathFacts, finding: Finding, end: PathEnd, peer: PathEnd, holders: PathHolder[]): Finding {
+  const entry = peer.neighbours.find((n) => n.dst === end.address && n.dev === peer.ifname);
+  if (!finding.fix || !entry?.lladdr || !holders.some((o) => o.macs.includes(entry.lladdr!))) return finding;
+  return { ...finding, fix: `${finding.fix} && ${ipInContainer(f.fix, peer.name, `neigh del ${end.address} dev ${peer.ifname}`)}` };
+}
+
+const holdingText = (o: PathHolder, address: string) =>
+  `${o.name} holds ${o.addresses.filter((a) => a.address === address).map((a) => `${a.address}/${a.prefixLen} on ${a.ifname}`).join(', ')}${o.macs.length ? ` (MAC ${o.macs.join(', ')})` : ''}`;
+
+/**
+ * `end`'s own IPv6 address held back by duplicate address detection: dadfailed
+ * (a neighbour answered for it: the kernel gave it up, and keeps it so until
+ * it is added again) or still tentative (neither answered nor delivered to).
+ */
+function dadFinding(f: PathFacts, end: PathEnd, state: 'tentative' | 'dadfailed', holders: PathHolder[]): Finding {
+  const cidr = `${end.address}/${end.prefixLen}`;
+  const addAgain = `${ipInContainer(f.fix, end.name, `-6 addr del ${cidr} dev ${end.ifname}`)} && ${ipInContainer(f.fix, end.name, `-6 addr add ${cidr} dev ${end.ifname} nodad`)}`;
+  const held = `${end.name} ${end.ifname}: ${cidr} ${state === 'dadfailed' ? 'dadfailed tentative' : 'tentative'}`;
+  if (state === 'tentative') {
+    return {
+      check: 'addr.duplicate', severity: 'fail',
+      problem: `${end.name}'s IPv6 address ${end.address} on ${end.ifname} is still tentative: duplicate address detection has not finished, so ${end.name} neither answers neighbour solicitations for it nor takes packets to it`,
+      evidence: [held, 'DAD takes dad_transmits x retrans_time_ms (1 s by default); Docker and tsdiag add container addresses with nodad'],
+      fix: addAgain,
+    };
+  }
+  const who = holders.length ? `${holders.map((o) => o.name).join(' and ')} claim${holders.length > 1 ? '' : 's'} it too` : `another node on ${f.network} answered for it (no container read here holds it)`;
+  return {
+    check: 'addr.duplicate', severity: 'fail',
+    problem: `${end.name}'s IPv6 address ${end.address} on ${end.ifname} failed duplicate address detection (dadfailed): ${who}; ${end.name} gave it up and takes no packets to it`,
+    evidence: [held, ...holders.map((o) => holdingText(o, end.address)), 'a dadfailed address stays unused until it is deleted and added again'],
+    fix: [...holders.map((o) => fixDuplicate(f, o, end.address)), addAgain].join(' && '),
+  };
 }
 
 function fixDuplicate(f: PathFacts, o: PathHolder, address: string): string {
   // the backend gave it that address too (two engines, or --ip twice): it needs a new endpoint; else the address was added by hand
-  if (o.assigned === address) return reconnect(f.fix, f.network, o.name);
+  if (o.assigned === address || o.assigned6 === address) return reconnect(f.fix, f.network, o.name);
   const a = o.addresses.find((x) => x.address === address)!;
   return ipInContainer(f.fix, o.name, `addr del ${a.address}/${a.prefixLen} dev ${a.ifname}`);
 }
@@ -294,8 +336,8 @@ function neighbourHop(f: PathFacts, end: PathEnd, other: PathEnd, dir: Hop['dir'
   if (owner && owner.addresses.some((a) => a.address === other.address)) return hop;
   hop.findings.push({
     check: 'neigh.stale', severity: 'fail',
-    problem: `${end.name}'s neighbour entry for ${other.name} (${other.address}) points to ${entry.lladdr}${owner ? `, ${owner.name}'s MAC` : ', a MAC no container on the network has'}; ${other.name}'s ${other.ifname} is ${mac}`,
-    evidence: [`${end.name}: ${other.address} dev ${entry.dev} lladdr ${entry.lladdr} ${entry.state.join(',')}`, `${other.name} ${other.ifname}: ${mac}`],
+    problem: `${end.name}'s ${fam(end)}neighbour entry for ${other.name} (${other.address}) points to ${entry.lladdr}${owner ? `, ${owner.name}'s MAC` : ', a MAC no container on the network has'}; ${other.name}'s ${other.ifname} is ${mac}`,
+    evidence: [`${end.name}${isV6(end) ? ' (NDP)' : ''}: ${other.address} dev ${entry.dev} lladdr ${entry.lladdr} ${entry.state.join(',')}`, `${other.name} ${other.ifname}: ${mac}`],
     fix: ipInContainer(f.fix, end.name, `neigh del ${other.address} dev ${end.ifname}`),
   });
   return hop;

@@ -54,4 +54,12 @@ describe('dns.resolve-peer: A and AAAA', () => {
     const v = dnsResolvePeer.judge({ ...base, sharedAddresses: [], allAddresses: [], queries: [{ name: 'db', result: r([]) }], aaaa: { name: 'db', result: r([v6]) } });
     expect(v.status).toBe('pass');
   });
+  it('asks AAAA for every name it tries: db.app without a record fails naming it', () => {
+    const both = { ...base, queries: [{ name: 'db', result: r([v4]) }, { name: 'db.app', result: r([v4]) }] };
+    const v = dnsResolvePeer.judge({ ...both, aaaas: [{ name: 'db', result: r([v6]) }, { name: 'db.app', result: r([]) }] });
+    expect(v.status).toBe('fail');
+    expect(v.summary).toBe(`A resolves (${v4}) but AAAA of db.app has no record (NOERROR) for db's IPv6 address ${v6}`);
+    expect(v.evidence).toContain('db.app AAAA @172.18.0.1: NOERROR (no address) in 1.0 ms');
+    expect(dnsResolvePeer.judge({ ...both, aaaas: [{ name: 'db', result: r([v6]) }, { name: 'db.app', result: r([v6]) }] }).summary).toBe(`db resolves to ${v4}, ${v6} (A and AAAA)`);
+  });
 });
