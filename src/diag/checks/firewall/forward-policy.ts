@@ -54,7 +54,7 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
     const ipv6: ForwardChainFacts | null = rules6 && {
       policy: forwardPolicyOf(rules6),
       listing: chainListing(rules6, 'FORWARD'),
-      walk: describeWalk(walkForward(rules6, sharedPassage(ctx, bridge!, 6))),
+      walk: describeWalk(walkForward(rules6, sharedPassage(ctx, bridge!, 6)), 'ip6tables '),
       policyPackets: forwardPolicyPackets(probe.inUse6),
       restorable: missingRules(forBridge(6), rules6.rules.map((r) => ({ table: r.table, text: r.text, family: 6 as const }))).map((e) => e.rule),
     };
@@ -98,7 +98,7 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
 
 const forwardPolicyOf = (rules: IptablesState) => rules.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null;
 const forwardPolicyPackets = (c: BackendCounters | undefined) => c?.policies.find((p) => p.table === 'filter' && p.chain === 'FORWARD')?.packets ?? 0;
-const describeWalk = (w: ForwardWalk) => ({ verdict: w.verdict, rule: w.rule && describeRule(w.rule) });
+const describeWalk = (w: ForwardWalk, tool = '') => ({ verdict: w.verdict, rule: w.rule && `${tool}${describeRule(w.rule)}` });
 
 /**
  * One family's FORWARD chain policy, as tsdiag's and Docker's rules see it:
