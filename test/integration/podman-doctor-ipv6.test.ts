@@ -107,9 +107,16 @@ describeWithPodman('doctor on a dual-stack Podman network (netavark ip6tables)',
     const accept = ['NETAVARK_FORWARD', '-s', subnet6, '-j', 'ACCEPT'];
     await ip6tables(['-P', 'FORWARD', 'DROP']);
     cleanup.add(() => ip6tables(['-P', 'FORWARD', 'ACCEPT']));
-    // with the rule there, the policy is no fault: netavark accepts its subnet
-    const covered = checkIn(await expectHealthy(), 'fw.forward-policy');
-    expect(covered.summary).toMatch(new RegExp(`; ip6tables FORWARD policy DROP, but ${bridge}'s IPv6 traffic is accepted by ip6tables filter NETAVARK_FORWARD #\\d+: -A NETAVARK_FORWARD -s `));
+    // with the rule there, the pair's traffic is accepted (netavark accepts its subnet); the bridge's link-local
+    // neighbour discovery and multicast are not, and may meet the policy during the probe: a warning at most
+    const accepted = new RegExp(`; ip6tables FORWARD policy DROP, but ${bridge}'s IPv6 traffic is accepted by ip6tables filter NETAVARK_FORWARD #\\d+: -A NETAVARK_FORWARD -s `);
+    const expectAccepted = async () => {
+      const { report } = await doctor();
+      expect(failingIds(report).filter((id) => id !== 'fw.forward-policy')).toEqual([]);
+      expect(checkIn(report, 'fw.forward-policy').status).not.toBe('fail');
+      expect(checkIn(report, 'fw.forward-policy').summary).toMatch(accepted);
+    };
+    await expectAccepted();
     await ip6tables(['-D', ...accept]);
     cleanup.add(async () => {
       if ((await ip6tables(['-C', ...accept], false)).exitCode !== 0) await ip6tables(['-A', ...accept]);
@@ -120,6 +127,8 @@ describeWithPodman('doctor on a dual-stack Podman network (netavark ip6tables)',
     const c = checkIn(report, 'fw.forward-policy');
     expect(c.summary).toBe(`ip6tables FORWARD policy DROP and nothing accepts ${bridge}'s IPv6 traffic: ${n.web} -> ${n.db} over IPv6 is dropped by it`);
     await reload(c.fix!);
+    await expectAccepted();
+    await ip6tables(['-P', 'FORWARD', 'ACCEPT']);
     await expectHealthy();
   });
 });

@@ -114,8 +114,13 @@ function judgeIptables(f: ForwardPolicyFacts, bridge: string, c: ForwardChainFac
   const { walk } = c;
   if (!c.policyPackets && walk.verdict === 'accept') return pass(`${chain} policy DROP, but ${traffic} is accepted by ${walk.rule}`, evidence);
   if (!c.policyPackets && walk.verdict === 'drop') return pass(`the ${chain} policy is not reached: ${walk.rule} decides first (see fw.rule-drop)`, evidence);
-  for (const r of c.restorable) evidence.push(`missing: ${family === 6 ? 'ip6tables ' : ''}${r}`);
   const over = f.outcome.addr ? familyOfAddress(f.outcome.addr) : 4;
+  // netavark accepts IPv6 by subnet: the bridge's link-local neighbour discovery and multicast (fe80::, ff02::) meet the policy, the pair's traffic does not
+  if (family === 6 && walk.verdict === 'accept' && !(probeFailed(f.outcome) && over === 6)) {
+    return warn(`${chain} policy DROP, but ${traffic} is accepted by ${walk.rule}; the policy still took ${c.policyPackets} packet(s) during the probe `
+      + 'that no rule accepts: link-local neighbour discovery or multicast on the bridge, or traffic leaving it', evidence, acceptBridgeFix(f, bridge, tool));
+  }
+  for (const r of c.restorable) evidence.push(`missing: ${family === 6 ? 'ip6tables ' : ''}${r}`);
   const what = c.policyPackets && probeFailed(f.outcome) && over === family
     ? `${f.outcome.from} -> ${f.outcome.to}${family === 6 ? ' over IPv6' : ''} is dropped by it`
     : 'traffic leaving it (outbound, published ports) is dropped';
