@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { TEST_IMAGE, TEST_RUN_LABEL, describeWithEngine, docker, removeRunObjects, uniqueRunId } from '../helpers/docker.js';
 import { EngineCli, checkIn, failingIds } from '../helpers/docker-cli.js';
-import { Cleanup, inEngineHost, runHostFix } from '../helpers/docker-faults.js';
+import { Cleanup, deleteRuleUntilCleanup, inEngineHost, runHostFix } from '../helpers/docker-faults.js';
+import { ip6DropNamedAndFixed } from '../helpers/ipv6-faults.js';
 
 /**
  * The doctor on a Docker 26 `--ipv6` network, the engine running with
@@ -69,10 +70,7 @@ describeWithEngine('doctor on a dual-stack Docker network (ip6tables on)', (engi
 
   it('the bridge\'s ip6tables jump to DOCKER deleted: fw.chains-intact names it (ip6tables) and puts it back where Docker had it', async () => {
     const jump = ['FORWARD', '-o', bridge, '-j', 'DOCKER'];
-    await ip6tables(['-D', ...jump]);
-    cleanup.add(async () => {
-      if ((await ip6tables(['-C', ...jump], false)).exitCode !== 0) await ip6tables(['-A', ...jump]);
-    });
+    await deleteRuleUntilCleanup(engine, cleanup, 'ip6tables', jump);
     const { exitCode, report } = await doctor();
     expect(exitCode).toBe(1);
     expect(failingIds(report)).toEqual(['fw.chains-intact']);
@@ -89,18 +87,7 @@ describeWithEngine('doctor on a dual-stack Docker network (ip6tables on)', (engi
   });
 
   it('an ip6tables DROP in DOCKER-USER for the pair\'s IPv6 addresses: fw.rule-drop says IPv4 answers, names the ip6tables rule, deletes it', async () => {
-    const spec = ['DOCKER-USER', '-s', `${v6[n.web]}/128`, '-d', `${v6[n.db]}/128`, '-j', 'DROP'];
-    await ip6tables(['-I', ...spec]);
-    cleanup.add(() => ip6tables(['-D', ...spec], false));
-    const { exitCode, report } = await doctor();
-    expect(exitCode).toBe(1);
-    expect(failingIds(report)).toEqual(['fw.rule-drop']);
-    const c = checkIn(report, 'fw.rule-drop');
-    expect(c.summary).toBe(`${n.db} answers over IPv4 but not IPv6 (${v6[n.db]}): rule #1 of ip6tables filter DOCKER-USER drops ${n.web} -> ${n.db}: `
-      + `-A DOCKER-USER -s ${v6[n.web]}/128 -d ${v6[n.db]}/128 -j DROP`);
-    expect(c.fix).toBe(`ip netns exec ${engine.netns} ip6tables -D DOCKER-USER 1`);
-    expect(checkIn(report, 'reach.icmp')).toMatchObject({ status: 'skip', because: 'fw.rule-drop' });
-    await runHostFix(engine, c.fix!);
+    await ip6DropNamedAndFixed(engine, cleanup, 'DOCKER-USER', { web: n.web, db: n.db, web6: v6[n.web]!, db6: v6[n.db]! }, doctor);
     await expectHealthy();
   });
 

@@ -1,7 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { uniqueRunId } from '../helpers/docker.js';
 import { EngineCli, checkIn, failingIds } from '../helpers/docker-cli.js';
-import { Cleanup, inEngineHost, runHostFix } from '../helpers/docker-faults.js';
+import { Cleanup, deleteRuleUntilCleanup, inEngineHost } from '../helpers/docker-faults.js';
+import { ip6DropNamedAndFixed } from '../helpers/ipv6-faults.js';
 import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, podmanLocal, podmanSuiteObjects, type PodmanEngine } from '../helpers/podman.js';
 
 /**
@@ -72,26 +73,13 @@ describeWithPodman('doctor on a dual-stack Podman network (netavark ip6tables)',
   });
 
   it("an ip6tables DROP in FORWARD for the pair's IPv6 addresses: fw.rule-drop says IPv4 answers, names the ip6tables rule, deletes it", async () => {
-    const spec = ['FORWARD', '-s', `${v6[n.web]}/128`, '-d', `${v6[n.db]}/128`, '-j', 'DROP'];
-    await ip6tables(['-I', ...spec]);
-    cleanup.add(() => ip6tables(['-D', ...spec], false));
-    const { exitCode, report } = await doctor();
-    expect(exitCode).toBe(1);
-    expect(failingIds(report)).toEqual(['fw.rule-drop']);
-    const c = checkIn(report, 'fw.rule-drop');
-    expect(c.summary).toBe(`${n.db} answers over IPv4 but not IPv6 (${v6[n.db]}): rule #1 of ip6tables filter FORWARD drops ${n.web} -> ${n.db}: `
-      + `-A FORWARD -s ${v6[n.web]}/128 -d ${v6[n.db]}/128 -j DROP`);
-    expect(c.fix).toBe(`ip netns exec ${engine.netns} ip6tables -D FORWARD 1`);
-    await runHostFix(engine, c.fix!);
+    await ip6DropNamedAndFixed(engine, cleanup, 'FORWARD', { web: n.web, db: n.db, web6: v6[n.web]!, db6: v6[n.db]! }, doctor);
     await expectHealthy();
   });
 
   it("netavark's IPv6 subnet accept deleted: fw.chains-intact names it (ip6tables); podman network reload puts it back", async () => {
     const accept = ['NETAVARK_FORWARD', '-s', subnet6, '-j', 'ACCEPT'];
-    await ip6tables(['-D', ...accept]);
-    cleanup.add(async () => {
-      if ((await ip6tables(['-C', ...accept], false)).exitCode !== 0) await ip6tables(['-A', ...accept]);
-    });
+    await deleteRuleUntilCleanup(engine, cleanup, 'ip6tables', accept);
     const { exitCode, report } = await doctor();
     expect(exitCode).toBe(1);
     // ip6tables' FORWARD policy is ACCEPT here: the pair still talks, only the rule is missing
@@ -117,10 +105,7 @@ describeWithPodman('doctor on a dual-stack Podman network (netavark ip6tables)',
       expect(checkIn(report, 'fw.forward-policy').summary).toMatch(accepted);
     };
     await expectAccepted();
-    await ip6tables(['-D', ...accept]);
-    cleanup.add(async () => {
-      if ((await ip6tables(['-C', ...accept], false)).exitCode !== 0) await ip6tables(['-A', ...accept]);
-    });
+    await deleteRuleUntilCleanup(engine, cleanup, 'ip6tables', accept);
     const { exitCode, report } = await doctor();
     expect(exitCode).toBe(1);
     expect(failingIds(report)).toEqual(expect.arrayContaining(['fw.forward-policy', 'fw.chains-intact']));
