@@ -145,3 +145,51 @@ describe('fw.chains-intact: netavark 1.14 nftables driver, dual-stack (recorded)
     expect(v.fix).toBe("ip netns exec nh nft 'add rule inet netavark FORWARD ip6 saddr fd3c:5c49:b4a5:b1cd::/64 accept'");
   });
 });
+
+/**
+ * Docker 28's and 29's IPv6 side, which moby documents for IPv4 only: its
+ * layouts' IPv4 fixtures said in IPv6 words (172.N.0.0/16 -> fd00:N::/64, the
+ * loopback exception ::1, `ip6 docker-bridges`), beside the IPv4 ones.
+ */
+describe('fw.chains-intact: Docker 28 and 29 layouts in ip6tables and ip6 docker-bridges (derived from their IPv4 fixtures)', () => {
+  const BR = 'br-5e1f0c2a9d34';
+  const target = { backend: 'docker' as const, hostNetns: 'dh' };
+  const hints = [{ bridge: BR, ipv6: true }];
+  const in6 = (text: string) => text
+    .replace(/127\.0\.0\.0\/8/g, (m, at: number) => (text.slice(at - 12, at).includes('daddr') ? '::1' : '::1/128'))
+    .replace(/172\.(\d+)\.0\.0\/16/g, 'fd00:$1::/64').replace(/172\.(\d+)\.0\.(\d+)\/32/g, 'fd00:$1::$2/128')
+    .replace(/172\.(\d+)\.0\.(\d+):(\d+)/g, '[fd00:$1::$2]:$3').replace(/172\.(\d+)\.0\.(\d+)/g, 'fd00:$1::$2')
+    .replace(/\bip (daddr|saddr)\b/g, 'ip6 $1').replace('table ip docker-bridges', 'table ip6 docker-bridges');
+
+  for (const version of ['28', '29']) {
+    it(`${version}/usernet-portmap.iptables: both families whole pass; a raw direct-access drop missing in ip6tables is named and put back with ip6tables`, () => {
+      const v4 = read(`docker-rulesets/${version}/usernet-portmap.iptables`);
+      const v6 = in6(v4);
+      const judge = (text6: string) => fwChainsIntact.judge(chainsFacts(target, [], parseIptablesCounters(v4), null, hints, parseIptablesCounters(text6)));
+      const healthy = judge(v6);
+      expect(healthy.status).toBe('pass');
+      expect(healthy.summary).toMatch(/\(iptables and ip6tables\): all \d+ rules the networks need are present$/);
+      const drop = `-A PREROUTING -d fd00:18::2/128 ! -i ${BR} -j DROP`;
+      const v = judge(v6.split('\n').filter((l) => !l.endsWith(drop)).join('\n'));
+      expect(v.status).toBe('fail');
+      expect(v.evidence).toContain(`missing: ip6tables -t raw ${drop}  (raw PREROUTING drops direct access to fd00:18::2 from outside ${BR}: only its published ports are reachable (ip6tables))`);
+      expect(v.fix).toBe(`ip netns exec dh ip6tables -t raw -I PREROUTING 1 -d fd00:18::2/128 ! -i ${BR} -j DROP`);
+    });
+  }
+
+  it('29/usernet-portmap.nft: ip and ip6 docker-bridges whole pass; an ip6 map element missing is put back with nft', () => {
+    const v4 = read('docker-rulesets/29/usernet-portmap.nft');
+    const judge = (text6: string) => fwChainsIntact.judge(chainsFacts(target, [], null, `${v4}\n${text6}`, hints, null));
+    const healthy = judge(in6(v4));
+    expect(healthy.status).toBe('pass');
+    expect(healthy.summary).toMatch(/^Docker 29-nftables layout \(iptables and ip6tables\): all \d+ rules/);
+    const v6 = in6(v4);
+    const element = `"${BR}" : jump filter-forward-in__${BR}`;
+    expect(v6).toContain(element);
+    const without = v6.replace(`,\n\t\t\t     ${element} }`, ' }');
+    expect(without).not.toContain(element);
+    const v = judge(without);
+    expect(v.status).toBe('fail');
+    expect(v.fix).toBe(`ip netns exec dh nft 'add element ip6 docker-bridges filter-forward-in-jumps { ${element} }'`);
+  });
+});
