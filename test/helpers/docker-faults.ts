@@ -107,3 +107,14 @@ export async function runHostFix(engine: EngineHost, fix: string): Promise<void>
     await inEngineHost(engine, argv[4]!, argv.slice(5));
   }
 }
+
+/**
+ * Deletes one rule (`CHAIN SPEC...`) of iptables or ip6tables in the engine's
+ * host; `cleanup` appends it again unless something (the fix under test) did.
+ */
+export async function deleteRuleUntilCleanup(engine: EngineHost, cleanup: Cleanup, tool: 'iptables' | 'ip6tables', rule: string[]): Promise<void> {
+  await inEngineHost(engine, tool, ['-w', '-D', ...rule]);
+  cleanup.add(async () => {
+    if ((await inEngineHost(engine, tool, ['-w', '-C', ...rule], { reject: false })).exitCode !== 0) await inEngineHost(engine, tool, ['-w', '-A', ...rule]);
+  });
+}

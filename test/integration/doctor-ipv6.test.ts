@@ -122,7 +122,7 @@ describe('doctor: a dual-stack pair, per address family', () => {
       await pair.runFix(c.fix!);
       const after = (await pair.doctor()).report;
       expect(failures(after)).toEqual([]);
-      expect(pair.check(after, 'fw.forward-policy').summary).toMatch(/ip6tables FORWARD policy DROP, but \S+'s IPv6 traffic is accepted by filter TSDIAG-FORWARD/);
+      expect(pair.check(after, 'fw.forward-policy').summary).toMatch(/ip6tables FORWARD policy DROP, but \S+'s IPv6 traffic is accepted by ip6tables filter TSDIAG-FORWARD/);
     } finally {
       await ip6('-P', 'FORWARD', 'ACCEPT');
     }

@@ -14,11 +14,13 @@ export interface ChainsFacts extends FixTarget {
   present: PresentRules;
   /** docker backend: Docker's layout recognised on the host, what it requires and what of that is missing (null: no layout recognised) */
   docker?: LayoutReport | null;
+  /** the same in ip6tables (or ip6 docker-bridges), where a network has IPv6 (null: Docker writes no ip6tables rules) */
+  docker6?: LayoutReport | null;
 }
 
 /** The chain a jump leads to. */
 const jumpTarget = (e: ExpectedRule) => / (?:-j|jump) (\S+)/.exec(e.rule)?.[1] ?? '';
-const isNat = (e: ExpectedRule) => /MASQUERADE|DNAT|\bmasquerade$|\bdnat ip to /.test(e.rule);
+const isNat = (e: ExpectedRule) => /MASQUERADE|DNAT|\bmasquerade$|\bdnat ip6? to /.test(e.rule);
 /** nft rules show as `nft add rule` takes them (family, table, chain, rule) */
 const isNft = (e: ExpectedRule) => e.table.includes(' ');
 const withTable = (e: ExpectedRule) => {
@@ -62,67 +64,83 @@ const presentOf = (rules: IptablesState | null, family: 4 | 6): PresentRules => 
 
 /**
  * The facts from the host's readings: the iptables rules (and ip6tables' where rules of family 6 are expected),
- * and for Docker `nft list ruleset` (its 29 nftables backend) and the layout they hold.
+ * and for Docker `nft list ruleset` (its 29 nftables backend) and the layout they hold, in ip6tables too where a
+ * network has IPv6.
  */
 export function chainsFacts(t: FixTarget, expected: ExpectedRule[], rules: IptablesState | null, nft: string | null, hints: DockerBridgeHint[],
   rules6: IptablesState | null = null): ChainsFacts {
+  const v6 = hints.some((h) => h.ipv6);
   return {
     ...t, expected,
     present: [...presentOf(rules, 4), ...presentOf(rules6, 6)],
     ...(t.backend === 'docker' && { docker: dockerLayoutReport({ iptables: rules, nft }, hints) }),
+    ...(t.backend === 'docker' && v6 && { docker6: dockerLayoutReport({ iptables: rules6 ?? EMPTY, nft }, hints, 6) }),
   };
 }
+
+const EMPTY: IptablesState = { chains: [], rules: [] } as unknown as IptablesState;
+const hasIpv6 = (networks: InvNetwork[]) => networks.some((n) => n.subnet6);
 
 /**
  * Podman's facts: netavark's iptables driver (Podman 4's netavark), or its
  * nftables driver when `table inet netavark` is there and iptables holds no
  * NETAVARK chain (a table left from an earlier driver does not count then).
  */
-export function podmanChainsFacts(t: FixTarget, networks: InvNetwork[], containers: InvContainer[], rules: IptablesState | null, nft: string | null): ChainsFacts {
-  const iptablesFacts = chainsFacts(t, netavarkExpected(networks, containers), rules, null, []);
+export function podmanChainsFacts(t: FixTarget, networks: InvNetwork[], containers: InvContainer[], rules: IptablesState | null, nft: string | null,
+  rules6: IptablesState | null = null): ChainsFacts {
+  const iptablesFacts = chainsFacts(t, netavarkExpected(networks, containers), rules, null, [], rules6);
   const nftPresent = nft === null ? null : netavarkNftPresent(parseNftRuleset(nft));
   if (!nftPresent || iptablesFacts.present.some((p) => /NETAVARK/.test(p.text))) return iptablesFacts;
   return { ...t, expected: netavarkNftExpected(networks, containers), present: nftPresent };
 }
 
 export const dockerHints = (networks: InvNetwork[]): DockerBridgeHint[] =>
-  networks.filter((n) => n.driver === 'bridge' && n.bridge).map((n) => ({ bridge: n.bridge!, internal: n.internal }));
+  networks.filter((n) => n.driver === 'bridge' && n.bridge).map((n) => ({ bridge: n.bridge!, internal: n.internal, ...(n.subnet6 && { ipv6: true }) }));
 
 const RESTART = 'systemctl restart docker';
 function requirementLabel(r: LayoutRequirement): string {
   if (r.kind === 'table') return `table ${r.table}`;
-  if (r.kind === 'chain') return `${r.table} chain ${r.chain}`;
+  const tool = r.family === 6 && r.backend === 'iptables' ? 'ip6tables ' : '';
+  if (r.kind === 'chain') return `${tool}${r.table} chain ${r.chain}`;
   if (r.backend === 'nft') return `${r.table} ${r.chain}: ${r.text}`;
-  return r.table === 'filter' ? r.text : `-t ${r.table} ${r.text}`;
+  return `${tool}${r.table === 'filter' ? r.text : `-t ${r.table} ${r.text}`}`;
 }
 
-/** Docker's layout: each missing chain, jump, map element or direct-access drop with its purpose, what it strands, and its command. */
-function judgeDockerLayout(f: ChainsFacts, report: LayoutReport): Verdict {
-  const nat = report.layout === '29-nftables' ? [] : f.expected.filter(isNat);
+/**
+ * Docker's layout: each missing chain, jump, map element or direct-access drop with its purpose, what it strands, and its command;
+ * IPv6's beside IPv4's where Docker writes ip6tables (its NAT rules of family 6 asked for only then).
+ */
+function judgeDockerLayout(f: ChainsFacts, v4: LayoutReport): Verdict {
+  const reports = [v4, ...(f.docker6 ? [f.docker6] : [])];
+  const required = reports.flatMap((r) => r.required);
+  const missing = reports.flatMap((r) => r.missing);
+  const natOf = (r: LayoutReport, family?: 6) => (r.layout === '29-nftables' ? [] : f.expected.filter((e) => isNat(e) && e.family === family));
+  const nat = [...natOf(v4), ...(f.docker6 ? natOf(f.docker6, 6) : [])];
   const natMissing = missingRules(nat, f.present);
-  const total = report.required.length + nat.length;
-  const name = `Docker ${report.layout} layout`;
-  if (!report.missing.length && !natMissing.length) {
-    const forward = report.required.filter((r) => r.kind === 'jump' && r.backend === 'iptables' && r.table === 'filter' && r.chain === 'FORWARD')
-      .map((r) => exact('filter', r.chain, r.text.slice(`-A ${r.chain} `.length), r.purpose));
+  const total = required.length + nat.length;
+  const name = `Docker ${v4.layout} layout${f.docker6 ? ' (iptables and ip6tables)' : ''}`;
+  const notes = f.docker6 === null ? ['ip6tables holds no Docker chains: Docker does not write IPv6 rules (26 without --ip6tables), none expected'] : [];
+  if (!missing.length && !natMissing.length) {
+    const forward = required.filter((r) => r.kind === 'jump' && r.backend === 'iptables' && r.table === 'filter' && r.chain === 'FORWARD')
+      .map((r) => exact('filter', r.chain, r.text.slice(`-A ${r.chain} `.length), r.purpose, r.family));
     const misplaced = misplacedJump(forward, f.present);
     if (misplaced) return misplacedVerdict(f, misplaced);
-    const present = [...report.required.filter((r) => r.kind === 'jump' || r.kind === 'map-element').map((r) => r.purpose), ...nat.map((e) => e.purpose)];
-    return pass(`${name}: all ${total} rules the networks need are present`, present.map((p) => `present: ${p}`));
+    const present = [...required.filter((r) => r.kind === 'jump' || r.kind === 'map-element').map((r) => r.purpose), ...nat.map((e) => e.purpose)];
+    return pass(`${name}: all ${total} rules the networks need are present`, [...present.map((p) => `present: ${p}`), ...notes]);
   }
   const evidence: string[] = [];
-  for (const m of report.missing) {
+  for (const m of missing) {
     evidence.push(`missing: ${requirementLabel(m)}  (${m.purpose})`);
     const target = m.kind === 'jump' ? / (?:-j|jump|goto) (\S+)$/.exec(m.text)?.[1] : undefined;
-    const stranded = target ? report.required.filter((r) => r.kind !== 'chain' && r.chain === target && r.table === m.table && !report.missing.includes(r)) : [];
+    const stranded = target ? required.filter((r) => r.kind !== 'chain' && r.chain === target && r.table === m.table && r.family === m.family && !missing.includes(r)) : [];
     if (stranded.length) evidence.push(`  so ${m.chain} never reaches ${target}: ${stranded.map((r) => r.purpose).join('; ')}`);
     evidence.push(`  fix: ${joinOnHost(f, [m.fix])}`);
   }
   for (const m of natMissing) evidence.push(`missing: ${withTable(m)}  (${m.purpose})`);
-  const fixes = [...new Set(report.missing.map((m) => m.fix))];
+  const fixes = [...new Set(missing.map((m) => m.fix))];
   // each insert's position counts the jumps before it that are present: the later ones go in first
   const fix = natMissing.length || fixes.includes(RESTART) ? RESTART : joinOnHost(f, fixes.reverse());
-  const purposes = [...report.missing.map((m) => m.purpose), ...natMissing.map((m) => m.purpose)];
+  const purposes = [...missing.map((m) => m.purpose), ...natMissing.map((m) => m.purpose)];
   const headline = purposes.slice(0, 2).join(', ') + (purposes.length > 2 ? `, and ${purposes.length - 2} more` : '');
   return fail(`${name}: ${purposes.length} of ${total} rules the networks need are missing: ${headline}`, evidence, fix);
 }
@@ -155,9 +173,9 @@ export const fwChainsIntact: Check<ChainsFacts> = {
     const [rules, nft] = await Promise.all([currentRules(ctx), readsNft ? ctx.host.nftRulesetText() : null]);
     if (!rules && !nft) throw new Error('iptables-save failed');
     const { networks, containers } = ctx.target;
-    if (backend === 'podman') return podmanChainsFacts(fixTargetOf(ctx), networks, containers, rules, nft);
+    const rules6 = hasIpv6(networks) ? await currentRules6(ctx) : null;
+    if (backend === 'podman') return podmanChainsFacts(fixTargetOf(ctx), networks, containers, rules, nft, rules6);
     const expected = expectedRules(backend, networks, containers);
-    const rules6 = expected.some((e) => e.family === 6) ? await currentRules6(ctx) : null;
     return chainsFacts(fixTargetOf(ctx), expected, rules, nft, backend === 'docker' ? dockerHints(networks) : [], rules6);
   },
   judge(f) {

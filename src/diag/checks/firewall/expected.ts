@@ -82,6 +82,10 @@ function nativeExpected(networks: InvNetwork[], containers: InvContainer[]): Exp
   return out;
 }
 
+/**
+ * Docker's NAT and forwarding needs; its IPv6 networks' NAT in ip6tables too
+ * (family 6: fw.chains-intact asks for them only where Docker writes ip6tables).
+ */
 function dockerExpected(networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
   const bridges = networks.filter((n) => n.driver === 'bridge' && n.bridge);
   if (!bridges.length) return [];
@@ -95,8 +99,11 @@ function dockerExpected(networks: InvNetwork[], containers: InvContainer[]): Exp
       out.push({ table: 'nat', chain: 'POSTROUTING', rule: `-A POSTROUTING -s ${n.subnet} ! -o ${n.bridge} -j MASQUERADE`,
         pattern: `^-A POSTROUTING -s ${escape(n.subnet)} ! -o ${br} -j MASQUERADE$`, purpose: `outbound NAT (MASQUERADE) for ${n.name} ${n.subnet}` });
     }
+    if (!n.internal && n.subnet6) {
+      out.push(exact('nat', 'POSTROUTING', `-s ${n.subnet6} ! -o ${n.bridge} -j MASQUERADE`, `outbound NAT (MASQUERADE) for ${n.name} ${n.subnet6} (ip6tables)`, 6));
+    }
   }
-  return [...out, ...publishedDnats(bridges, containers, 'DOCKER', 'DOCKER')];
+  return [...out, ...publishedDnats(bridges, containers, 'DOCKER', 'DOCKER'), ...publishedDnats(bridges, containers, 'DOCKER', 'DOCKER', 'DOCKER', 6)];
 }
 
 export function expectedRules(backend: 'native' | 'docker', networks: InvNetwork[], containers: InvContainer[]): ExpectedRule[] {
@@ -106,22 +113,27 @@ export function expectedRules(backend: 'native' | 'docker', networks: InvNetwork
 /**
  * An engine's rules for the running containers' published ports: PREROUTING's
  * jump into `jumpTo`, then one DNAT per port in `chain` (as shown; `chainPattern`
- * matches its name).
+ * matches its name). Family 6: ip6tables' over the containers' IPv6 addresses
+ * (none where no published container has one).
  */
-export function publishedDnats(bridges: InvNetwork[], containers: InvContainer[], jumpTo: string, chain: string, chainPattern = escape(chain)): ExpectedRule[] {
-  const published = containers.filter((c) => c.running && c.published.length);
-  if (!published.length) return [];
-  const out = [exact('nat', 'PREROUTING', `-m addrtype --dst-type LOCAL -j ${jumpTo}`, `jump PREROUTING -> ${jumpTo} (published ports)`)];
-  for (const c of published) {
-    const ip = c.endpoints.find((e) => bridges.some((n) => n.name === e.network) && e.ipv4)?.ipv4;
-    if (!ip) continue;
+export function publishedDnats(bridges: InvNetwork[], containers: InvContainer[], jumpTo: string, chain: string, chainPattern = escape(chain),
+  family: Family = 4): ExpectedRule[] {
+  const tag = family === 6 ? ' (ip6tables)' : '';
+  const dnats: ExpectedRule[] = [];
+  for (const c of containers.filter((x) => x.running && x.published.length)) {
+    const ep = c.endpoints.find((e) => bridges.some((n) => n.name === e.network) && (family === 6 ? e.ipv6 : e.ipv4));
+    if (!ep) continue;
+    const ip = family === 6 ? `[${ep.ipv6}]` : ep.ipv4!;
     for (const p of c.published) {
       const to = `${ip}:${p.containerPort}`;
-      out.push({ table: 'nat', chain, rule: `-A ${chain} ... -p ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${to}`,
-        pattern: `^-A ${chainPattern} .*-p ${p.proto} .*--dport ${p.hostPort} -j DNAT --to-destination ${escape(to)}$`, purpose: `published port ${p.hostPort}/${p.proto} -> ${c.name} ${to} (DNAT)` });
+      dnats.push({ table: 'nat', chain, rule: `-A ${chain} ... -p ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${to}`,
+        pattern: `^-A ${chainPattern} .*-p ${p.proto} .*--dport ${p.hostPort} -j DNAT --to-destination ${escape(to)}$`,
+        purpose: `published port ${p.hostPort}/${p.proto} -> ${c.name} ${to} (DNAT)${tag}`, ...(family === 6 && { family }) });
     }
   }
-  return out;
+  // IPv4 keeps the jump even with no address to DNAT to (it is missing then either way)
+  if (!dnats.length && (family === 6 || !containers.some((c) => c.running && c.published.length))) return [];
+  return [exact('nat', 'PREROUTING', `-m addrtype --dst-type LOCAL -j ${jumpTo}`, `jump PREROUTING -> ${jumpTo} (published ports)${tag}`, family), ...dnats];
 }
 
 /** Present rules as "table -A CHAIN ..." lines (family 6: ip6tables-save's). */

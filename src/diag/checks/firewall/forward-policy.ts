@@ -54,7 +54,7 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
     const ipv6: ForwardChainFacts | null = rules6 && {
       policy: forwardPolicyOf(rules6),
       listing: chainListing(rules6, 'FORWARD'),
-      walk: describeWalk(walkForward(rules6, sharedPassage(ctx, bridge!, 6))),
+      walk: describeWalk(walkForward(rules6, sharedPassage(ctx, bridge!, 6)), 'ip6tables '),
       policyPackets: forwardPolicyPackets(probe.inUse6),
       restorable: missingRules(forBridge(6), rules6.rules.map((r) => ({ table: r.table, text: r.text, family: 6 as const }))).map((e) => e.rule),
     };
@@ -98,7 +98,7 @@ export const fwForwardPolicy: Check<ForwardPolicyFacts> = {
 
 const forwardPolicyOf = (rules: IptablesState) => rules.chains.find((c) => c.table === 'filter' && c.name === 'FORWARD')?.policy ?? null;
 const forwardPolicyPackets = (c: BackendCounters | undefined) => c?.policies.find((p) => p.table === 'filter' && p.chain === 'FORWARD')?.packets ?? 0;
-const describeWalk = (w: ForwardWalk) => ({ verdict: w.verdict, rule: w.rule && describeRule(w.rule) });
+const describeWalk = (w: ForwardWalk, tool = '') => ({ verdict: w.verdict, rule: w.rule && `${tool}${describeRule(w.rule)}` });
 
 /**
  * One family's FORWARD chain policy, as tsdiag's and Docker's rules see it:
@@ -114,8 +114,13 @@ function judgeIptables(f: ForwardPolicyFacts, bridge: string, c: ForwardChainFac
   const { walk } = c;
   if (!c.policyPackets && walk.verdict === 'accept') return pass(`${chain} policy DROP, but ${traffic} is accepted by ${walk.rule}`, evidence);
   if (!c.policyPackets && walk.verdict === 'drop') return pass(`the ${chain} policy is not reached: ${walk.rule} decides first (see fw.rule-drop)`, evidence);
-  for (const r of c.restorable) evidence.push(`missing: ${family === 6 ? 'ip6tables ' : ''}${r}`);
   const over = f.outcome.addr ? familyOfAddress(f.outcome.addr) : 4;
+  // netavark accepts IPv6 by subnet: the bridge's link-local neighbour discovery and multicast (fe80::, ff02::) meet the policy, the pair's traffic does not
+  if (family === 6 && walk.verdict === 'accept' && !(probeFailed(f.outcome) && over === 6)) {
+    return warn(`${chain} policy DROP, but ${traffic} is accepted by ${walk.rule}; the policy still took ${c.policyPackets} packet(s) during the probe `
+      + 'that no rule accepts: link-local neighbour discovery or multicast on the bridge, or traffic leaving it', evidence, acceptBridgeFix(f, bridge, tool));
+  }
+  for (const r of c.restorable) evidence.push(`missing: ${family === 6 ? 'ip6tables ' : ''}${r}`);
   const what = c.policyPackets && probeFailed(f.outcome) && over === family
     ? `${f.outcome.from} -> ${f.outcome.to}${family === 6 ? ' over IPv6' : ''} is dropped by it`
     : 'traffic leaving it (outbound, published ports) is dropped';

@@ -84,20 +84,23 @@ export function tracedDrops(sites: SiteTrace[], host: IptablesView): NamedDrop[]
   return out;
 }
 
-/** The DROP/REJECT rules whose counters moved that the trace did not name already (iptables-legacy's, or a trace that could not run). */
-export function counterDrops(moves: CounterMove[], named: NamedDrop[]): NamedDrop[] {
-  const byTrace = new Set(named.filter((d) => d.where === 'host' && d.iptables).map((d) => `${d.table} ${d.chain} ${d.iptables!.position}`));
+/**
+ * The DROP/REJECT rules whose counters moved that the trace did not name already (iptables-legacy's, or a trace that
+ * could not run): iptables' (family ip) or ip6tables' (ip6).
+ */
+export function counterDrops(moves: CounterMove[], named: NamedDrop[], family: 'ip' | 'ip6' = 'ip'): NamedDrop[] {
+  const byTrace = new Set(named.filter((d) => d.where === 'host' && d.iptables).map((d) => `${d.family} ${d.table} ${d.chain} ${d.iptables!.position}`));
   return moves
-    .filter((m) => isBlocking(m.target) && !byTrace.has(`${m.table} ${m.chain} ${m.position}`))
+    .filter((m) => isBlocking(m.target) && !byTrace.has(`${family} ${m.table} ${m.chain} ${m.position}`))
     .map((m) => ({
-      method: 'counters', where: 'host', kind: 'rule', family: 'ip', table: m.table, chain: m.chain, handle: null, text: m.text,
+      method: 'counters', where: 'host', kind: 'rule', family, table: m.table, chain: m.chain, handle: null, text: m.text,
       verb: m.target === 'REJECT' ? 'rejects' : 'drops', iptables: { position: m.position, text: m.text }, packets: m.packets, hook: null,
     }));
 }
 
-/** A policy of a chain iptables owns is fw.forward-policy's to name (IPv4's: it reads iptables only); this check names the rest. */
+/** A policy of a chain iptables or ip6tables owns is fw.forward-policy's to name (it reads both); this check names the rest. */
 export function isIptablesPolicy(d: NamedDrop, host: IptablesView): boolean {
-  return d.kind === 'policy' && d.where === 'host' && d.family === 'ip' && ownedByIptables(host, d.family, d.table, d.chain);
+  return d.kind === 'policy' && d.where === 'host' && (d.family === 'ip' || d.family === 'ip6') && ownedByIptables(host, d.family, d.table, d.chain);
 }
 
 /** The command that names and deletes a family's iptables rules. */

@@ -36,8 +36,12 @@ export interface FirewallProbe {
   other: BackendCounters;
   /** ip6tables of the backend in use, where the pair shares IPv6 */
   inUse6?: BackendCounters;
+  /** ip6tables of the other backend (ip6tables-legacy beside nft), where the pair shares IPv6 */
+  other6?: BackendCounters;
   /** the other backend's rules as read after the probe (null: not installed) */
   otherNow: IptablesState | null;
+  /** the same of its ip6tables, where the pair shares IPv6 */
+  otherNow6?: IptablesState | null;
 }
 
 export const probeFailed = (o: ProbeOutcome): boolean => o.pingAlive === false || (o.connect !== null && o.connect !== 'open');
@@ -110,20 +114,20 @@ export function firewallProbe(ctx: DoctorContext): Promise<FirewallProbe> {
     const inUse = await ctx.host.iptablesBackend();
     const v6 = ctx.families().includes(6);
     // the first readings are the counters before the probe (and what currentRules() gives until the probe has run)
-    const [beforeUsed, beforeOther, before6] = await Promise.all([
-      ctx.host.iptables(inUse), ctx.host.iptables(other(inUse)), v6 ? ctx.host.ip6tables(inUse) : null,
+    const [beforeUsed, beforeOther, before6, beforeOther6] = await Promise.all([
+      ctx.host.iptables(inUse), ctx.host.iptables(other(inUse)), v6 ? ctx.host.ip6tables(inUse) : null, v6 ? ctx.host.ip6tables(other(inUse)) : null,
     ]);
     const outcome = await sendProbe(ctx);
-    const [afterUsed, afterOther, after6] = await Promise.all([
+    const [afterUsed, afterOther, after6, afterOther6] = await Promise.all([
       ctx.host.iptablesNow(inUse), holdsNothing(beforeOther) ? beforeOther : ctx.host.iptablesNow(other(inUse)),
-      v6 ? ctx.host.ip6tablesNow(inUse) : null,
+      v6 ? ctx.host.ip6tablesNow(inUse) : null, !v6 || holdsNothing(beforeOther6) ? beforeOther6 : ctx.host.ip6tablesNow(other(inUse)),
     ]);
     // the after reading is the freshest view of the rules: later checks read it instead of iptables-save again
     if (afterUsed) ctx.once('fw-rules-now', async () => afterUsed);
     if (after6) ctx.once('fw-rules6-now', async () => after6);
     return {
       outcome, inUse: countersOf(inUse, beforeUsed, afterUsed), other: countersOf(other(inUse), beforeOther, afterOther), otherNow: afterOther,
-      ...(v6 && { inUse6: countersOf(inUse, before6, after6) }),
+      ...(v6 && { inUse6: countersOf(inUse, before6, after6), other6: countersOf(other(inUse), beforeOther6, afterOther6), otherNow6: afterOther6 }),
     };
   });
 }

@@ -1,5 +1,5 @@
 import { fail, pass, skip, warn, type Check } from '../../check.js';
-import { currentRules, describeOutcome, firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
+import { currentRules, currentRules6, describeOutcome, firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
 import { deleteRulesCommands, describeRule, isBlocking, type CounterMove } from './rules.js';
 import { PAIR_CHECKS, joinOnHost } from './common.js';
 import { counterDrops, describeDrop, isIptablesPolicy, tracedDrops, type NamedDrop } from './nft-drops.js';
@@ -17,6 +17,8 @@ export interface RuleDropFacts extends DropFixTarget {
   outcome: ProbeOutcome;
   /** DROP/REJECT rules whose counter moved during the probe */
   dropped: CounterMove[];
+  /** the same of ip6tables, where the pair shares IPv6 (the only account of ip6tables-legacy's rules) */
+  dropped6?: CounterMove[];
   /** how many DROP/REJECT rules there are */
   blockingRules: number;
   /** the failed probe sent again under nftrace (null: the probe passed) */
@@ -51,10 +53,12 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
   consequenceOf: ['fw.forward-policy'],
   async gather(ctx) {
     const probe = await firewallProbe(ctx);
-    const [rules, traced] = await Promise.all([currentRules(ctx), tracedProbe(ctx)]);
+    const [rules, rules6, traced] = await Promise.all([currentRules(ctx), probe.inUse6 ? currentRules6(ctx) : null, tracedProbe(ctx)]);
     const dropped = probe.inUse.rules.filter((r) => isBlocking(r.target));
+    const blocking = (s: typeof rules) => s?.rules.filter((r) => isBlocking(r.target)).length ?? 0;
     const base = {
-      ...dropFixTargetOf(ctx), outcome: probe.outcome, dropped, blockingRules: rules?.rules.filter((r) => isBlocking(r.target)).length ?? 0,
+      ...dropFixTargetOf(ctx), outcome: probe.outcome, dropped, blockingRules: blocking(rules) + blocking(rules6),
+      ...(probe.inUse6 && { dropped6: probe.inUse6.rules.filter((r) => isBlocking(r.target)) }),
     };
     if (!traced) return { ...base, trace: null, traced: [] };
     const over6 = !!probe.outcome.addr?.includes(':');
@@ -74,16 +78,18 @@ export const fwRuleDrop: Check<RuleDropFacts> = {
     if (f.outcome.pingAlive === null && f.outcome.connect === null) return skip(`${f.outcome.to} has no IPv4 address to probe`);
     const probe = describeOutcome(f.outcome);
     const { from, to } = f.outcome;
+    const dropped6 = f.dropped6 ?? [];
     if (!probeFailed(f.outcome)) {
-      if (!f.dropped.length) return pass(`none of the ${f.blockingRules} DROP/REJECT rules counted the probe's packets`, [probe]);
-      const first = f.dropped[0]!;
-      const evidence = [probe, ...f.dropped.map((r) => `${describeRule(r)}  [+${r.packets} packet(s) during the probe]`)];
-      return warn(`${describeRule(first)} ${first.target === 'REJECT' ? 'rejects' : 'drops'} some of the probe's packets, yet the traffic got through`,
-        evidence, joinOnHost(f, deleteRulesCommands(f.dropped)));
+      if (!f.dropped.length && !dropped6.length) return pass(`none of the ${f.blockingRules} DROP/REJECT rules counted the probe's packets`, [probe]);
+      const described = [...f.dropped.map((r) => describeRule(r)), ...dropped6.map((r) => `ip6tables ${describeRule(r)}`)];
+      const first = [...f.dropped, ...dropped6][0]!;
+      const evidence = [probe, ...[...f.dropped, ...dropped6].map((r, k) => `${described[k]}  [+${r.packets} packet(s) during the probe]`)];
+      return warn(`${described[0]} ${first.target === 'REJECT' ? 'rejects' : 'drops'} some of the probe's packets, yet the traffic got through`,
+        evidence, joinOnHost(f, [...deleteRulesCommands(f.dropped), ...deleteRulesCommands(dropped6, 'ip6tables')]));
     }
     const evidence = [probe, ...(f.trace ? traceEvidence(f.trace) : [])];
-    // counters name what the trace cannot see: iptables-legacy's rules, a namespace it could not enter
-    const drops = [...(f.traced ?? []), ...counterDrops(f.dropped, f.traced ?? [])];
+    // counters name what the trace cannot see: iptables-legacy's rules (ip6tables' too), a namespace it could not enter
+    const drops = [...(f.traced ?? []), ...counterDrops(f.dropped, f.traced ?? []), ...counterDrops(dropped6, f.traced ?? [], 'ip6')];
     if (!drops.length) {
       return pass(`no firewall rule or policy dropped the failed probe: none of the ${f.blockingRules} DROP/REJECT iptables rules counted it${f.trace ? ', and nftrace saw every nf_tables rule it met accept it' : ''}`, evidence);
     }

@@ -107,6 +107,15 @@ describe('fw.forward-policy over ip6tables', () => {
     expect(v.fix).toBe(`ip netns exec ${healthy.hostNetns} ip6tables -I FORWARD -i ${healthy.bridge} -o ${healthy.bridge} -j ACCEPT`);
   });
 
+  it('ip6tables policy DROP that took packets while the pair\'s IPv6 traffic is accepted (netavark accepts by subnet): warns, the bridge accept fixes', () => {
+    const rule = 'ip6tables filter NETAVARK_FORWARD #2: -A NETAVARK_FORWARD -s fd00:30::/64 -j ACCEPT';
+    const v = fwForwardPolicy.judge({ ...healthy, backend: 'podman', ipv6: v6({ policy: 'DROP', policyPackets: 3, walk: { verdict: 'accept', rule } }) });
+    expect(v.status).toBe('warn');
+    expect(v.summary).toBe(`ip6tables FORWARD policy DROP, but ${healthy.bridge}'s IPv6 traffic is accepted by ${rule}; the policy still took 3 packet(s) during the probe `
+      + 'that no rule accepts: link-local neighbour discovery or multicast on the bridge, or traffic leaving it');
+    expect(v.fix).toBe(`ip netns exec ${healthy.hostNetns} ip6tables -I FORWARD -i ${healthy.bridge} -o ${healthy.bridge} -j ACCEPT`);
+  });
+
   it('ip6tables policy DROP with the bridge accepted: passes; the IPv4 verdict is kept when only IPv4 fails', () => {
     const accepted = v6({ policy: 'DROP', walk: { verdict: 'accept', rule: 'filter TSDIAG-FORWARD #5: -A TSDIAG-FORWARD -i br -o br -j ACCEPT' } });
     expect(fwForwardPolicy.judge({ ...healthy, ipv6: accepted }).summary).toMatch(/; ip6tables FORWARD policy DROP, but \S+'s IPv6 traffic is accepted by filter TSDIAG-FORWARD #5/);
