@@ -1,5 +1,6 @@
 import type { ProbeAgent } from './probe/client.js';
 import { NamespaceProber } from './probe/prober.js';
+import { abandonConnects } from './probe/tcp-close.js';
 import type { InventoryProvider } from './inventory/types.js';
 import { trace, tracing } from '../netcore/kernel/trace.js';
 
@@ -34,6 +35,7 @@ export class AgentPool {
   }
 
   close(): void {
+    abandonConnects(); // the probes this process sent itself (the agents' own end with them)
     for (const p of this.probers.values()) p.close();
     this.probers.clear();
   }

@@ -4,7 +4,7 @@ import { netnsPathOf } from '../netcore/kernel/exec.js';
 import type { InvContainer, InvEndpoint, InvNetwork, InventoryProvider } from './inventory/types.js';
 import type { ServicePick } from './inventory/service-names.js';
 import { HostReader } from './host-reader.js';
-import { Memo } from './memo.js';
+import { Memo, Tidings } from './memo.js';
 import { AgentPool } from './agents.js';
 import { addressIn, sharedFamilies, type Family } from './families.js';
 
@@ -29,6 +29,8 @@ export interface DoctorTarget {
 export class DoctorContext {
   /** the run's one cache: host readings (see HostReader) and probe outcomes alike */
   private readonly memo = new Memo();
+  /** what a check learnt mid-run that another may stop waiting on */
+  readonly tidings = new Tidings();
   private portAsked = false;
   readonly host: HostReader;
 

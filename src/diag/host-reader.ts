@@ -16,7 +16,7 @@ export type {
 } from '../netcore/kernel/inspect.js';
 export type { NftChain, NftRule, NftRuleset, NftTable } from '../netcore/kernel/nft/ruleset.js';
 export type { ProbeMatch, TraceOptions, TraceResult } from '../netcore/kernel/nft/trace.js';
-export type { TracedPacket, TraceStep } from '../netcore/kernel/nft/trace-events.js';
+export type { TraceEvent, TracedPacket, TraceStep } from '../netcore/kernel/nft/trace-events.js';
 export type { DropEvent, DropReason, DropReasonOptions } from '../netcore/kernel/drop-reasons.js';
 export type { Where } from '../netcore/kernel/exec.js';
 

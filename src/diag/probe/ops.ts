@@ -4,7 +4,7 @@ import { parseResolvConf } from '../../netcore/bridge/resolvconf.js';
 import { decodeReply, encodeQuery, QTYPE } from './dns-wire.js';
 import { socketsHere, type SocketMaker } from '../../netcore/kernel/netns-socket.js';
 import * as inNamespace from './ns-ops.js';
-import { closeGracefully } from './tcp-close.js';
+import { closeGracefully, trackConnect } from './tcp-close.js';
 import type { ConnectArgs, ConnectResult, PingArgs, PingResult, ResolveArgs, ResolveResult } from './protocol.js';
 
 /**
@@ -84,7 +84,13 @@ export async function connect(a: ConnectArgs, sockets: SocketMaker = socketsHere
   const sock = sockets.tcp(a.addr);
   return new Promise((resolveP) => {
     sock.connect({ host: a.addr, port: a.port });
+    const untrack = trackConnect(() => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolveP({ result: 'error', ms: performance.now() - t0, error: 'abandoned: the doctor run ended' });
+    });
     const done = (result: ConnectResult['result'], error: string | null) => {
+      untrack();
       clearTimeout(timer);
       sock.removeAllListeners('error');
       // a timeout may fire while the handshake is done in the kernel but not yet seen here (a busy

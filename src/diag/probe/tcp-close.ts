@@ -33,3 +33,21 @@ export function closeGracefully(sock: net.Socket, graceMs = CLOSE_GRACE_MS): voi
 export async function closesDone(): Promise<void> {
   await Promise.all(closing);
 }
+
+const connecting = new Set<() => void>();
+
+/**
+ * Keeps a connect under way known until it settles: its request holds the
+ * event loop, so a run that no longer needs the answer (the firewall trace
+ * already saw its SYN dropped) would otherwise end only when its timeout does.
+ */
+export function trackConnect(abandon: () => void): () => void {
+  connecting.add(abandon);
+  return () => connecting.delete(abandon);
+}
+
+/** Ends every connect still waiting for its handshake (the run is over). Nothing was connected, so nothing is reset. */
+export function abandonConnects(): void {
+  for (const abandon of [...connecting]) abandon();
+  connecting.clear();
+}

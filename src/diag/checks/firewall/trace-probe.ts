@@ -1,7 +1,8 @@
 import type { DoctorContext } from '../../context.js';
 import type { InvContainer } from '../../inventory/types.js';
-import type { ProbeMatch, TracedPacket, Where } from '../../host-reader.js';
+import type { ProbeMatch, TraceEvent, TracedPacket, Where } from '../../host-reader.js';
 import { firewallProbe, probeFailed, type ProbeOutcome } from './probe.js';
+import { tcpDropTiding } from '../../memo.js';
 import { addressIn, familyOfAddress, type Family } from '../../families.js';
 
 /**
@@ -46,6 +47,8 @@ export interface TracedProbe {
 export interface Resend {
   proto: 'tcp' | 'icmp';
   match: ProbeMatch;
+  /** "TCP 172.18.0.2:5432", "ping fd00::3" */
+  what: string;
   send: () => Promise<{ failed: boolean; result: string }>;
 }
 
@@ -63,7 +66,7 @@ export function resendOf(ctx: DoctorContext, outcome: ProbeOutcome): Resend | nu
   const agent = ctx.agentIn(from);
   if (outcome.connect !== null && outcome.connect !== 'open' && port) {
     return {
-      proto: 'tcp', match: { proto: 'tcp', src, dst: addr, dport: port },
+      proto: 'tcp', match: { proto: 'tcp', src, dst: addr, dport: port }, what: `TCP ${addr}:${port}`,
       // a drop is traced the moment it happens: the probe need not wait long
       send: async () => {
         const r = await agent.call('connect', { addr, port, timeoutMs: 300 });
@@ -72,7 +75,7 @@ export function resendOf(ctx: DoctorContext, outcome: ProbeOutcome): Resend | nu
     };
   }
   return {
-    proto: 'icmp', match: { proto: 'icmp', src, dst: addr },
+    proto: 'icmp', match: { proto: 'icmp', src, dst: addr }, what: `ping ${addr}`,
     send: async () => {
       const r = await agent.call('ping', { addr, count: 1, timeoutS: 0.3 });
       return { failed: !r.alive, result: `ping ${addr} ${r.alive ? 'answered' : 'lost'}` };
@@ -106,11 +109,21 @@ export async function traceSites(ctx: DoctorContext, family: Family = 4): Promis
 /**
  * Runs one tracer per site at once, sends the probe when all listen, and
  * waits for every tracer to have removed its tables. A site whose tracer
- * fails is reported with its error; the others still count.
+ * fails is reported with its error; the others still count. A drop verdict
+ * ends the wait: the packet is gone, and the probe's own timeout would only
+ * add its 300 ms to every faulty run.
  */
 async function traceAcross(ctx: DoctorContext, sites: TraceSite[], resend: Resend) {
   let release!: () => void;
   const go = new Promise<void>((r) => (release = r));
+  let dropSeen!: () => void;
+  const dropped = new Promise<void>((r) => (dropSeen = r));
+  const onEvent = (e: TraceEvent) => {
+    if (e.verdict !== 'drop') return;
+    dropSeen();
+    const { proto, dst, dport } = resend.match;
+    if (proto === 'tcp' && dst && dport) ctx.tidings.tell(tcpDropTiding(dst, dport));
+  };
   const ready = sites.map(() => {
     let done!: () => void;
     return { promise: new Promise<void>((r) => (done = r)), done: () => done() };
@@ -118,12 +131,14 @@ async function traceAcross(ctx: DoctorContext, sites: TraceSite[], resend: Resen
   const runs = sites.map((s, i) => ctx.host.nftTrace(`${resend.proto}-${s.where}`, s.at, resend.match, async () => {
     ready[i]!.done();
     await go;
-  }, { ingressDevices: s.ingress, bridge: s.bridge }));
+  }, { ingressDevices: s.ingress, bridge: s.bridge, onEvent }));
   runs.forEach((r, i) => r.catch(() => ready[i]!.done()));
   await Promise.all(ready.map((r) => r.promise));
   let sent: Awaited<ReturnType<Resend['send']>>;
   try {
-    sent = await resend.send();
+    const sending = resend.send();
+    sending.catch(() => undefined); // it may lose the race and fail later, when the agents close
+    sent = await Promise.race([sending, dropped.then(() => ({ failed: true, result: `${resend.what} dropped (nftrace saw the drop)` }))]);
   } finally {
     release();
   }

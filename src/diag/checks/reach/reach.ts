@@ -3,6 +3,7 @@ import { fail, pass, skip, warn, type Check, type Verdict } from '../../check.js
 import { familyName, familyOfAddress, type Family } from '../../families.js';
 import type { DoctorContext } from '../../context.js';
 import { PATH_AND_FIREWALL } from '../path/walk.js';
+import { tcpDropTiding } from '../../memo.js';
 
 /**
  * A SYN-ACK on a local bridge or overlay comes back in well under a
@@ -103,10 +104,9 @@ export const reachTcp: Check<TcpFacts> = {
   consequenceOf: PATH_AND_FIREWALL,
   async gather(ctx) {
     const port = await ctx.peerPort();
-    const agent = ctx.agentIn(ctx.target.from!);
     const probes = await Promise.all(peerAddresses(ctx).map(async ({ family, addr }): Promise<TcpProbe> => ({
       addr,
-      connect: addr && port ? await ctx.once(family === 4 ? 'connect' : `connect${family}`, () => agent.call('connect', { addr, port, timeoutMs: CONNECT_TIMEOUT_MS })) : null,
+      connect: addr && port ? await ctx.once(family === 4 ? 'connect' : `connect${family}`, () => connectUnlessDropped(ctx, addr, port)) : null,
     })));
     const [first, ...also] = probes as [TcpProbe, ...TcpProbe[]];
     return { from: ctx.target.fromName, to: ctx.target.toName, port, ...first, ...(also.length ? { also } : {}) };
@@ -130,6 +130,21 @@ export const reachTcp: Check<TcpFacts> = {
   },
 };
 
+/**
+ * The agent's connect, or a timeout as soon as the firewall's traced probe
+ * saw its SYN to the same port dropped: this one's will not fare better, and
+ * its full wait is the longest on a faulty run's path.
+ */
+function connectUnlessDropped(ctx: DoctorContext, addr: string, port: number): Promise<ConnectResult> {
+  const t0 = performance.now();
+  const connect = ctx.agentIn(ctx.target.from!).call('connect', { addr, port, timeoutMs: CONNECT_TIMEOUT_MS });
+  connect.catch(() => undefined); // it may lose the race and fail later, when the agents close
+  const dropped = ctx.tidings.heard(tcpDropTiding(addr, port)).then((): ConnectResult => ({
+    result: 'timeout', ms: performance.now() - t0, error: 'nftrace saw the firewall probe\'s SYN to this port dropped',
+  }));
+  return Promise.race([connect, dropped]);
+}
+
 const hostPort = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
 
 function connectVerdict(f: TcpFacts, p: TcpProbe): Verdict {
@@ -141,7 +156,7 @@ function connectVerdict(f: TcpFacts, p: TcpProbe): Verdict {
     case 'refused':
       return fail(`${where} refuses connections: nothing listens there`, [`connect: ${c.error}`], null);
     case 'timeout':
-      return fail(`${where} does not answer: the SYN is dropped on the way`, [`no SYN-ACK and no RST in ${c.ms.toFixed(0)} ms`], null);
+      return fail(`${where} does not answer: the SYN is dropped on the way`, [`no SYN-ACK and no RST in ${c.ms.toFixed(0)} ms${c.error ? ` (${c.error})` : ''}`], null);
     case 'unreachable':
       return fail(`${where} is unreachable from ${f.from}: no route, or its address never resolved to a MAC`, [`connect: ${c.error ?? 'unreachable'}`], null);
     default:

@@ -22,6 +22,8 @@ export interface TraceOptions {
   ingressDevices?: string[];
   /** how long to wait for the monitor to print our table's creation (its subscription is then live) */
   readyTimeoutMs?: number;
+  /** each trace event as the monitor prints it (the caller may stop waiting on a drop) */
+  onEvent?: (e: TraceEvent) => void;
 }
 
 export interface TraceTiming {
@@ -125,7 +127,10 @@ export async function withNftTrace<T>(where: string | null | Where, match: Probe
   const monitor = startLineProcess('nft', ['-a', 'monitor'], at, (line) => {
     if (line.startsWith('trace id ')) {
       const e = parseTraceLine(line);
-      if (e) events.push(e);
+      if (e) {
+        events.push(e);
+        opts.onEvent?.(e);
+      }
       if (fnStart !== null && firstEventAt === null) firstEventAt = performance.now();
     } else if (line.startsWith('add ') && line.includes(` inet ${table}`)) listening = true;
     else if (line.startsWith(`delete table inet ${table}`)) deleted = true;
