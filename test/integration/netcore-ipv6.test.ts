@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpClient, tcpEchoServer, TestSandbox, waitFor } from '../helpers/sandbox.js';
+import { parseIptablesSave, restoreScript } from '../../src/netcore/bridge/firewall/rules.js';
 import { describeWithEngine, docker, removeRunObjects, TEST_IMAGE, TEST_RUN_LABEL, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 
 /** What the sandbox host looks like in IPv6 terms too: ip6tables and every IPv6 address, beside the helper's snapshot. */
@@ -88,6 +89,13 @@ describe('netcore: dual-stack networks', () => {
     expect(v4far.exitCode).not.toBe(0);
     const rules = (await sb.inNetns(sb.name, ['ip6tables-save'])).stdout;
     expect(rules).toContain(`-A TSDIAG-ISOLATION-STAGE-2 -o ${state.networks.other.device} -j DROP`);
+  });
+
+  it('the rules written read back as the state wants them (iptables-save prints them as tsdiag writes them): no restore left to do', async () => {
+    for (const [family, tool] of [[4, 'iptables-save'], [6, 'ip6tables-save']] as const) {
+      const saved = (await sb.inNetns(sb.name, [tool])).stdout;
+      expect(restoreScript(await sb.state(), parseIptablesSave(saved), family), tool).toBeNull();
+    }
   });
 
   it('network inspect shows IPAM.Config for both families and each IPv6Address; container inspect the GlobalIPv6Address', async () => {

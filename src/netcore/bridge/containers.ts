@@ -11,7 +11,8 @@ import { allocateAddress6, macForAddress6 } from './ipam6.js';
 import { hasIpv4, hasIpv6 } from './state/families.js';
 import { newId } from './naming.js';
 import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
-import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planNamespaceCreate, providesDefaultRoute } from './plan.js';
+import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planLoopbackUp, planNamespaceCreate,
+  providesDefaultRoute } from './plan.js';
 import { assignHostPorts, parsePublish } from './ports.js';
 import { isAlive } from '../kernel/processes.js';
 import { startDetached as startInBackground } from '../kernel/detached.js';
@@ -150,6 +151,7 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
     if (c.netns) {
       steps.push(...planNamespaceCreate(c, await etcFiles(host, c, net)));
       if (net) steps.push(...planEndpointAdd(ctx, c, c.endpoints[0]!, net, true));
+      steps.push(...planLoopbackUp(c));
     }
     // the firewall depends on the networks and the published ports only
     const firewall = createdDefaultBridge || c.ports.length > 0;

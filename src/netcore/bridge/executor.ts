@@ -4,6 +4,7 @@ import { run } from '../kernel/exec.js';
 import { OperationError } from '../errors.js';
 import { syncFirewall } from './firewall/apply.js';
 import { killNetnsProcesses } from '../kernel/processes.js';
+import { readSysctlsNow } from '../kernel/inspect.js';
 import { writeState } from './state/store.js';
 import type { HostRef } from '../host.js';
 import type { Action, Step } from './steps.js';
@@ -29,8 +30,16 @@ async function runIpBatch(netns: string | null, lines: string[][], force: boolea
   await run('ip', args, { input: lines.map((l) => l.join(' ')).join('\n') + '\n', reject: !force });
 }
 
+/**
+ * One `sysctl` process for the keys not at their value already (read without
+ * a process: the host's forwarding after its first network, a new bridge's
+ * disable_ipv6 where the default is 0, cost a process per network otherwise).
+ */
 async function writeSysctls(netns: string | null, list: SysctlAction[], force: boolean): Promise<void> {
-  await run('sysctl', ['-q', '-w', ...list.map((a) => `${a.key}=${a.value}`)], { netns, reject: !force });
+  const now = readSysctlsNow(netns, list.map((a) => a.key));
+  const todo = now ? list.filter((a, i) => now[i] !== a.value) : list;
+  if (!todo.length) return;
+  await run('sysctl', ['-q', '-w', ...todo.map((a) => `${a.key}=${a.value}`)], { netns, reject: !force });
 }
 
 async function runAction(a: Action, host: HostRef, bestEffort: boolean): Promise<void> {
