@@ -78,6 +78,35 @@ describe('netcore: dual-stack networks', () => {
     expect((await sb.inNetns(sb.outsideNetns, tcpClient('198.18.0.2', 8080))).stdout.trim()).toBe('web 198.18.0.1');
   });
 
+  it('-p [v6]:port and -p [::]:port publish on IPv6 only, -p 0.0.0.0:port on IPv4 only; port and inspect list them as Docker does', async () => {
+    await sb.ok(['run', '--name', 'pub', '--network', 'app', '-p', '[2001:2::2]:8090:80', '-p', '[::]:8091:80', '-p', '0.0.0.0:8092:80']);
+    try {
+      sb.background(sb.containerNetns('pub'), tcpEchoServer(80, 'pub', '::'));
+      await waitFor(async () => (await sb.inNetns(sb.containerNetns('pub'), ['ss', '-ltnH', 'sport = :80'])).stdout.includes(':80'));
+      const from = async (ns: string, host: string, port: number) => (await sb.inNetns(ns, tcpClient(host, port, 1500))).stdout.trim();
+      for (const ns of [sb.name, sb.outsideNetns]) {
+        const me = ns === sb.name ? '2001:2::2' : '2001:2::1';
+        expect(await from(ns, '2001:2::2', 8090), `[2001:2::2]:8090 from ${ns}`).toBe(`pub ${me}`);
+        expect(await from(ns, '2001:2::2', 8091), `[::]:8091 from ${ns}`).toBe(`pub ${me}`);
+        expect(await from(ns, '198.18.0.2', 8092), `0.0.0.0:8092 from ${ns}`).toBe(`pub ${me === '2001:2::2' ? '198.18.0.2' : '198.18.0.1'}`);
+        // and nothing in the other family
+        expect(await from(ns, '198.18.0.2', 8090)).toBe('');
+        expect(await from(ns, '198.18.0.2', 8091)).toBe('');
+        expect(await from(ns, '2001:2::2', 8092)).toBe('');
+      }
+      const nat6 = (await sb.inNetns(sb.name, ['ip6tables-save', '-t', 'nat'])).stdout;
+      expect(nat6).toMatch(/! -s fe80::\/10 -d 2001:2::2\/128 -p tcp -m tcp --dport 8090 -j DNAT/);
+      expect(nat6).not.toMatch(/--dport 8092 /);
+      expect((await sb.inNetns(sb.name, ['iptables-save', '-t', 'nat'])).stdout).not.toMatch(/--dport 809[01] /);
+      expect(await sb.ok(['port', 'pub'])).toBe('80/tcp -> [2001:2::2]:8090\n80/tcp -> [::]:8091\n80/tcp -> 0.0.0.0:8092');
+      expect(await sb.ok(['port', 'web', '80'])).toBe('0.0.0.0:8080\n[::]:8080');
+      const [c] = JSON.parse(await sb.ok(['inspect', 'web']));
+      expect(c.NetworkSettings.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }] });
+    } finally {
+      await sb.ok(['rm', '-f', 'pub']);
+    }
+  });
+
   it('traffic leaving the host from a ULA is masqueraded to the uplink address', async () => {
     expect((await sb.inNetns(sb.containerNetns('cli'), ['ping', '-6', '-c', '1', '-W', '2', '2001:2::1'])).exitCode).toBe(0);
   });
@@ -158,6 +187,11 @@ describe('netcore: IPv6 bad input changes nothing and exits 2', () => {
     ['--ip6 the gateway', ['run', '--name', 'x', '--network', 'app', '--ip6', 'fd00:88::1'], /already in use/],
     ['a bad --ip6', ['run', '--name', 'x', '--network', 'app', '--ip6', 'fd00::88::5'], /invalid IPv6 address/],
     ['--ip6 on an IPv4-only network', ['run', '--name', 'x', '--ip6', 'fd00:88::9'], /has no IPv6 subnet/],
+    ['-p with an IPv6 host IP out of brackets', ['run', '--name', 'x', '--network', 'app', '-p', '2001:2::2:8080:80'], /goes in brackets/],
+    ['-p with a bad IPv6 host IP', ['run', '--name', 'x', '--network', 'app', '-p', '[2001:2::zz]:8080:80'], /invalid IPv6 host IP/],
+    ['-p with an IPv4 address in brackets', ['run', '--name', 'x', '--network', 'app', '-p', '[198.18.0.2]:8080:80'], /invalid IPv6 host IP/],
+    ['-p [::] on an IPv4-only network', ['run', '--name', 'x', '-p', '[::]:8080:80'], /has no IPv6 subnet/],
+    ['port of a port not published', ['port', 'db', '80'], /No public port '80\/tcp' published for db/],
   ];
 
   it.each(cases)('%s', async (_what, args, message) => {

@@ -13,7 +13,7 @@ import { newId } from './naming.js';
 import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
 import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planLoopbackUp, planNamespaceCreate,
   providesDefaultRoute } from './plan.js';
-import { assignHostPorts, parsePublish } from './ports.js';
+import { assignHostPorts, hostAddressText, parsePublish, portFamilies } from './ports.js';
 import { isAlive } from '../kernel/processes.js';
 import { startDetached as startInBackground } from '../kernel/detached.js';
 import {
@@ -22,7 +22,7 @@ import {
 import type { Step } from './steps.js';
 import { readState, withState } from './state/store.js';
 import { byNameOrIdPrefix } from './state/lookup.js';
-import type { ContainerRecord, EndpointRecord, HostState, NetworkRecord } from './state/types.js';
+import type { ContainerRecord, EndpointRecord, HostState, NetworkRecord, PortMapping } from './state/types.js';
 import { validateName } from '../validate.js';
 
 export interface RunContainerOptions {
@@ -102,6 +102,14 @@ function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: Ne
   };
 }
 
+/** A mapping pinned to one family needs an address of it: `-p [::]:8080:80` on an IPv4-only network publishes nothing (no docker-proxy here). */
+function assertFamilyCarried(p: PortMapping, ep: EndpointRecord, net: NetworkRecord): void {
+  const families = portFamilies(p);
+  if (families.some((f) => (f === 4 ? !!ep.ipv4 : !!ep.ipv6))) return;
+  const hint = families[0] === 6 ? ' (create it with --ipv6)' : '';
+  throw new UsageError(`cannot publish ${hostAddressText(p.hostIp)}:${p.hostPort}->${p.containerPort}/${p.proto}: network ${net.name} has no IPv${families[0]} subnet${hint}`);
+}
+
 async function etcFiles(host: HostRef, c: ContainerRecord, first: NetworkRecord | null): Promise<Record<string, string>> {
   const hostConf = await readHostResolvConf(host);
   const resolv = first && servesEmbeddedDns(first)
@@ -143,6 +151,7 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
       if (net.isDefault && (opts.aliases ?? []).length) throw new UsageError('network-scoped aliases are only supported for user-defined networks');
       c.endpoints.push(newEndpoint(ctx, next, c, net, { ip: opts.ip ?? null, ip6: opts.ip6 ?? null }, opts.aliases ?? []));
       c.ports = net.internal ? [] : assignHostPorts(next, wantedPorts);
+      for (const p of c.ports) assertFamilyCarried(p, c.endpoints[0]!, net);
     } else if (opts.ip || opts.ip6 || (opts.aliases ?? []).length) {
       throw new UsageError(`--ip, --ip6 and --network-alias need a user-defined network, not --network ${mode}`);
     }

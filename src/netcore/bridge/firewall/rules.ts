@@ -1,5 +1,6 @@
 import type { EndpointRecord, HostState, NetworkRecord } from '../state/types.js';
 import { hasIpv4, hasIpv6 } from '../state/families.js';
+import { portFamilies, publishesAnyAddress } from '../ports.js';
 
 /** iptables (4) or ip6tables (6): the same chains and rules, each family's addresses. */
 export type Family = 4 | 6;
@@ -102,10 +103,10 @@ export function desiredRules(state: HostState, family: Family = 4): ChainRules {
     const br = byName.get(ep.network)!.device!;
     const addr = f.addr(ep);
     for (const p of c.ports) {
-      // an IPv4 host address publishes on IPv4 only; 0.0.0.0 on every family the network has, as Docker's default
-      if (p.hostIp !== '0.0.0.0' && family === 6) continue;
-      // moby's ip6tables DNAT leaves out link-local sources
-      const dst = p.hostIp === '0.0.0.0' ? (family === 6 ? '! -s fe80::/10 ' : '') : `-d ${p.hostIp}/32 `;
+      // each mapping in its own families only (ports.ts portFamilies: a bare -p both, 0.0.0.0 or an IPv4 address IPv4, [::] or an IPv6 one IPv6)
+      if (!portFamilies(p).includes(family)) continue;
+      // moby's ip6tables DNAT leaves out link-local sources (iptables-save prints -s before -d)
+      const dst = `${family === 6 ? '! -s fe80::/10 ' : ''}${publishesAnyAddress(p, family) ? '' : `-d ${p.hostIp}/${f.host} `}`;
       filter[CHAINS.ports]!.push(`-d ${addr}/${f.host} ! -i ${br} -o ${br} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
       // no `! -i BRIDGE` and no RETURN for the bridge: tsdiag runs no userland proxy, so a container reaches a published
       // port through the host's address by hairpin NAT, as Docker with --userland-proxy=false (moby's iptablesdoc usernet-portmap-noproxy)
