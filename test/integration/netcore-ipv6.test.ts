@@ -107,6 +107,26 @@ describe('netcore: dual-stack networks', () => {
     }
   });
 
+  it('addresses are handed out serially in both families: after rm the next container gets the next address, not the freed one', async () => {
+    await sb.ok(['run', '--name', 's1', '--network', 'app']);
+    await sb.ok(['run', '--name', 's2', '--network', 'app']);
+    await sb.ok(['rm', 's1']);
+    await sb.ok(['run', '--name', 's3', '--network', 'app']);
+    try {
+      const s = await sb.state();
+      const [e1, e2, e3] = ['s1', 's2', 's3'].map((n) => s.containers[n]?.endpoints[0]);
+      expect(e1).toBeUndefined();
+      const next6 = (a: string) => a.replace(/([0-9a-f]+)$/, (h) => (parseInt(h, 16) + 1).toString(16));
+      const next4 = (a: string) => a.replace(/(\d+)$/, (d) => String(Number(d) + 1));
+      expect(e3.ipv6).toBe(next6(e2.ipv6));
+      expect(e3.ipv4).toBe(next4(e2.ipv4));
+      expect(s.networks.app).toMatchObject({ lastAllocated: e3.ipv4, lastAllocated6: e3.ipv6 });
+      expect(await globalAddr(sb, sb.containerNetns('s3'))).toContain(`inet6 ${e3.ipv6}/64`);
+    } finally {
+      await sb.ok(['rm', 's2', 's3']);
+    }
+  });
+
   it('traffic leaving the host from a ULA is masqueraded to the uplink address', async () => {
     expect((await sb.inNetns(sb.containerNetns('cli'), ['ping', '-6', '-c', '1', '-W', '2', '2001:2::1'])).exitCode).toBe(0);
   });

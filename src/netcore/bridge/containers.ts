@@ -56,10 +56,12 @@ function endpointsOn(state: HostState, network: string): EndpointRecord[] {
   return Object.values(state.containers).flatMap((c) => c.endpoints.filter((e) => e.network === network));
 }
 
-function withLastAllocated(state: HostState, network: string, ipv4: string): HostState {
+/** Records the endpoint's addresses as the network's last handed out (serial allocation goes on after them). */
+function withLastAllocated(state: HostState, network: string, ep: EndpointRecord): HostState {
   const net = state.networks[network]!;
-  if (!ipv4) return state;
-  return { ...state, networks: { ...state.networks, [network]: { ...net, lastAllocated: ipv4 } } };
+  const last = { ...(ep.ipv4 ? { lastAllocated: ep.ipv4 } : {}), ...(ep.ipv6 ? { lastAllocated6: ep.ipv6 } : {}) };
+  if (!Object.keys(last).length) return state;
+  return { ...state, networks: { ...state.networks, [network]: { ...net, ...last } } };
 }
 
 export interface EndpointAddressRequest {
@@ -81,7 +83,8 @@ function allocateEndpointAddresses(state: HostState, net: NetworkRecord, want: E
     })
     : '';
   const ipv6 = hasIpv6(net)
-    ? allocateAddress6({ subnet6: net.subnet6!, gateway6: net.gateway6!, used: others.flatMap((e) => (e.ipv6 ? [e.ipv6] : [])), requested: want.ip6 })
+    ? allocateAddress6({ subnet6: net.subnet6!, gateway6: net.gateway6!, used: others.flatMap((e) => (e.ipv6 ? [e.ipv6] : [])), requested: want.ip6,
+      last: net.lastAllocated6 })
     : null;
   return { ipv4, ipv6 };
 }
@@ -156,7 +159,7 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
       throw new UsageError(`--ip, --ip6 and --network-alias need a user-defined network, not --network ${mode}`);
     }
     next = { ...next, containers: { ...next.containers, [name]: c } };
-    if (net && c.endpoints[0]) next = withLastAllocated(next, net.name, c.endpoints[0].ipv4);
+    if (net && c.endpoints[0]) next = withLastAllocated(next, net.name, c.endpoints[0]);
     if (c.netns) {
       steps.push(...planNamespaceCreate(c, await etcFiles(host, c, net)));
       if (net) steps.push(...planEndpointAdd(ctx, c, c.endpoints[0]!, net, true));
@@ -226,7 +229,7 @@ export async function connectNetwork(host: HostRef, netRef: string, ref: string,
     const ctx = hostCtx(host, state);
     const ep = newEndpoint(ctx, state, c, net, { ip: opts.ip ?? null, ip6: opts.ip6 ?? null }, opts.aliases ?? []);
     const updated = { ...c, endpoints: [...c.endpoints, ep] };
-    const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep.ipv4);
+    const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep);
     // as Docker moves its gateway: a container with no way out yet (only --internal networks) gets one through this network
     const wayOut = (family: 4 | 6) => c.endpoints.some((e) => providesDefaultRoute(state.networks[e.network], family));
     const steps = planEndpointAdd(ctx, updated, ep, net, { v4: !wayOut(4), v6: !wayOut(6) });

@@ -29,6 +29,8 @@ export interface NetworkRecord {
   created: string; // ISO time
   /** the address handed out last: allocation goes on after it (absent in older state files) */
   lastAllocated?: string | null;
+  /** the same for the IPv6 subnet */
+  lastAllocated6?: string | null;
 }
 
 export interface EndpointRecord {
