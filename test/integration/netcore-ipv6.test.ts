@@ -182,6 +182,53 @@ describe('netcore: dual-stack networks', () => {
   });
 });
 
+describe('netcore: macvlan --ipv6', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await TestSandbox.create('v6m');
+  }, 60_000);
+  afterAll(async () => sb?.dispose());
+
+  it('containers get their IPv6 address on the macvlan link and the default route via the gateway; ping -6 between them and to the wire', async () => {
+    // the sandbox uplink's own wire: 2001:2::1 (the outside namespace) is the gateway
+    await sb.ok(['network', 'create', '-d', 'macvlan', '--ipv6', '--subnet', '198.18.0.0/24', '--gateway', '198.18.0.1', '--ip-range', '198.18.0.64/26',
+      '--subnet', '2001:2::/64', '--gateway', '2001:2::1', '-o', 'parent=eth0', 'lan6']);
+    await sb.ok(['run', '--name', 'm1', '--network', 'lan6', '--ip6', '2001:2::10']);
+    await sb.ok(['run', '--name', 'm2', '--network', 'lan6', '--ip6', '2001:2::11']);
+    const [net] = JSON.parse(await sb.ok(['network', 'inspect', 'lan6']));
+    expect(net).toMatchObject({ Driver: 'macvlan', EnableIPv6: true });
+    expect(net.IPAM.Config).toContainEqual({ Subnet: '2001:2::/64', Gateway: '2001:2::1' });
+    for (const [name, addr] of [['m1', '2001:2::10'], ['m2', '2001:2::11']]) {
+      const ns = sb.containerNetns(name);
+      const link = JSON.parse((await sb.inNetns(ns, ['ip', '-d', '-j', 'link', 'show', 'eth0'])).stdout)[0];
+      expect(link.linkinfo.info_kind).toBe('macvlan');
+      expect(await globalAddr(sb, ns)).toMatch(new RegExp(`inet6 ${addr}/64 scope global nodad`));
+      expect((await sb.inNetns(ns, ['ip', '-6', 'route', 'show', 'default'])).stdout).toContain('default via 2001:2::1 dev eth0');
+      expect((await sb.inNetns(ns, ['cat', '/proc/sys/net/ipv6/conf/eth0/accept_ra'])).stdout.trim()).toBe('0');
+    }
+    const ping = (from: string, to: string) => sb.inNetns(sb.containerNetns(from), ['ping', '-6', '-c', '1', '-W', '2', to]);
+    expect((await ping('m1', '2001:2::11')).exitCode).toBe(0);
+    expect((await ping('m2', '2001:2::10')).exitCode).toBe(0);
+    expect((await ping('m1', '2001:2::1')).exitCode).toBe(0); // the outside namespace on the parent's wire, no NAT
+    // a macvlan network writes no ip6tables rules
+    expect((await sb.inNetns(sb.name, ['ip6tables-save'])).stdout).not.toMatch(/TSDIAG/);
+    await sb.ok(['rm', 'm1', 'm2']);
+    await sb.ok(['network', 'rm', 'lan6']);
+  });
+
+  it('an IPv6-only macvlan (--ipv4=false) with the gateway picked by IPAM (::1)', async () => {
+    await sb.ok(['network', 'create', '-d', 'macvlan', '--ipv6', '--ipv4=false', '--subnet', 'fd00:66::/64', '-o', 'parent=eth0', 'lan66']);
+    await sb.ok(['run', '--name', 'm3', '--network', 'lan66']);
+    await sb.ok(['run', '--name', 'm4', '--network', 'lan66']);
+    const s = await sb.state();
+    expect(s.containers.m3.endpoints[0]).toMatchObject({ ipv4: '', ipv6: 'fd00:66::2' });
+    expect((await sb.inNetns(sb.containerNetns('m3'), ['ip', '-6', 'route', 'show', 'default'])).stdout).toContain('default via fd00:66::1 dev eth0');
+    expect((await sb.inNetns(sb.containerNetns('m3'), ['ping', '-6', '-c', '1', '-W', '2', 'fd00:66::3'])).exitCode).toBe(0);
+    await sb.ok(['rm', 'm3', 'm4']);
+    await sb.ok(['network', 'rm', 'lan66']);
+  });
+});
+
 describe('netcore: IPv6 bad input changes nothing and exits 2', () => {
   let sb: TestSandbox;
   beforeAll(async () => {
