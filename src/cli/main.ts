@@ -24,6 +24,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'ps', summary: 'list containers', load: fromList('ps') },
   { name: 'inspect', summary: 'JSON of containers or networks', load: fromList('inspect') },
   { name: 'rm', summary: 'remove containers', load: fromList('rm') },
+  { name: 'port', summary: "a container's published ports, as docker port prints them", load: fromList('port') },
   { name: 'lab', summary: 'a sandbox with web and db, with a fault of your choice built in', load: async () => (await import('./commands/lab.js')).command },
   { name: 'doctor', summary: 'find why one container cannot talk to another, and the fix', load: async () => (await import('./commands/doctor.js')).command },
   { name: 'perf', summary: 'how fast one container reaches another, and why it is slow', load: async () => (await import('./commands/perf.js')).command },

@@ -1,5 +1,6 @@
 import type { ContainerRecord, HostState, NetworkRecord, PortMapping } from '../netcore/bridge/state/types.js';
 import { isRunning } from '../netcore/bridge/containers.js';
+import { hostAddressText, publishedBindings } from '../netcore/bridge/ports.js';
 import type { BackendName, InvContainer, InvNetwork } from '../diag/inventory/types.js';
 
 /** Shapes for output: tables and JSON that look like Docker's. No logic beyond formatting. */
@@ -82,8 +83,9 @@ export interface ContainerRow {
   compose?: { project: string; service: string; number: number | null };
 }
 
+/** As `docker ps` prints a binding: 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp. */
 export function formatPort(p: PortMapping): string {
-  return `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.proto}`;
+  return `${hostAddressText(p.hostIp)}:${p.hostPort}->${p.containerPort}/${p.proto}`;
 }
 
 export function containerRow(c: ContainerRecord): ContainerRow {
@@ -91,7 +93,7 @@ export function containerRow(c: ContainerRecord): ContainerRow {
   return {
     backend: 'native', id: c.id, name: c.name, status: running ? 'running' : c.pid ? 'exited' : 'created', pid: running ? c.pid : null,
     networks: c.networkMode === 'bridge' ? c.endpoints.map((e) => e.network) : [c.networkMode],
-    addresses: c.endpoints.flatMap((e) => [e.ipv4, e.ipv6 ?? ''].filter(Boolean)), ports: c.ports.map(formatPort), netns: c.netns, command: c.cmd.join(' '),
+    addresses: c.endpoints.flatMap((e) => [e.ipv4, e.ipv6 ?? ''].filter(Boolean)), ports: publishedBindings(c).map((b) => formatPort({ ...b, hostIp: b.bindIp })), netns: c.netns, command: c.cmd.join(' '),
   };
 }
 
@@ -118,7 +120,7 @@ export function inspectContainerJson(state: HostState, c: ContainerRecord) {
     };
   }
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  for (const p of c.ports) (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  for (const p of publishedBindings(c)) (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.bindIp, HostPort: String(p.hostPort) });
   return {
     Id: c.id, Name: `/${c.name}`, Created: c.created, Path: c.cmd[0] ?? '', Args: c.cmd.slice(1),
     State: { Status: running ? 'running' : c.pid ? 'exited' : 'created', Running: running, Pid: running ? c.pid : 0 },

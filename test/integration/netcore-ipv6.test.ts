@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpClient, tcpEchoServer, TestSandbox, waitFor } from '../helpers/sandbox.js';
+import { parseIptablesSave, restoreScript } from '../../src/netcore/bridge/firewall/rules.js';
 import { describeWithEngine, docker, removeRunObjects, TEST_IMAGE, TEST_RUN_LABEL, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 
 /** What the sandbox host looks like in IPv6 terms too: ip6tables and every IPv6 address, beside the helper's snapshot. */
@@ -77,6 +78,55 @@ describe('netcore: dual-stack networks', () => {
     expect((await sb.inNetns(sb.outsideNetns, tcpClient('198.18.0.2', 8080))).stdout.trim()).toBe('web 198.18.0.1');
   });
 
+  it('-p [v6]:port and -p [::]:port publish on IPv6 only, -p 0.0.0.0:port on IPv4 only; port and inspect list them as Docker does', async () => {
+    await sb.ok(['run', '--name', 'pub', '--network', 'app', '-p', '[2001:2::2]:8090:80', '-p', '[::]:8091:80', '-p', '0.0.0.0:8092:80']);
+    try {
+      sb.background(sb.containerNetns('pub'), tcpEchoServer(80, 'pub', '::'));
+      await waitFor(async () => (await sb.inNetns(sb.containerNetns('pub'), ['ss', '-ltnH', 'sport = :80'])).stdout.includes(':80'));
+      const from = async (ns: string, host: string, port: number) => (await sb.inNetns(ns, tcpClient(host, port, 1500))).stdout.trim();
+      for (const ns of [sb.name, sb.outsideNetns]) {
+        const me = ns === sb.name ? '2001:2::2' : '2001:2::1';
+        expect(await from(ns, '2001:2::2', 8090), `[2001:2::2]:8090 from ${ns}`).toBe(`pub ${me}`);
+        expect(await from(ns, '2001:2::2', 8091), `[::]:8091 from ${ns}`).toBe(`pub ${me}`);
+        expect(await from(ns, '198.18.0.2', 8092), `0.0.0.0:8092 from ${ns}`).toBe(`pub ${me === '2001:2::2' ? '198.18.0.2' : '198.18.0.1'}`);
+        // and nothing in the other family
+        expect(await from(ns, '198.18.0.2', 8090)).toBe('');
+        expect(await from(ns, '198.18.0.2', 8091)).toBe('');
+        expect(await from(ns, '2001:2::2', 8092)).toBe('');
+      }
+      const nat6 = (await sb.inNetns(sb.name, ['ip6tables-save', '-t', 'nat'])).stdout;
+      expect(nat6).toMatch(/! -s fe80::\/10 -d 2001:2::2\/128 -p tcp -m tcp --dport 8090 -j DNAT/);
+      expect(nat6).not.toMatch(/--dport 8092 /);
+      expect((await sb.inNetns(sb.name, ['iptables-save', '-t', 'nat'])).stdout).not.toMatch(/--dport 809[01] /);
+      expect(await sb.ok(['port', 'pub'])).toBe('80/tcp -> [2001:2::2]:8090\n80/tcp -> [::]:8091\n80/tcp -> 0.0.0.0:8092');
+      expect(await sb.ok(['port', 'web', '80'])).toBe('0.0.0.0:8080\n[::]:8080');
+      const [c] = JSON.parse(await sb.ok(['inspect', 'web']));
+      expect(c.NetworkSettings.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }] });
+    } finally {
+      await sb.ok(['rm', '-f', 'pub']);
+    }
+  });
+
+  it('addresses are handed out serially in both families: after rm the next container gets the next address, not the freed one', async () => {
+    await sb.ok(['run', '--name', 's1', '--network', 'app']);
+    await sb.ok(['run', '--name', 's2', '--network', 'app']);
+    await sb.ok(['rm', 's1']);
+    await sb.ok(['run', '--name', 's3', '--network', 'app']);
+    try {
+      const s = await sb.state();
+      const [e1, e2, e3] = ['s1', 's2', 's3'].map((n) => s.containers[n]?.endpoints[0]);
+      expect(e1).toBeUndefined();
+      const next6 = (a: string) => a.replace(/([0-9a-f]+)$/, (h) => (parseInt(h, 16) + 1).toString(16));
+      const next4 = (a: string) => a.replace(/(\d+)$/, (d) => String(Number(d) + 1));
+      expect(e3.ipv6).toBe(next6(e2.ipv6));
+      expect(e3.ipv4).toBe(next4(e2.ipv4));
+      expect(s.networks.app).toMatchObject({ lastAllocated: e3.ipv4, lastAllocated6: e3.ipv6 });
+      expect(await globalAddr(sb, sb.containerNetns('s3'))).toContain(`inet6 ${e3.ipv6}/64`);
+    } finally {
+      await sb.ok(['rm', 's2', 's3']);
+    }
+  });
+
   it('traffic leaving the host from a ULA is masqueraded to the uplink address', async () => {
     expect((await sb.inNetns(sb.containerNetns('cli'), ['ping', '-6', '-c', '1', '-W', '2', '2001:2::1'])).exitCode).toBe(0);
   });
@@ -88,6 +138,13 @@ describe('netcore: dual-stack networks', () => {
     expect(v4far.exitCode).not.toBe(0);
     const rules = (await sb.inNetns(sb.name, ['ip6tables-save'])).stdout;
     expect(rules).toContain(`-A TSDIAG-ISOLATION-STAGE-2 -o ${state.networks.other.device} -j DROP`);
+  });
+
+  it('the rules written read back as the state wants them (iptables-save prints them as tsdiag writes them): no restore left to do', async () => {
+    for (const [family, tool] of [[4, 'iptables-save'], [6, 'ip6tables-save']] as const) {
+      const saved = (await sb.inNetns(sb.name, [tool])).stdout;
+      expect(restoreScript(await sb.state(), parseIptablesSave(saved), family), tool).toBeNull();
+    }
   });
 
   it('network inspect shows IPAM.Config for both families and each IPv6Address; container inspect the GlobalIPv6Address', async () => {
@@ -125,6 +182,53 @@ describe('netcore: dual-stack networks', () => {
   });
 });
 
+describe('netcore: macvlan --ipv6', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await TestSandbox.create('v6m');
+  }, 60_000);
+  afterAll(async () => sb?.dispose());
+
+  it('containers get their IPv6 address on the macvlan link and the default route via the gateway; ping -6 between them and to the wire', async () => {
+    // the sandbox uplink's own wire: 2001:2::1 (the outside namespace) is the gateway
+    await sb.ok(['network', 'create', '-d', 'macvlan', '--ipv6', '--subnet', '198.18.0.0/24', '--gateway', '198.18.0.1', '--ip-range', '198.18.0.64/26',
+      '--subnet', '2001:2::/64', '--gateway', '2001:2::1', '-o', 'parent=eth0', 'lan6']);
+    await sb.ok(['run', '--name', 'm1', '--network', 'lan6', '--ip6', '2001:2::10']);
+    await sb.ok(['run', '--name', 'm2', '--network', 'lan6', '--ip6', '2001:2::11']);
+    const [net] = JSON.parse(await sb.ok(['network', 'inspect', 'lan6']));
+    expect(net).toMatchObject({ Driver: 'macvlan', EnableIPv6: true });
+    expect(net.IPAM.Config).toContainEqual({ Subnet: '2001:2::/64', Gateway: '2001:2::1' });
+    for (const [name, addr] of [['m1', '2001:2::10'], ['m2', '2001:2::11']]) {
+      const ns = sb.containerNetns(name);
+      const link = JSON.parse((await sb.inNetns(ns, ['ip', '-d', '-j', 'link', 'show', 'eth0'])).stdout)[0];
+      expect(link.linkinfo.info_kind).toBe('macvlan');
+      expect(await globalAddr(sb, ns)).toMatch(new RegExp(`inet6 ${addr}/64 scope global nodad`));
+      expect((await sb.inNetns(ns, ['ip', '-6', 'route', 'show', 'default'])).stdout).toContain('default via 2001:2::1 dev eth0');
+      expect((await sb.inNetns(ns, ['cat', '/proc/sys/net/ipv6/conf/eth0/accept_ra'])).stdout.trim()).toBe('0');
+    }
+    const ping = (from: string, to: string) => sb.inNetns(sb.containerNetns(from), ['ping', '-6', '-c', '1', '-W', '2', to]);
+    expect((await ping('m1', '2001:2::11')).exitCode).toBe(0);
+    expect((await ping('m2', '2001:2::10')).exitCode).toBe(0);
+    expect((await ping('m1', '2001:2::1')).exitCode).toBe(0); // the outside namespace on the parent's wire, no NAT
+    // a macvlan network writes no ip6tables rules
+    expect((await sb.inNetns(sb.name, ['ip6tables-save'])).stdout).not.toMatch(/TSDIAG/);
+    await sb.ok(['rm', 'm1', 'm2']);
+    await sb.ok(['network', 'rm', 'lan6']);
+  });
+
+  it('an IPv6-only macvlan (--ipv4=false) with the gateway picked by IPAM (::1)', async () => {
+    await sb.ok(['network', 'create', '-d', 'macvlan', '--ipv6', '--ipv4=false', '--subnet', 'fd00:66::/64', '-o', 'parent=eth0', 'lan66']);
+    await sb.ok(['run', '--name', 'm3', '--network', 'lan66']);
+    await sb.ok(['run', '--name', 'm4', '--network', 'lan66']);
+    const s = await sb.state();
+    expect(s.containers.m3.endpoints[0]).toMatchObject({ ipv4: '', ipv6: 'fd00:66::2' });
+    expect((await sb.inNetns(sb.containerNetns('m3'), ['ip', '-6', 'route', 'show', 'default'])).stdout).toContain('default via fd00:66::1 dev eth0');
+    expect((await sb.inNetns(sb.containerNetns('m3'), ['ping', '-6', '-c', '1', '-W', '2', 'fd00:66::3'])).exitCode).toBe(0);
+    await sb.ok(['rm', 'm3', 'm4']);
+    await sb.ok(['network', 'rm', 'lan66']);
+  });
+});
+
 describe('netcore: IPv6 bad input changes nothing and exits 2', () => {
   let sb: TestSandbox;
   beforeAll(async () => {
@@ -150,6 +254,11 @@ describe('netcore: IPv6 bad input changes nothing and exits 2', () => {
     ['--ip6 the gateway', ['run', '--name', 'x', '--network', 'app', '--ip6', 'fd00:88::1'], /already in use/],
     ['a bad --ip6', ['run', '--name', 'x', '--network', 'app', '--ip6', 'fd00::88::5'], /invalid IPv6 address/],
     ['--ip6 on an IPv4-only network', ['run', '--name', 'x', '--ip6', 'fd00:88::9'], /has no IPv6 subnet/],
+    ['-p with an IPv6 host IP out of brackets', ['run', '--name', 'x', '--network', 'app', '-p', '2001:2::2:8080:80'], /goes in brackets/],
+    ['-p with a bad IPv6 host IP', ['run', '--name', 'x', '--network', 'app', '-p', '[2001:2::zz]:8080:80'], /invalid IPv6 host IP/],
+    ['-p with an IPv4 address in brackets', ['run', '--name', 'x', '--network', 'app', '-p', '[198.18.0.2]:8080:80'], /invalid IPv6 host IP/],
+    ['-p [::] on an IPv4-only network', ['run', '--name', 'x', '-p', '[::]:8080:80'], /has no IPv6 subnet/],
+    ['port of a port not published', ['port', 'db', '80'], /No public port '80\/tcp' published for db/],
   ];
 
   it.each(cases)('%s', async (_what, args, message) => {

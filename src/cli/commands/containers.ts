@@ -6,6 +6,7 @@ import {
   commandInContainer, containerByNameOrId, createContainer, removeContainer, startDetached,
 } from '../../netcore/bridge/containers.js';
 import { networkByNameOrId } from '../../netcore/bridge/networks.js';
+import { hostAddressText, publishedBindings } from '../../netcore/bridge/ports.js';
 import { config } from '../../config.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow, type ContainerRow } from '../views.js';
@@ -24,7 +25,8 @@ Options:
   --ip IP                   fixed IPv4 address on a user-defined network
   --ip6 IP6                 fixed IPv6 address on a user-defined --ipv6 network
   --network-alias A         network-scoped alias (repeatable)
-  -p, --publish [HOSTIP:]HOSTPORT:PORT[/udp]   publish a port (repeatable)
+  -p, --publish [HOSTIP:]HOSTPORT:PORT[/udp]   publish a port (repeatable); HOSTIP an IPv4 address or
+                            [IPv6] in brackets: 8080:80 both families, 0.0.0.0:8080:80 IPv4 only, [::]:8080:80 IPv6 only
   --dns IP                  upstream DNS server for this container (repeatable)
 `;
 
@@ -127,6 +129,30 @@ async function inspectCmd(args: string[], ctx: CliContext): Promise<number> {
   return write(ctx, JSON.stringify(out, null, 4) + '\n');
 }
 
+const PORT_USAGE = `Usage: tsdiag port [--json] CONTAINER [PRIVATE_PORT[/PROTO]]
+
+The container's published ports as docker port prints them, one binding per
+family: a bare -p 8080:80 as 80/tcp -> 0.0.0.0:8080 and 80/tcp -> [::]:8080
+(the second where the container has IPv6). With PRIVATE_PORT only its host
+addresses.
+`;
+
+async function portCmd(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return write(ctx, PORT_USAGE);
+  const [ref, privatePort, ...rest] = positionals;
+  if (!ref || rest.length) throw new UsageError('usage: tsdiag port CONTAINER [PRIVATE_PORT[/PROTO]]');
+  const want = privatePort === undefined ? null : /^(\d{1,5})(?:\/(tcp|udp))?$/.exec(privatePort);
+  if (want === null && privatePort !== undefined) throw new UsageError(`invalid port "${privatePort}": expected PORT[/tcp|/udp]`);
+  const c = containerByNameOrId(await readState(ctx.host), ref);
+  if (!c) throw new UsageError(`No such container: ${ref}`);
+  const bindings = publishedBindings(c).filter((b) => !want || (b.containerPort === Number(want[1]) && b.proto === (want[2] ?? 'tcp')));
+  if (want && !bindings.length) throw new UsageError(`No public port '${want[1]}/${want[2] ?? 'tcp'}' published for ${c.name}`);
+  const rows = bindings.map((b) => ({ port: `${b.containerPort}/${b.proto}`, hostIp: b.bindIp, hostPort: b.hostPort }));
+  if (values.json) return write(ctx, JSON.stringify(rows, null, 2) + '\n');
+  return write(ctx, rows.map((r) => `${want ? '' : `${r.port} -> `}${hostAddressText(r.hostIp)}:${r.hostPort}\n`).join(''));
+}
+
 const RM_USAGE = `Usage: tsdiag rm [-f] CONTAINER...
 
 Remove containers: their processes (with -f), namespace, veth and rules.
@@ -156,4 +182,5 @@ export const commands: Command[] = [
   cmd('ps', 'list containers', PS_USAGE, psCmd),
   cmd('inspect', 'JSON of containers or networks', INSPECT_USAGE, inspectCmd),
   cmd('rm', 'remove containers', RM_USAGE, rmCmd),
+  cmd('port', "a container's published ports, as docker port prints them", PORT_USAGE, portCmd),
 ];

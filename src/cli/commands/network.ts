@@ -21,7 +21,7 @@ Commands:
          [-o com.docker.network.bridge.name=NAME] [-o parent=IFACE] [--label k=v] NAME
                                    --ipv6: dual-stack; --subnet/--gateway once per family; without
                                    an IPv6 subnet a /64 of the host's ULA /48 (moby's rule) or of
-                                   --ipv6-pool; --ipv4=false: IPv6-only. NAME bridge makes the
+                                   --ipv6-pool (bridge and macvlan); --ipv4=false: IPv6-only. NAME bridge makes the
                                    default bridge before its first use (with --ipv6: docker0 dual-stack)
   ls [--json] [-q] [--backend native|docker|podman|auto]
                                    list networks: tsdiag's own and (auto, the default)

@@ -11,8 +11,9 @@ import { allocateAddress6, macForAddress6 } from './ipam6.js';
 import { hasIpv4, hasIpv6 } from './state/families.js';
 import { newId } from './naming.js';
 import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
-import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planNamespaceCreate, providesDefaultRoute } from './plan.js';
-import { assignHostPorts, parsePublish } from './ports.js';
+import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planLoopbackUp, planNamespaceCreate,
+  providesDefaultRoute } from './plan.js';
+import { assignHostPorts, hostAddressText, parsePublish, portFamilies } from './ports.js';
 import { isAlive } from '../kernel/processes.js';
 import { startDetached as startInBackground } from '../kernel/detached.js';
 import {
@@ -21,7 +22,7 @@ import {
 import type { Step } from './steps.js';
 import { readState, withState } from './state/store.js';
 import { byNameOrIdPrefix } from './state/lookup.js';
-import type { ContainerRecord, EndpointRecord, HostState, NetworkRecord } from './state/types.js';
+import type { ContainerRecord, EndpointRecord, HostState, NetworkRecord, PortMapping } from './state/types.js';
 import { validateName } from '../validate.js';
 
 export interface RunContainerOptions {
@@ -55,10 +56,12 @@ function endpointsOn(state: HostState, network: string): EndpointRecord[] {
   return Object.values(state.containers).flatMap((c) => c.endpoints.filter((e) => e.network === network));
 }
 
-function withLastAllocated(state: HostState, network: string, ipv4: string): HostState {
+/** Records the endpoint's addresses as the network's last handed out (serial allocation goes on after them). */
+function withLastAllocated(state: HostState, network: string, ep: EndpointRecord): HostState {
   const net = state.networks[network]!;
-  if (!ipv4) return state;
-  return { ...state, networks: { ...state.networks, [network]: { ...net, lastAllocated: ipv4 } } };
+  const last = { ...(ep.ipv4 ? { lastAllocated: ep.ipv4 } : {}), ...(ep.ipv6 ? { lastAllocated6: ep.ipv6 } : {}) };
+  if (!Object.keys(last).length) return state;
+  return { ...state, networks: { ...state.networks, [network]: { ...net, ...last } } };
 }
 
 export interface EndpointAddressRequest {
@@ -80,7 +83,8 @@ function allocateEndpointAddresses(state: HostState, net: NetworkRecord, want: E
     })
     : '';
   const ipv6 = hasIpv6(net)
-    ? allocateAddress6({ subnet6: net.subnet6!, gateway6: net.gateway6!, used: others.flatMap((e) => (e.ipv6 ? [e.ipv6] : [])), requested: want.ip6 })
+    ? allocateAddress6({ subnet6: net.subnet6!, gateway6: net.gateway6!, used: others.flatMap((e) => (e.ipv6 ? [e.ipv6] : [])), requested: want.ip6,
+      last: net.lastAllocated6 })
     : null;
   return { ipv4, ipv6 };
 }
@@ -99,6 +103,14 @@ function newEndpoint(ctx: HostCtx, state: HostState, c: ContainerRecord, net: Ne
     mac: ipv4 ? macForAddress(ipv4) : macForAddress6(ipv6!),
     aliases: aliases.map((a) => validateName('alias', a)),
   };
+}
+
+/** A mapping pinned to one family needs an address of it: `-p [::]:8080:80` on an IPv4-only network publishes nothing (no docker-proxy here). */
+function assertFamilyCarried(p: PortMapping, ep: EndpointRecord, net: NetworkRecord): void {
+  const families = portFamilies(p);
+  if (families.some((f) => (f === 4 ? !!ep.ipv4 : !!ep.ipv6))) return;
+  const hint = families[0] === 6 ? ' (create it with --ipv6)' : '';
+  throw new UsageError(`cannot publish ${hostAddressText(p.hostIp)}:${p.hostPort}->${p.containerPort}/${p.proto}: network ${net.name} has no IPv${families[0]} subnet${hint}`);
 }
 
 async function etcFiles(host: HostRef, c: ContainerRecord, first: NetworkRecord | null): Promise<Record<string, string>> {
@@ -142,14 +154,16 @@ export async function createContainer(host: HostRef, opts: RunContainerOptions, 
       if (net.isDefault && (opts.aliases ?? []).length) throw new UsageError('network-scoped aliases are only supported for user-defined networks');
       c.endpoints.push(newEndpoint(ctx, next, c, net, { ip: opts.ip ?? null, ip6: opts.ip6 ?? null }, opts.aliases ?? []));
       c.ports = net.internal ? [] : assignHostPorts(next, wantedPorts);
+      for (const p of c.ports) assertFamilyCarried(p, c.endpoints[0]!, net);
     } else if (opts.ip || opts.ip6 || (opts.aliases ?? []).length) {
       throw new UsageError(`--ip, --ip6 and --network-alias need a user-defined network, not --network ${mode}`);
     }
     next = { ...next, containers: { ...next.containers, [name]: c } };
-    if (net && c.endpoints[0]) next = withLastAllocated(next, net.name, c.endpoints[0].ipv4);
+    if (net && c.endpoints[0]) next = withLastAllocated(next, net.name, c.endpoints[0]);
     if (c.netns) {
       steps.push(...planNamespaceCreate(c, await etcFiles(host, c, net)));
       if (net) steps.push(...planEndpointAdd(ctx, c, c.endpoints[0]!, net, true));
+      steps.push(...planLoopbackUp(c));
     }
     // the firewall depends on the networks and the published ports only
     const firewall = createdDefaultBridge || c.ports.length > 0;
@@ -215,7 +229,7 @@ export async function connectNetwork(host: HostRef, netRef: string, ref: string,
     const ctx = hostCtx(host, state);
     const ep = newEndpoint(ctx, state, c, net, { ip: opts.ip ?? null, ip6: opts.ip6 ?? null }, opts.aliases ?? []);
     const updated = { ...c, endpoints: [...c.endpoints, ep] };
-    const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep.ipv4);
+    const next = withLastAllocated({ ...state, containers: { ...state.containers, [c.name]: updated } }, net.name, ep);
     // as Docker moves its gateway: a container with no way out yet (only --internal networks) gets one through this network
     const wayOut = (family: 4 | 6) => c.endpoints.some((e) => providesDefaultRoute(state.networks[e.network], family));
     const steps = planEndpointAdd(ctx, updated, ep, net, { v4: !wayOut(4), v6: !wayOut(6) });

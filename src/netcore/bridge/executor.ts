@@ -4,6 +4,7 @@ import { run } from '../kernel/exec.js';
 import { OperationError } from '../errors.js';
 import { syncFirewall } from './firewall/apply.js';
 import { killNetnsProcesses } from '../kernel/processes.js';
+import { readSysctlsNow } from '../kernel/inspect.js';
 import { writeState } from './state/store.js';
 import type { HostRef } from '../host.js';
 import type { Action, Step } from './steps.js';
@@ -29,8 +30,16 @@ async function runIpBatch(netns: string | null, lines: string[][], force: boolea
   await run('ip', args, { input: lines.map((l) => l.join(' ')).join('\n') + '\n', reject: !force });
 }
 
+/**
+ * One `sysctl` process for the keys not at their value already (read without
+ * a process: the host's forwarding after its first network, a new bridge's
+ * disable_ipv6 where the default is 0, cost a process per network otherwise).
+ */
 async function writeSysctls(netns: string | null, list: SysctlAction[], force: boolean): Promise<void> {
-  await run('sysctl', ['-q', '-w', ...list.map((a) => `${a.key}=${a.value}`)], { netns, reject: !force });
+  const now = readSysctlsNow(netns, list.map((a) => a.key));
+  const todo = now ? list.filter((a, i) => now[i] !== a.value) : list;
+  if (!todo.length) return;
+  await run('sysctl', ['-q', '-w', ...todo.map((a) => `${a.key}=${a.value}`)], { netns, reject: !force });
 }
 
 async function runAction(a: Action, host: HostRef, bestEffort: boolean): Promise<void> {
@@ -93,15 +102,7 @@ async function rollback(steps: Step[], upTo: number, host: HostRef): Promise<voi
 }
 
 export async function applySteps(steps: Step[], opts: ApplyOptions): Promise<void> {
-  if (opts.bestEffort) {
-    for (const s of steps) {
-      const mustSucceed = s.do.type === 'write-state' || s.do.type === 'firewall';
-      await runAction(s.do, opts.host, true).catch((err: unknown) => {
-        if (mustSucceed) throw err;
-      });
-    }
-    return;
-  }
+  if (opts.bestEffort) return applyTeardown(steps, opts.host);
   const failAt = opts.failAtStep ?? null;
   const limit = failAt !== null && failAt < steps.length ? failAt : steps.length;
   let applied = 0;
@@ -125,6 +126,24 @@ export async function applySteps(steps: Step[], opts: ApplyOptions): Promise<voi
     await rollback(steps, applied, opts.host);
     throw err;
   }
+}
+
+/**
+ * Teardown: every step tried, the ones whose object is already gone ignored;
+ * the firewall and the state must succeed. The firewall commit runs beside the
+ * kernel steps rather than after them: both mostly wait out RCU grace periods
+ * (a deleted rule, a deleted bridge's unregister), and nothing orders them
+ * (rules name interfaces, present or not). The state is written last.
+ */
+async function applyTeardown(steps: Step[], host: HostRef): Promise<void> {
+  const last = (s: Step) => s.do.type === 'write-state';
+  const kernel = (async () => {
+    for (const s of steps) if (s.do.type !== 'firewall' && !last(s)) await runAction(s.do, host, true).catch(() => undefined);
+  })();
+  const firewall = Promise.all(steps.filter((s) => s.do.type === 'firewall').map((s) => runAction(s.do, host, true)));
+  const [, fw] = await Promise.allSettled([kernel, firewall]);
+  if (fw.status === 'rejected') throw fw.reason;
+  for (const s of steps.filter(last)) await runAction(s.do, host, true);
 }
 
 async function applyGroup(steps: Step[], g: { start: number; end: number }, host: HostRef): Promise<void> {

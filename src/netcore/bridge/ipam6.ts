@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import {
-  contains6, formatCidr6, formatIpv6, lastAddress6, overlaps6, parseCidr6, parseIpv6, ULA_LOCAL, unusableSubnet6, type Cidr6,
+  contains6, formatCidr6, formatIpv6, isIpv6, lastAddress6, overlaps6, parseCidr6, parseIpv6, ULA_LOCAL, unusableSubnet6, type Cidr6,
 } from '../ipv6.js';
 
 /**
@@ -79,8 +79,14 @@ export function isUsableHost6(subnet: Cidr6, addr: bigint): boolean {
   return contains6(subnet, addr) && addr !== subnet.base && addr !== lastAddress6(subnet);
 }
 
-/** The address for a new endpoint: `requested` if free and inside the subnet, else the lowest free one. */
-export function allocateAddress6(opts: { subnet6: string; gateway6: string; used: Iterable<string>; requested: string | null }): string {
+/**
+ * The address for a new endpoint: `requested` if free and inside the subnet,
+ * else the first free one after `last` (the one handed out before), wrapping
+ * around: serial as IPv4's (ipam.ts), as libnetwork hands out both families
+ * (defaultipam getAddress, addrset AddAny(serial)), so a just-freed address
+ * and its neighbour entries are not reused at once.
+ */
+export function allocateAddress6(opts: { subnet6: string; gateway6: string; used: Iterable<string>; requested: string | null; last?: string | null }): string {
   const subnet = parseCidr6(opts.subnet6);
   const used = new Set<bigint>([...opts.used].map(parseIpv6));
   used.add(parseIpv6(opts.gateway6));
@@ -90,10 +96,16 @@ export function allocateAddress6(opts: { subnet6: string; gateway6: string; used
     if (used.has(want)) throw new UsageError(`address ${opts.requested} is already in use on this network`);
     return formatIpv6(want);
   }
-  const last = lastAddress6(subnet);
-  for (let a = subnet.base + 1n; a < last; a++) {
+  const first = subnet.base + 1n;
+  const end = lastAddress6(subnet); // kept out, as libnetwork keeps it
+  const previous = opts.last && isIpv6(opts.last) ? parseIpv6(opts.last) : null;
+  const start = previous !== null && previous >= first && previous < end ? previous + 1n : first;
+  const span = end - first;
+  // a /64 is never walked through: the search stops after 2^20 addresses taken in a row
+  const tries = span < 1n << 20n ? span : 1n << 20n;
+  for (let i = 0n; i < tries; i++) {
+    const a = first + ((start - first + i) % span);
     if (!used.has(a)) return formatIpv6(a);
-    if (a - subnet.base > 1n << 20n) break;
   }
   throw new UsageError(`no available IPv6 addresses on network subnet ${opts.subnet6}`);
 }

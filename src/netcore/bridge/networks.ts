@@ -73,7 +73,7 @@ async function describeNetwork(ctx: HostCtx, state: HostState, opts: CreateNetwo
   const v = validateDriverOptions(driver, options);
 
   const enableIPv4 = opts.ipv4 !== false;
-  const v6 = describeIpv6(ctx, state, opts, driver);
+  const v6 = describeIpv6(ctx, state, opts);
   if (!enableIPv4 && !v6) throw new UsageError('--ipv4=false needs --ipv6: a network needs at least one address family');
   if (!enableIPv4 && (opts.subnet || opts.gateway || opts.ipRange)) throw new UsageError('--ipv4=false takes no IPv4 --subnet, --gateway or --ip-range');
   const sub = enableIPv4 ? await describeIpv4(ctx, state, opts, isDefault) : { subnet: null, gateway: null, ipRange: null };
@@ -121,13 +121,17 @@ async function describeIpv4(ctx: HostCtx, state: HostState, opts: CreateNetworkO
   });
 }
 
-/** The IPv6 half of a dual-stack request, or null without --ipv6 (then no IPv6 flag may be given). */
-function describeIpv6(ctx: HostCtx, state: HostState, opts: CreateNetworkOptions, driver: Driver) {
+/**
+ * The IPv6 half of a dual-stack request, or null without --ipv6 (then no IPv6
+ * flag may be given). Bridge and macvlan alike, as Docker: a macvlan endpoint
+ * gets its address on its link and the default route via the gateway (::1 of
+ * the subnet unless --gateway names another, as libnetwork's IPAM gives one).
+ */
+function describeIpv6(ctx: HostCtx, state: HostState, opts: CreateNetworkOptions) {
   if (!opts.ipv6) {
     if (opts.subnet6 || opts.gateway6 || opts.ipv6Pool) throw new UsageError('an IPv6 --subnet, --gateway or --ipv6-pool needs --ipv6');
     return null;
   }
-  if (driver !== 'bridge') throw new UsageError('--ipv6 is supported on the bridge driver only');
   const pool = opts.ipv6Pool ? parsePool6(opts.ipv6Pool) : ulaPool48(hostStateDir(ctx.host));
   const existing = Object.values(state.networks).filter((n) => n.subnet6).map((n) => parseCidr6(n.subnet6!));
   return planSubnet6({ subnet: opts.subnet6 ?? null, gateway: opts.gateway6 ?? null, pool, existing });

@@ -83,8 +83,12 @@ export function planNamespaceCreate(c: ContainerRecord, files: Record<string, st
       undo: i === 0 ? { type: 'remove-path', path: etc } : null,
     });
   });
-  steps.push(ipStep(`bring lo up in ${ns}`, ns, ['link', 'set', 'lo', 'up']));
   return steps;
+}
+
+/** lo up: planned after the first endpoint, so it joins that endpoint's `ip -batch` in the namespace. */
+export function planLoopbackUp(c: ContainerRecord): Step[] {
+  return [ipStep(`bring lo up in ${c.netns}`, c.netns!, ['link', 'set', 'lo', 'up'])];
 }
 
 export type Family = 4 | 6;

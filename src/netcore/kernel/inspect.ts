@@ -61,24 +61,31 @@ export function parseIptablesCounters(text: string): IptablesState {
   return { rules, chains };
 }
 
+const sysctlFile = (key: string) => `/proc/sys/${key.includes('/') ? key : key.replaceAll('.', '/')}`;
+
 /**
- * A sysctl's value as `sysctl -n` prints it (null: absent), read from the
- * namespace's /proc/sys/net (which shows the reader's namespace): directly
- * for this process's own, through the addon's readIn for another, else with
- * sysctl started there.
+ * Sysctls' values as `sysctl -n` prints them (null: absent), read from the
+ * namespace's /proc/sys/net (which shows the reader's namespace) without a
+ * process: directly for this process's own, through the addon's readIn for
+ * another (all in one entry). Undefined where that cannot be done (no addon).
  */
-export async function readSysctl(netns: string | null, key: string): Promise<string | null> {
+export function readSysctlsNow(netns: string | null, keys: string[]): (string | null)[] | undefined {
   // sysctl's own rule: dots separate, unless the key is written with slashes (eth0.100 in net/ipv4/conf/eth0.100/...)
-  const file = `/proc/sys/${key.includes('/') ? key : key.replaceAll('.', '/')}`;
-  if (!netns) return readNow(file)?.trim() ?? null;
+  const files = keys.map(sysctlFile);
+  if (!netns) return files.map((f) => readNow(f)?.trim() ?? null);
   const native = nativeAddon();
-  if (native) {
-    try {
-      return native.readIn(netnsPathOf(netns), [file])[0]?.trim() ?? null;
-    } catch {
-      return null; // the namespace cannot be entered: sysctl there would fail the same way
-    }
+  if (!native) return undefined;
+  try {
+    return native.readIn(netnsPathOf(netns), files).map((v) => v?.trim() ?? null);
+  } catch {
+    return keys.map(() => null); // the namespace cannot be entered: sysctl there would fail the same way
   }
+}
+
+/** A sysctl's value (null: absent): as readSysctlsNow, else with sysctl started there. */
+export async function readSysctl(netns: string | null, key: string): Promise<string | null> {
+  const now = readSysctlsNow(netns, [key]);
+  if (now) return now[0]!;
   const res = await run('sysctl', ['-n', key], { netns, reject: false });
   return res.exitCode === 0 ? res.stdout.trim() : null;
 }

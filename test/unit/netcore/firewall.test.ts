@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredRules, parseIptablesSave, restoreScript } from '../../../src/netcore/bridge/firewall/rules.js';
+import { chainEdits, desiredRules, parseIptablesSave, restoreScript } from '../../../src/netcore/bridge/firewall/rules.js';
 import { emptyState, type HostState, type NetworkRecord } from '../../../src/netcore/bridge/state/types.js';
 
 const net = (name: string, device: string, subnet: string, internal = false): NetworkRecord => ({
@@ -55,6 +55,39 @@ describe('firewall rules from state', () => {
     expect(script).toContain('-X TSDIAG-USER');
     expect(script).toContain('-D POSTROUTING -j TSDIAG-POSTROUTING');
     const withUserRule = parseIptablesSave(['*filter', ':TSDIAG-USER - [0:0]', '-A TSDIAG-USER -j DROP', '-A TSDIAG-USER -j RETURN', 'COMMIT'].join('\n'));
-    expect(restoreScript(emptyState(), withUserRule)).not.toContain('-X TSDIAG-USER');
+    expect(restoreScript(emptyState(), withUserRule)).toBeNull(); // nothing of tsdiag's to remove, the user's chain kept
+  });
+
+  it('edits only what differs: nothing to restore when the chains are as wanted, insertions alone for a new rule', () => {
+    const s = stateWith();
+    // what iptables-save prints once the state's rules are in
+    const save = (state: HostState) => {
+      const r = desiredRules(state);
+      const lines = ['*filter', ...Object.keys(r.filter).map((c) => `:${c} - [0:0]`), ':TSDIAG-USER - [0:0]',
+        '-A FORWARD -j TSDIAG-USER', '-A FORWARD -j TSDIAG-FORWARD', '-A FORWARD -j DOCKER-FORWARD', '-A TSDIAG-USER -j RETURN',
+        ...Object.entries(r.filter).flatMap(([c, rules]) => rules.map((x) => `-A ${c} ${x}`)), 'COMMIT',
+        '*nat', ...Object.keys(r.nat).map((c) => `:${c} - [0:0]`),
+        '-A PREROUTING -m addrtype --dst-type LOCAL -j TSDIAG', '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSDIAG',
+        '-A POSTROUTING -j TSDIAG-POSTROUTING', ...Object.entries(r.nat).flatMap(([c, rules]) => rules.map((x) => `-A ${c} ${x}`)), 'COMMIT'];
+      return parseIptablesSave(lines.join('\n'));
+    };
+    expect(restoreScript(s, save(s))).toBeNull();
+    const more = { ...s, containers: { ...s.containers, db: { ...s.containers.web!, name: 'db', ports: [{ hostIp: '0.0.0.0', hostPort: 5432, containerPort: 5432, proto: 'tcp' as const }],
+      endpoints: [{ ...s.containers.web!.endpoints[0]!, ipv4: '172.18.0.3' }] } } };
+    const script = restoreScript(more, save(s))!.split('\n');
+    // db sorts before web: its rules go in at the head of TSDIAG, nothing is deleted, no chain is declared (that would flush it)
+    expect(script).toContain('-I TSDIAG 1 -d 172.18.0.3/32 ! -i br-a -o br-a -p tcp -m tcp --dport 5432 -j ACCEPT');
+    expect(script).toContain('-I TSDIAG 1 -p tcp -m tcp --dport 5432 -j DNAT --to-destination 172.18.0.3:5432');
+    expect(script.filter((l) => l.startsWith('-D ') || l.startsWith(':'))).toEqual([]);
+    // and back: the two rules deleted by number, nothing else
+    expect(restoreScript(s, save(more))!.split('\n').filter((l) => l.startsWith('-'))).toEqual(['-D TSDIAG 1', '-D TSDIAG 1', '-D TSDIAG-POSTROUTING 2']);
+  });
+
+  it('chainEdits: the middle that differs, deleted by number and inserted in place (appended at the end)', () => {
+    expect(chainEdits('C', ['a', 'b', 'c'], ['a', 'b', 'c'])).toEqual([]);
+    expect(chainEdits('C', ['a', 'c'], ['a', 'b', 'c'])).toEqual(['-I C 2 b']);
+    expect(chainEdits('C', ['a'], ['a', 'b'])).toEqual(['-A C b']);
+    expect(chainEdits('C', ['a', 'x', 'y', 'c'], ['a', 'b', 'c'])).toEqual(['-D C 2', '-D C 2', '-I C 2 b']);
+    expect(chainEdits('C', ['a', 'a'], ['a'])).toEqual(['-D C 2']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignHostPorts, parsePublish } from '../../../src/netcore/bridge/ports.js';
+import { assignHostPorts, parsePublish, portFamilies } from '../../../src/netcore/bridge/ports.js';
 import { validateName } from '../../../src/netcore/validate.js';
 import { parseExtServers, parseResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf } from '../../../src/netcore/bridge/resolvconf.js';
 import { emptyState } from '../../../src/netcore/bridge/state/types.js';
@@ -26,6 +26,23 @@ describe('-p', () => {
     expect(() => assignHostPorts(s, [parsePublish('8080:81')])).toThrow(/port is already allocated \(by container a\)/);
     expect(assignHostPorts(s, [parsePublish('8080:81/udp')])[0]!.hostPort).toBe(8080);
     expect(assignHostPorts(s, [parsePublish('81'), parsePublish('82')]).map((p) => p.hostPort)).toEqual([32768, 32769]);
+  });
+  it('an IPv6 host IP in brackets, each form in its families (Docker: a bare port both, 0.0.0.0 IPv4, [::] IPv6)', () => {
+    expect(parsePublish('[2001:DB8:0::1]:8080:80')).toMatchObject({ hostIp: '2001:db8::1', hostPort: 8080, containerPort: 80 });
+    expect(portFamilies(parsePublish('[::]:8080:80'))).toEqual([6]);
+    expect(portFamilies(parsePublish('[::1]:8080:80'))).toEqual([6]);
+    expect(portFamilies(parsePublish('0.0.0.0:8080:80'))).toEqual([4]);
+    expect(portFamilies(parsePublish('198.18.0.2:8080:80'))).toEqual([4]);
+    expect(portFamilies(parsePublish('8080:80'))).toEqual([4, 6]);
+    expect(() => parsePublish('2001:db8::1:8080:80')).toThrow(/in brackets/);
+    for (const bad of ['[]:80:80', '[::', '[1.2.3.4]:80:80', '[fe80::1%eth0]:80:80']) expect(() => parsePublish(bad)).toThrow(/invalid/);
+    // the same host port in the other family is free; in the same one it is taken
+    const s = emptyState();
+    s.containers.a = { id: 'a', name: 'a', netns: null, networkMode: 'bridge', endpoints: [], dns: [], cmd: [], pid: null, created: '',
+      ports: [parsePublish('[::]:8080:80')] };
+    expect(assignHostPorts(s, [parsePublish('0.0.0.0:8080:80')])[0]).toMatchObject({ hostIp: '0.0.0.0', family: 4, hostPort: 8080 });
+    expect(() => assignHostPorts(s, [parsePublish('8080:80')])).toThrow(/Bind for 0.0.0.0:8080 failed/);
+    expect(() => assignHostPorts(s, [parsePublish('[2001:db8::1]:8080:80')])).toThrow(/Bind for \[2001:db8::1\]:8080 failed/);
   });
 });
 

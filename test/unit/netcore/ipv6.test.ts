@@ -38,6 +38,17 @@ describe('IPv6 IPAM', () => {
     expect(macForAddress6('fd00:1::a:b')).toBe('02:42:00:0a:00:0b');
   });
 
+  it('hands addresses out serially as IPv4 does: after the last one, not the freed lowest, wrapping around at the end', () => {
+    const at = (used: string[], last: string | null, subnet6 = 'fd00:1::/64', gateway6 = 'fd00:1::1') =>
+      allocateAddress6({ subnet6, gateway6, used, requested: null, last });
+    expect(at(['fd00:1::3'], 'fd00:1::3')).toBe('fd00:1::4'); // ::2 was freed: not taken again yet
+    expect(at([], 'fd00:1::ffff')).toBe('fd00:1::1:0');
+    expect(at(['fd00:1::3'], 'fd00:2::9')).toBe('fd00:1::2'); // a last address outside the subnet: from the start
+    // a /126: ::1 gateway, ::2 and ::3 before ::3 (the last address stays out): ::2 comes round again
+    expect(at([], 'fd00:1::2', 'fd00:1::/126')).toBe('fd00:1::2');
+    expect(() => at(['fd00:1::2'], 'fd00:1::2', 'fd00:1::/126')).toThrow(/no available IPv6 addresses/);
+  });
+
   it('refuses what Docker refuses, and a pool that is not a ULA', () => {
     const pool = parseCidr6('fd00:9::/48');
     const plan = (subnet: string | null, gateway: string | null = null) => planSubnet6({ subnet, gateway, pool, existing: [parseCidr6('fd00:1::/64')] });

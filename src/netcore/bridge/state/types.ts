@@ -29,6 +29,8 @@ export interface NetworkRecord {
   created: string; // ISO time
   /** the address handed out last: allocation goes on after it (absent in older state files) */
   lastAllocated?: string | null;
+  /** the same for the IPv6 subnet */
+  lastAllocated6?: string | null;
 }
 
 export interface EndpointRecord {
@@ -45,7 +47,9 @@ export interface EndpointRecord {
 }
 
 export interface PortMapping {
-  hostIp: string; // "0.0.0.0" for all
+  hostIp: string; // "0.0.0.0" for all (both families unless `family` says 4), "::" all IPv6, or one address of either family
+  /** 4: given as `-p 0.0.0.0:…`, IPv4 only (absent: as hostIp says; bridge/ports.ts portFamilies) */
+  family?: 4;
   hostPort: number;
   containerPort: number;
   proto: 'tcp' | 'udp';
