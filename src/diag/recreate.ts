@@ -1,5 +1,6 @@
 import type { InvContainer } from './inventory/types.js';
 import { cli, type FixTarget } from './fixes.js';
+import { publishSpec } from '../netcore/bridge/ports.js';
 
 /**
  * The commands that make a native container again as it is, minus what a fix
@@ -9,7 +10,7 @@ import { cli, type FixTarget } from './fixes.js';
  */
 export function recreateCommand(t: FixTarget, c: InvContainer): string {
   const [first, ...more] = c.endpoints.map((e) => e.network);
-  const ports = c.published.map((p) => `-p ${p.hostIp && p.hostIp !== '0.0.0.0' ? `${p.hostIp}:` : ''}${p.hostPort}:${p.containerPort}${p.proto === 'udp' ? '/udp' : ''}`);
+  const ports = c.published.map((p) => `-p ${publishSpec(p)}`);
   const run = ['run', '-d', '--name', c.name, ...(first ? ['--network', first] : []), ...ports, ...(c.command ? ['--', c.command] : [])].join(' ');
   return [cli(t, `rm -f ${c.name}`), cli(t, run), ...more.map((n) => cli(t, `network connect ${n} ${c.name}`))].join(' && ');
 }

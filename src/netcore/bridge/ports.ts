@@ -51,6 +51,12 @@ export function parsePublish(spec: string): PortMapping & { hostPortGiven: boole
 /** Docker's text of a host address: an IPv6 one in brackets. */
 export const hostAddressText = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 
+/** The `-p` argument that parsePublish reads back as this mapping: `8080:80`, `0.0.0.0:8080:80`, `[::]:8080:80/udp`. */
+export function publishSpec(p: PortMapping): string {
+  const bothFamilies = p.hostIp === '0.0.0.0' && p.family !== 4;
+  return `${bothFamilies ? '' : `${hostAddressText(p.hostIp)}:`}${p.hostPort}:${p.containerPort}${p.proto === 'udp' ? '/udp' : ''}`;
+}
+
 /**
  * A container's published ports as Docker lists them (inspect's Ports, `docker
  * port`, `docker ps`): one binding per family, a bare -p as 0.0.0.0 and ::.

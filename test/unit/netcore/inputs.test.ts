@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignHostPorts, parsePublish, portFamilies } from '../../../src/netcore/bridge/ports.js';
+import { assignHostPorts, parsePublish, portFamilies, publishSpec } from '../../../src/netcore/bridge/ports.js';
 import { validateName } from '../../../src/netcore/validate.js';
 import { parseExtServers, parseResolvConf, renderDefaultBridgeResolvConf, renderEmbeddedResolvConf } from '../../../src/netcore/bridge/resolvconf.js';
 import { emptyState } from '../../../src/netcore/bridge/state/types.js';
@@ -18,6 +18,14 @@ describe('-p', () => {
     expect(parsePublish('127.0.0.1:53:53/udp')).toMatchObject({ hostIp: '127.0.0.1', hostPort: 53, proto: 'udp' });
     expect(parsePublish('80')).toMatchObject({ hostPort: 0, hostPortGiven: false });
     for (const bad of ['80:', 'a:80', '1.2.3:80:80', '70000:80', '80:80/sctp']) expect(() => parsePublish(bad)).toThrow(/invalid/);
+  });
+  it('writes each mapping as the -p that reads back as it (the doctor\'s recreate fix)', () => {
+    for (const spec of ['8080:80', '0.0.0.0:8080:80', '[::]:8080:80', '[2001:db8::1]:53:53/udp', '127.0.0.1:8080:80']) {
+      const { hostPortGiven, ...mapping } = parsePublish(spec);
+      expect(hostPortGiven).toBe(true);
+      expect(publishSpec(mapping)).toBe(spec);
+      expect(parsePublish(publishSpec(mapping))).toMatchObject(mapping);
+    }
   });
   it('refuses a host port already published and picks ephemeral ones', () => {
     const s = emptyState();

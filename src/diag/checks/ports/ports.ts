@@ -1,5 +1,6 @@
 import type { HostSocket } from '../../host-reader.js';
 import type { PortMapping } from '../../../netcore/bridge/state/types.js';
+import { portFamilies, publishSpec, type PortFamily } from '../../../netcore/bridge/ports.js';
 import { fail, pass, type Check } from '../../check.js';
 import { cli, isEngine, type FixTarget } from '../../fixes.js';
 
@@ -29,6 +30,18 @@ export function addressesOverlap(a: string, b: string): boolean {
   return WILDCARDS.has(a) || WILDCARDS.has(b) || unmapped(a) === unmapped(b);
 }
 
+/** The families a listening socket's address takes: `::`/`*` both (IPV6_V6ONLY off, Linux's default), 0.0.0.0 IPv4's. */
+function socketFamilies(addr: string): PortFamily[] {
+  if (addr === '::' || addr === '*' || addr === '') return [4, 6];
+  return addr.includes(':') && !addr.startsWith('::ffff:') ? [6] : [4];
+}
+
+const shareFamily = (a: PortFamily[], b: PortFamily[]) => a.some((f) => b.includes(f));
+
+/** Does a publication take what a socket on addr, or another publication, takes (-p 0.0.0.0:… is IPv4's alone)? */
+const pubMeetsSocket = (pub: PortMapping, addr: string) => shareFamily(portFamilies(pub), socketFamilies(addr)) && addressesOverlap(addr, pub.hostIp);
+const pubsMeet = (a: PortMapping, b: PortMapping) => shareFamily(portFamilies(a), portFamilies(b)) && addressesOverlap(a.hostIp, b.hostIp);
+
 const describePub = (p: Publication) => `${p.container} ${p.running ? 'publishes' : 'asks to publish'} ${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.proto}`;
 
 interface Conflict { pub: Publication; holder: string; pid: number | null }
@@ -40,7 +53,7 @@ function conflictsOf(f: PortsFacts): Conflict[] {
   const cannotStart = f.published.filter((p) => !p.running && f.pair?.includes(p.container));
   for (const pub of [...live, ...cannotStart]) {
     for (const s of f.sockets) {
-      if (s.proto !== pub.proto || s.port !== pub.hostPort || !addressesOverlap(s.addr, pub.hostIp)) continue;
+      if (s.proto !== pub.proto || s.port !== pub.hostPort || !pubMeetsSocket(pub, s.addr)) continue;
       if (s.process && PUBLISHERS.has(s.process)) continue;
       const hostNet = f.hostNetworkPids.find((h) => h.pid === s.pid);
       const owner = hostNet ? `container ${hostNet.container} (host network, pid ${s.pid})` : `${s.process ?? 'an unknown process'}${s.pid ? ` (pid ${s.pid})` : ''}`;
@@ -48,7 +61,7 @@ function conflictsOf(f: PortsFacts): Conflict[] {
     }
     for (const other of live) {
       if (other === pub || (pub.running && other.container >= pub.container)) continue;
-      if (other.proto === pub.proto && other.hostPort === pub.hostPort && addressesOverlap(other.hostIp, pub.hostIp)) {
+      if (other.proto === pub.proto && other.hostPort === pub.hostPort && pubsMeet(other, pub)) {
         out.push({ pub, holder: `container ${other.container} publishes the same port (${other.hostIp}:${other.hostPort}/${other.proto})`, pid: null });
       }
     }
@@ -59,7 +72,7 @@ function conflictsOf(f: PortsFacts): Conflict[] {
 /** The other way out: publish the container on the next host port. */
 function republish(f: PortsFacts, pub: Publication): string {
   const hostPort = pub.hostPort < 65535 ? pub.hostPort + 1 : pub.hostPort - 1;
-  const spec = `${pub.hostIp === '0.0.0.0' ? '' : `${pub.hostIp}:`}${hostPort}:${pub.containerPort}/${pub.proto}`;
+  const spec = publishSpec({ ...pub, hostPort });
   return `${cli(f, `rm -f ${pub.container}`)} && ${cli(f, `run -d --name ${pub.container}${pub.network ? ` --network ${pub.network}` : ''} -p ${spec} ${isEngine(f.backend) ? 'IMAGE' : '-- CMD'}`)}`;
 }
 

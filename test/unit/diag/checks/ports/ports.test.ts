@@ -15,7 +15,7 @@ describe('ports.conflict verdicts', () => {
     expect(v.status).toBe('fail');
     expect(v.summary).toBe('host port 5432/tcp that db publishes is taken: postgres (pid 4242) listens on tcp 127.0.0.1:5432');
     expect(v.fix).toBe('kill 4242');
-    expect(v.evidence.join('\n')).toMatch(/run -d --name db --network app -p 5433:5432\/tcp/);
+    expect(v.evidence.join('\n')).toMatch(/run -d --name db --network app -p 5433:5432/);
   });
   it('ignores other protocols, other specific addresses and the engine\'s own proxy', () => {
     const sockets = [
@@ -32,6 +32,16 @@ describe('ports.conflict verdicts', () => {
     const twin = portsConflict.judge(facts({ published: [db, { ...db, container: 'db2' }] }));
     expect(twin.status).toBe('fail');
     expect(twin.evidence.join('\n')).toMatch(/container db publishes the same port/);
+  });
+  it('families: -p 0.0.0.0:… (IPv4 only) meets no IPv6 socket nor a [::] publication; a bare -p meets both', () => {
+    const v4only = { ...db, family: 4 as const };
+    const on6 = (addr: string) => ({ sockets: [{ proto: 'tcp' as const, addr, port: 5432, process: 'pg', pid: 9 }] });
+    expect(portsConflict.judge(facts({ published: [v4only], ...on6('::1') })).status).toBe('pass');
+    expect(portsConflict.judge(facts({ published: [v4only], ...on6('::') })).status).toBe('fail');
+    expect(portsConflict.judge(facts({ published: [db], ...on6('::1') })).status).toBe('fail');
+    expect(portsConflict.judge(facts({ published: [v4only, { ...db, container: 'db6', hostIp: '::' }] })).status).toBe('pass');
+    const v6 = portsConflict.judge(facts({ published: [{ ...db, hostIp: '::' }], ...on6('::1') }));
+    expect(v6.evidence.join('\n')).toMatch(/-p \[::\]:5433:5432 /);
   });
   it('address overlap: wildcards overlap everything, v4-mapped is v4', () => {
     expect(addressesOverlap('0.0.0.0', '127.0.0.1')).toBe(true);
