@@ -82,6 +82,16 @@ export function uniqueRunId(): string {
   return `tsd${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
 }
 
+/** Runs each docker command in turn; when one fails, removes the run's objects made so far and throws. */
+export async function createRunObjects(e: DockerEngine, runId: string, commands: string[][]): Promise<void> {
+  try {
+    for (const args of commands) await docker(e, args);
+  } catch (err) {
+    await removeRunObjects(e, runId);
+    throw err;
+  }
+}
+
 /** Removes every container and network labelled with this run id; never throws. */
 export async function removeRunObjects(e: DockerEngine, runId: string): Promise<void> {
   const filter = `label=${TEST_RUN_LABEL}=${runId}`;

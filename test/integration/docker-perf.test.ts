@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TEST_IMAGE, TEST_RUN_LABEL, describeWithEngine, docker, removeRunObjects, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
+import { TEST_IMAGE, TEST_RUN_LABEL, createRunObjects, describeWithEngine, docker, removeRunObjects, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 import { EngineCli } from '../helpers/docker-cli.js';
 import { expectSanePath, generatorsOfThisCheckout } from '../helpers/perf-figures.js';
 
@@ -16,18 +16,13 @@ describeWithEngine('perf: bridge against the published port through docker-proxy
   const label = ['--label', `${TEST_RUN_LABEL}=${runId}`];
   const cli = new EngineCli(engine);
 
-  beforeAll(async () => {
-    try {
-      await docker(engine, ['network', 'create', ...label, n.app]);
-      // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
-      await docker(engine, ['run', '-d', '--name', n.db, ...label, '--network', n.app, '-p', '5201', TEST_IMAGE, 'sleep', '3600']);
-      await docker(engine, ['run', '-d', '--name', n.web, ...label, '--network', n.app, TEST_IMAGE, 'sleep', '3600']);
-      await docker(engine, ['run', '-d', '--name', n.hostc, ...label, '--network', 'host', TEST_IMAGE, 'sleep', '3600']);
-    } catch (err) {
-      await removeRunObjects(engine, runId);
-      throw err;
-    }
-  });
+  beforeAll(() => createRunObjects(engine, runId, [
+    ['network', 'create', ...label, n.app],
+    // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
+    ['run', '-d', '--name', n.db, ...label, '--network', n.app, '-p', '5201', TEST_IMAGE, 'sleep', '3600'],
+    ['run', '-d', '--name', n.web, ...label, '--network', n.app, TEST_IMAGE, 'sleep', '3600'],
+    ['run', '-d', '--name', n.hostc, ...label, '--network', 'host', TEST_IMAGE, 'sleep', '3600'],
+  ]));
   afterAll(async () => {
     await removeRunObjects(engine, runId);
     cli.dispose();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TEST_IMAGE, TEST_RUN_LABEL, describeWithEngine, docker, removeRunObjects, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
+import { TEST_IMAGE, TEST_RUN_LABEL, createRunObjects, describeWithEngine, removeRunObjects, uniqueRunId, type DockerEngine } from '../helpers/docker.js';
 import { EngineCli } from '../helpers/docker-cli.js';
 import { expectSanePath, generatorsOfThisCheckout } from '../helpers/perf-figures.js';
 
@@ -8,7 +8,7 @@ import { expectSanePath, generatorsOfThisCheckout } from '../helpers/perf-figure
  * and db's published port over each, each family's through its own
  * docker-proxy (Docker 26 starts one for 0.0.0.0 and one for [::]; without
  * ip6tables the IPv6 one is the only way in). Docker records no IPv6 gateway
- * it picked itself: the published IPv6 path goes to the subnet's ::1.
+ * it picked itself in IPAM (its endpoints carry it): the published IPv6 path goes to the subnet's ::1.
  */
 describeWithEngine('perf over IPv6 on Docker: the bridge and the published port, per family', (engine: DockerEngine) => {
   const runId = `qv6-${uniqueRunId()}`;
@@ -17,17 +17,12 @@ describeWithEngine('perf over IPv6 on Docker: the bridge and the published port,
   const cli = new EngineCli(engine);
   const subnet6 = `fd51:6c76:${(Date.now() % 0xffff).toString(16)}::/64`;
 
-  beforeAll(async () => {
-    try {
-      await docker(engine, ['network', 'create', ...label, '--ipv6', '--subnet', subnet6, n.app]);
-      // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
-      await docker(engine, ['run', '-d', '--name', n.db, ...label, '--network', n.app, '-p', '5201', TEST_IMAGE, 'sleep', '3600']);
-      await docker(engine, ['run', '-d', '--name', n.web, ...label, '--network', n.app, TEST_IMAGE, 'sleep', '3600']);
-    } catch (err) {
-      await removeRunObjects(engine, runId);
-      throw err;
-    }
-  });
+  beforeAll(() => createRunObjects(engine, runId, [
+    ['network', 'create', ...label, '--ipv6', '--subnet', subnet6, n.app],
+    // nothing listens on 5201 in db: tsdiag's receiver takes the published port's container side
+    ['run', '-d', '--name', n.db, ...label, '--network', n.app, '-p', '5201', TEST_IMAGE, 'sleep', '3600'],
+    ['run', '-d', '--name', n.web, ...label, '--network', n.app, TEST_IMAGE, 'sleep', '3600'],
+  ]));
   afterAll(async () => {
     await removeRunObjects(engine, runId);
     cli.dispose();
