@@ -1,5 +1,6 @@
 import { familyOfAddress, type Family } from '../diag/families.js';
 import type { PortMapping } from '../netcore/bridge/state/types.js';
+import { portFamilies } from '../netcore/bridge/ports.js';
 import type { HostSocket } from '../netcore/kernel/inspect.js';
 import { pathIdIn } from './per-family.js';
 import type { PathVia } from './types.js';
@@ -76,12 +77,13 @@ export function planPaths(i: PathInputs): PlannedPath[] {
 }
 
 /**
- * The mappings that answer in a family: 0.0.0.0 stands for both (tsdiag
- * DNATs it in iptables and ip6tables; the inventories fold Docker's `::`
- * twin of a 0.0.0.0 binding into it), a given host address for its own.
+ * The mappings that answer in a family: a bare 0.0.0.0 stands for both
+ * (tsdiag DNATs it in iptables and ip6tables; the inventories fold Docker's
+ * `::` twin of a 0.0.0.0 binding into it), `-p 0.0.0.0:…` for IPv4 alone, a
+ * given host address for its own (netcore's portFamilies).
  */
 export function publishedIn(published: PortMapping[], f: Family): PortMapping[] {
-  return published.filter((m) => m.hostIp === '0.0.0.0' || familyOfAddress(m.hostIp) === f);
+  return published.filter((m) => portFamilies(m).includes(f));
 }
 
 /** "10.0.0.1:8080", "[fd00::1]:8080" */

@@ -38,6 +38,7 @@ describe('perf per address family', () => {
     ];
     expect(publishedIn(published, 6).map((m) => m.hostPort), '0.0.0.0 stands for both families').toEqual([18080]);
     expect(publishedIn([{ ...published[0]!, hostIp: 'fd00::1' }], 4)).toEqual([]);
+    expect(publishedIn([{ ...published[0]!, family: 4 }], 6), '-p 0.0.0.0:… is IPv4 only').toEqual([]);
     const proxies = [
       { proto: 'tcp' as const, addr: '0.0.0.0', port: 18080, process: 'docker-proxy', pid: 7 },
       { proto: 'tcp' as const, addr: '[::]', port: 18080, process: 'docker-proxy', pid: 8 },
