@@ -125,14 +125,28 @@ describe('doctor: fw.rule-drop names the nf_tables rule that drops the probe', (
     await nft(sb.name, 'table inet filter {\n chain forward {\n type filter hook forward priority 0; policy accept;\n tcp dport 5432 drop\n }\n}\n');
     try {
       const namespaces = [sb.name, sb.containerNetns('web'), sb.containerNetns('db')];
-      const run = execa(process.execPath, [CLI, 'doctor', 'web', 'db', '--port', '5432', '--check', '^(fw|reach|kernel)\\.'], { env: sb.env(), reject: false });
-      // the trace tables appear once the failed probe is sent again
-      await waitFor(async () => (await tables(sb.name)).includes('tsdiag_trace_'), 10_000);
-      run.kill('SIGINT');
-      const res = await run;
-      expect(res.signal ?? res.exitCode).toBeTruthy();
+      // the trace lasts only until nftrace sees the drop (tens of ms): a monitor catches its tables' creation where polling would miss it
+      const monitor = execa('ip', ['netns', 'exec', sb.name, 'nft', 'monitor', 'tables'], { reject: false });
+      let seen = '';
+      monitor.stdout!.on('data', (d: Buffer) => { seen += d.toString(); });
+      let res;
+      let pid: number | undefined;
+      try {
+        await nft(sb.name, 'add table inet tsdiag_test_ready\ndelete table inet tsdiag_test_ready\n');
+        await waitFor(async () => seen.includes('tsdiag_test_ready'), 5_000);
+        const run = execa(process.execPath, [CLI, 'doctor', 'web', 'db', '--port', '5432', '--check', '^(fw|reach|kernel)\\.'], { env: sb.env(), reject: false });
+        // the trace tables appear once the failed probe is sent again
+        await waitFor(async () => seen.includes('tsdiag_trace_'), 10_000);
+        run.kill('SIGINT');
+        pid = run.pid;
+        res = await run;
+      } finally {
+        monitor.kill();
+        await monitor;
+      }
+      expect(res!.signal ?? res!.exitCode).toBeTruthy();
       for (const ns of namespaces) expect(await tables(ns)).not.toContain('tsdiag_trace_');
-      expect(fs.readdirSync('/sys/kernel/tracing/instances').filter((n) => n.startsWith(`tsdiag-${run.pid}-`))).toEqual([]);
+      expect(fs.readdirSync('/sys/kernel/tracing/instances').filter((n) => n.startsWith(`tsdiag-${pid}-`))).toEqual([]);
       expect(String((await execa('ps', ['-eo', 'args'])).stdout)).not.toMatch(/nft -a monitor/);
     } finally {
       await nft(sb.name, 'delete table inet filter\n');

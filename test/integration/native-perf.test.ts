@@ -40,8 +40,8 @@ afterAll(async () => {
 
 describe.skipIf(!addon?.tcpSend)('the addon\'s perf calls in a generator', () => {
   it('both generators run the native engine', async () => {
-    expect(await sender.call('engine', {})).toEqual({ engine: 'native' });
-    expect(await receiver.call('engine', {})).toEqual({ engine: 'native' });
+    expect(await sender.call('engine', {})).toEqual({ engine: 'native', ipv6: true });
+    expect(await receiver.call('engine', {})).toEqual({ engine: 'native', ipv6: true });
   });
 
   it('TCP, 1 and 3 streams: the receiver counts exactly what the sender\'s kernel took, in 100 ms samples', async () => {
