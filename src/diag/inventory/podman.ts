@@ -1,5 +1,6 @@
+import fs from 'node:fs/promises';
 import { DockerInventory, mtuOption } from './docker.js';
-import { DockerApi } from './docker-api.js';
+import { DockerApi, socketPathOf } from './docker-api.js';
 import type { InvContainer, InvNetwork, InventoryProvider, ListOptions } from './types.js';
 import { rootlessFromInfo, rootlessLimits, type LibpodInfo, type PodmanRootless } from './podman-rootless.js';
 
@@ -68,9 +69,14 @@ export class PodmanInventory implements InventoryProvider {
 
   private rootlessView: Promise<PodmanRootless | null> | null = null;
 
-  /** null: rootful. Read once per inventory (the API's info is slow: it asks every helper its version). */
+  /**
+   * null: rootful. Read once per inventory. A socket owned by root is a
+   * rootful service's (a rootless user cannot make a root-owned file): that
+   * spares the API's info, which asks every helper its version (~300 ms).
+   */
   rootless(): Promise<PodmanRootless | null> {
-    this.rootlessView ??= this.api.getJson<LibpodInfo>('/v4.0.0/libpod/info').then(rootlessFromInfo);
+    this.rootlessView ??= socketOwnedByRoot(this.podmanHost).then((root) => (root ? null
+      : this.api.getJson<LibpodInfo>('/v4.0.0/libpod/info').then(rootlessFromInfo)));
     return this.rootlessView;
   }
 
@@ -82,6 +88,11 @@ export class PodmanInventory implements InventoryProvider {
   private libpodNetworks(): Promise<LibpodNetwork[]> {
     return this.api.getJson<LibpodNetwork[]>('/v4.0.0/libpod/networks/json');
   }
+}
+
+async function socketOwnedByRoot(podmanHost: string): Promise<boolean> {
+  if (!podmanHost.startsWith('unix://')) return false;
+  return fs.stat(socketPathOf(podmanHost)).then((st) => st.uid === 0, () => false);
 }
 
 export function networkFromLibpod(n: LibpodNetwork): InvNetwork {
