@@ -51,11 +51,11 @@ function composeSuite(e: Engine): void {
   // an empty directory: no compose file here or above, so no current project unless told
   let nowhere = '';
 
-  const service = (project: string, name: string, number: number, cmd: string[]) => e.client([
+  const service = (project: string, name: string, number: number, cmd: string[], alias = true) => e.client([
     'run', '-d', '--name', `${project}-${name}-${number}`, ...label, ...e.runArgs,
     '--label', `com.docker.compose.project=${project}`, '--label', `com.docker.compose.service=${name}`,
     '--label', `com.docker.compose.container-number=${number}`, '--label', 'com.docker.compose.oneoff=False',
-    '--network', `${project}_default`, '--network-alias', name, e.image, ...cmd,
+    '--network', `${project}_default`, ...(alias ? ['--network-alias', name] : []), e.image, ...cmd,
   ]);
   const sleeper = ['sleep', '3600'];
   const httpd = ['httpd', '-f', '-p', '80'];
@@ -137,6 +137,22 @@ function composeSuite(e: Engine): void {
     ]);
   });
 
+  it('dns.resolve-peer asks the service name first (what web\'s code asks); a lost alias is named, and its fix brings it back', async () => {
+    const healthy = await doctor(['web', 'db', '--project', A, '--json', '--check', '^dns\\.resolve-peer$']);
+    const ok = checkIn(healthy.report!, 'dns.resolve-peer');
+    expect(ok.status, healthy.stderr).toBe('pass');
+    expect(ok.summary).toMatch(/^db resolves to /);
+    await service(A, 'cache', 1, httpd, false);
+    const lost = await doctor(['web', 'cache', '--project', A, '--json', '--check', '^dns\\.resolve-peer$']);
+    const c = checkIn(lost.report!, 'dns.resolve-peer');
+    expect(c.status, lost.stderr).toBe('fail');
+    expect(c.summary).toBe(`cache, the Compose service ${A}-cache-1 runs, does not resolve from ${A}-web-1, though ${A}-cache-1 does: ${A}-cache-1 has no alias cache on ${A}_default`);
+    expect(c.fix).toBe(`${e.backend} network disconnect ${A}_default ${A}-cache-1 && ${e.backend} network connect --alias cache ${A}_default ${A}-cache-1`);
+    for (const command of c.fix!.split(' && ')) await e.client(command.split(' ').slice(1));
+    const fixed = await doctor(['web', 'cache', '--project', A, '--json', '--check', '^dns\\.resolve-peer$']);
+    expect(checkIn(fixed.report!, 'dns.resolve-peer')).toMatchObject({ status: 'pass', summary: expect.stringMatching(/^cache resolves to /) });
+  });
+
   it('a project that lacks the service, or a name Compose refuses: one line, exit 2', async () => {
     const lacks = await doctor(['web', 'api', '--project', B]);
     expect(lacks.exitCode).toBe(2);
@@ -159,10 +175,11 @@ function composeSuite(e: Engine): void {
     try {
       const up = await compose(['up', '-d']);
       expect(up.exitCode, String(up.stderr)).toBe(0);
-      const { report, stderr } = await doctor(['web', 'db', '--json', '--check', '^(topology|reach)\\.'], { cwd: dir });
+      const { report, stderr } = await doctor(['web', 'db', '--json', '--check', '^(topology|reach|dns\\.resolve-peer)'], { cwd: dir });
       expect(report?.services, stderr).toMatchObject({ from: { label: `${project}/web` }, to: { label: `${project}/db` } });
       expect(report!.from).toMatch(new RegExp(`^${project}[_-]web[_-]1$`));
       expect(checkIn(report!, 'reach.tcp').status).toBe('pass');
+      expect(checkIn(report!, 'dns.resolve-peer').summary, 'the alias the compose tool set').toMatch(/^db resolves to /);
     } finally {
       await compose(['down']);
       await removeComposeProject(e, project);

@@ -76,6 +76,36 @@ export interface ResolvePeerFacts extends FixTarget {
   aaaa?: { name: string; result: ResolveResult };
   /** Podman: aardvark-dns as it stands for the shared network (why it does not answer, when it does not) */
   aardvark?: AardvarkFacts;
+  /** a Compose peer: its service name (what its neighbours' code asks, so asked first) and its aliases on the shared network */
+  service?: { name: string; network: string; aliases: string[] };
+}
+
+/** The peer's Compose service name when it differs from its container name, with the shared endpoint's aliases. */
+function composeService(ctx: DoctorContext): ResolvePeerFacts['service'] | undefined {
+  const name = ctx.target.to?.compose?.service;
+  const endpoint = ctx.sharedEndpoints()[0]?.to;
+  if (!name || name === ctx.target.toName || !endpoint) return undefined;
+  return { name, network: endpoint.network, aliases: endpoint.aliases };
+}
+
+/**
+ * The service name fails while the container's own name resolves to a shared
+ * address: the engine lost (or was never given) the alias Compose sets on
+ * each network, so the neighbours' code, which asks the service, fails.
+ */
+function serviceAliasLost(f: ResolvePeerFacts, asked: string) {
+  const service = f.service!;
+  if (asked !== service.name) return null;
+  const byName = f.queries.find((q) => q.name === f.to)?.result;
+  if (!byName?.addresses.some((a) => f.sharedAddresses.includes(a))) return null;
+  const missing = !service.aliases.includes(service.name);
+  return {
+    summary: `${service.name}, the Compose service ${f.to} runs, does not resolve from ${f.from}, though ${f.to} does${missing ? `: ${f.to} has no alias ${service.name} on ${service.network}` : ''}`,
+    evidence: `${f.to}'s aliases on ${service.network}: ${service.aliases.join(', ') || '(none)'}`,
+    fix: isEngine(f.backend) && missing
+      ? `${cli(f, `network disconnect ${service.network} ${f.to}`)} && ${cli(f, `network connect --alias ${service.name} ${service.network} ${f.to}`)}`
+      : null,
+  };
 }
 
 export const dnsResolvePeer: Check<ResolvePeerFacts> = {
@@ -89,7 +119,9 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     const shared = ctx.sharedEndpoints();
     // aardvark-dns answers NAME and NAME.dns.podman (its search domain), not NAME.NETWORK
     const podmanNet = ctx.inventory.backend === 'podman' ? shared.find((s) => ctx.networkNamed(s.network)?.isDefault === false) : undefined;
-    const names = [ctx.target.toName, ...(ctx.inventory.backend === 'podman' ? [`${ctx.target.toName}.${PODMAN_SEARCH_DOMAIN}`] : shared.map((s) => `${ctx.target.toName}.${s.network}`))];
+    const service = composeService(ctx);
+    const names = [...(service ? [service.name] : []), ctx.target.toName,
+      ...(ctx.inventory.backend === 'podman' ? [`${ctx.target.toName}.${PODMAN_SEARCH_DOMAIN}`] : shared.map((s) => `${ctx.target.toName}.${s.network}`))];
     const ask = (name: string, qtype: 'A' | 'AAAA') => ctx.once(`resolve:${qtype}:${name}`, () => agent.call('resolve', { name, qtype, resolvConf: from!.resolvConfPath, timeoutMs: 4000 }));
     const sharedAddresses6 = ctx.families().includes(6) ? shared.map((s) => s.to.ipv6).filter((a): a is string => !!a) : [];
     const [queries, aaaas] = await Promise.all([
@@ -102,6 +134,7 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
       sharedAddresses: shared.map((s) => s.to.ipv4).filter((a): a is string => !!a),
       allAddresses: to!.endpoints.map((e) => e.ipv4).filter((a): a is string => !!a), queries,
       ...(podmanNet ? { aardvark: await gatherAardvark(ctx, podmanNet.network) } : {}),
+      ...(service ? { service } : {}),
     };
   },
   judge(f) {
@@ -115,6 +148,9 @@ export const dnsResolvePeer: Check<ResolvePeerFacts> = {
     if (!f.sharedAddresses.length && aaaas.length) return judgeAaaa(f, evidence, null) ?? pass(`${aaaas[0]!.name} resolves to ${aaaas[0]!.result.addresses.join(', ')} (AAAA)`, evidence);
     const r = first.result;
     const good = r.addresses.filter((a) => f.sharedAddresses.includes(a));
+    // before aardvark's causes: the container's own name answering shows the server answers
+    const lostAlias = !good.length && f.service ? serviceAliasLost(f, first.name) : null;
+    if (lostAlias) return fail(lostAlias.summary, [...evidence, lostAlias.evidence], lostAlias.fix);
     if (f.aardvark && !r.addresses.length) {
       const cause = aardvarkCause(f.aardvark, f.to, f);
       if (cause) return fail(cause.summary, [...evidence, ...cause.evidence], cause.fix);
