@@ -1,6 +1,7 @@
 import type { ContainerRecord, HostState, NetworkRecord, PortMapping } from '../netcore/bridge/state/types.js';
 import { isRunning } from '../netcore/bridge/containers.js';
-import { hostAddressText, publishedBindings } from '../netcore/bridge/ports.js';
+import { publishedBindings } from '../netcore/bridge/ports.js';
+import { hostPortText } from '../netcore/ipv6.js';
 import type { BackendName, InvContainer, InvNetwork } from '../diag/inventory/types.js';
 
 /** Shapes for output: tables and JSON that look like Docker's. No logic beyond formatting. */
@@ -85,7 +86,7 @@ export interface ContainerRow {
 
 /** As `docker ps` prints a binding: 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp. */
 export function formatPort(p: PortMapping): string {
-  return `${hostAddressText(p.hostIp)}:${p.hostPort}->${p.containerPort}/${p.proto}`;
+  return `${hostPortText(p.hostIp, p.hostPort)}->${p.containerPort}/${p.proto}`;
 }
 
 export function containerRow(c: ContainerRecord): ContainerRow {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { HostRef } from '../netcore/host.js';
 import { readHostResolvConf, upstreamsOf } from '../netcore/bridge/resolvconf.js';
 import { UsageError } from '../netcore/errors.js';
+import { hostPortText } from '../netcore/ipv6.js';
 
 /**
  * Where forwarded queries go. The host's resolver file gives them (at most 3,
@@ -34,7 +35,7 @@ export function parseUpstream(text: string): Upstream {
 
 export function formatUpstream(u: Upstream): string {
   if (u.port === DNS_PORT) return u.address;
-  return net.isIPv6(u.address) ? `[${u.address}]:${u.port}` : `${u.address}:${u.port}`;
+  return hostPortText(u.address, u.port);
 }
 
 /** The host's upstream servers (max 3); entries that are no address are skipped. */

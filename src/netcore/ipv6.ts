@@ -107,3 +107,9 @@ export function unusableSubnet6(c: Cidr6): string | null {
   const hit = NOT_A_SUBNET.find(([range]) => overlaps6(range, c));
   return hit ? hit[1] : null;
 }
+
+/** An address as it stands before ":port": an IPv6 one in brackets, as Docker and URLs write it. */
+export const hostAddressText = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
+
+/** "10.0.0.1:8080", "[fd00::1]:8080" */
+export const hostPortText = (ip: string, port: number): string => `${hostAddressText(ip)}:${port}`;

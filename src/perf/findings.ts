@@ -1,7 +1,7 @@
 import { VXLAN_OVERHEAD, OPT_DRIVER_MTU } from '../diag/checks/mtu/overlay.js';
 import { cli, inContainer, onHost, type ContainerFixTarget } from '../diag/fixes.js';
 import { familyName } from '../diag/families.js';
-import { hostPortText } from './paths.js';
+import { hostPortText } from '../netcore/ipv6.js';
 import { formatRate, onOff } from './stats.js';
 import type { Finding, Hop, PerfFacts, PerfPath } from './types.js';
 

@@ -3,6 +3,7 @@ import type { PortMapping } from '../netcore/bridge/state/types.js';
 import { portFamilies } from '../netcore/bridge/ports.js';
 import type { HostSocket } from '../netcore/kernel/inspect.js';
 import { pathIdIn } from './per-family.js';
+import { hostPortText } from '../netcore/ipv6.js';
 import type { PathVia } from './types.js';
 
 /** A path to measure: where FROM sends, what carries it, and which tests its traffic can take. */
@@ -86,8 +87,6 @@ export function publishedIn(published: PortMapping[], f: Family): PortMapping[] 
   return published.filter((m) => portFamilies(m).includes(f));
 }
 
-/** "10.0.0.1:8080", "[fd00::1]:8080" */
-export const hostPortText = (address: string, port: number) => (familyOfAddress(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`);
 
 const hostSide = (m: PortMapping, i: PathInputs) => (m.hostIp && m.hostIp !== '0.0.0.0' && m.hostIp !== '::' ? m.hostIp : i.hostAddress);
 /** ss prints an IPv6 listener's address in brackets ([::]), a socket that takes both families as * */
@@ -98,20 +97,13 @@ const proxyOf = (m: PortMapping, i: PathInputs) =>
 function publishedTcp(i: PathInputs): PlannedPath[] {
   const tcp = i.published.filter((m) => m.proto === 'tcp');
   const mapping = tcp.find((m) => m.containerPort === i.recvPort) ?? tcp.find((m) => m.containerPort === i.servicePort) ?? tcp[0];
-  const address = mapping ? hostSide(mapping, i) : null;
-  if (!mapping || !address) return [];
-  const proxy = proxyOf(mapping, i);
+  const through = mapping ? throughMapping(mapping, i) : null;
+  if (!mapping || !through) return [];
   const carriesData = mapping.containerPort === i.recvPort;
   return [{
     id: pathIdIn('published', i.family),
-    family: i.family,
-    via: proxy ? 'docker-proxy' : 'dnat',
-    address,
-    rttPort: mapping.hostPort,
+    ...through,
     dataPort: carriesData ? mapping.hostPort : null,
-    icmpAndUdp: false,
-    detail: `${hostPortText(address, mapping.hostPort)} -> ${mapping.containerPort}/tcp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
-    proxyPid: proxy?.pid ?? null,
     notes: carriesData ? [] : [`throughput not measured: container port ${mapping.containerPort} is held by TO's own service (tsdiag's receiver needs a free published port)`],
   }];
 }
@@ -119,22 +111,21 @@ function publishedTcp(i: PathInputs): PlannedPath[] {
 /** TO's published UDP port (-p 5353:5353/udp), when tsdiag's receiver holds its container side: UDP echo RTT and UDP at a rate through it. */
 function publishedUdp(i: PathInputs): PlannedPath[] {
   const mapping = i.published.find((m) => m.proto === 'udp' && m.containerPort === i.udpPort);
-  const address = mapping ? hostSide(mapping, i) : null;
-  if (!mapping || !address) return [];
-  const proxy = proxyOf(mapping, i);
-  return [{
-    id: pathIdIn('published-udp', i.family),
-    family: i.family,
-    via: proxy ? 'docker-proxy' : 'dnat',
-    address,
-    rttPort: mapping.hostPort,
-    dataPort: mapping.hostPort,
-    icmpAndUdp: false,
-    udpOnly: true,
-    detail: `${hostPortText(address, mapping.hostPort)} -> ${mapping.containerPort}/udp ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
+  const through = mapping ? throughMapping(mapping, i) : null;
+  if (!mapping || !through) return [];
+  return [{ id: pathIdIn('published-udp', i.family), ...through, dataPort: mapping.hostPort, udpOnly: true, notes: [] }];
+}
+
+/** What a published path takes from its mapping: the host side, what carries it (docker-proxy, else DNAT), its text. */
+function throughMapping(m: PortMapping, i: PathInputs) {
+  const address = hostSide(m, i);
+  if (!address) return null;
+  const proxy = proxyOf(m, i);
+  return {
+    family: i.family, via: proxy ? 'docker-proxy' as const : 'dnat' as const, address, rttPort: m.hostPort, icmpAndUdp: false,
+    detail: `${hostPortText(address, m.hostPort)} -> ${m.containerPort}/${m.proto} ${proxy ? `through docker-proxy (pid ${proxy.pid ?? '?'})` : 'through DNAT'}`,
     proxyPid: proxy?.pid ?? null,
-    notes: [],
-  }];
+  };
 }
 
 /** Node to node on the swarm's underlay, between the two host namespaces: the same wire without VXLAN, what the overlay's cost is read against. */

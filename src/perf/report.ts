@@ -1,5 +1,5 @@
 import { familyName } from '../diag/families.js';
-import { hostPortText } from './paths.js';
+import { hostPortText } from '../netcore/ipv6.js';
 import { ratioText } from './per-family.js';
 import { formatRate, onOff } from './stats.js';
 import type { Hop, PerfPath, PerfReport, RttFigures } from './types.js';

@@ -83,10 +83,12 @@ export async function removePodmanRunObjects(e: PodmanEngine, runId: string): Pr
 
 /**
  * A suite's own objects on the engine: `make` runs before its tests (what it
- * made is removed again when it throws), and after them every object
- * labelled with runId goes, then `dispose`.
+ * made is removed again when it throws), and after them `endFirst` (what
+ * must stop before its objects go: a live tree, a fault's undo), every object
+ * labelled with runId, then `dispose`.
  */
-export function podmanSuiteObjects(e: PodmanEngine, runId: string, make: () => Promise<void>, dispose: () => void = () => undefined): void {
+export function podmanSuiteObjects(e: PodmanEngine, runId: string, make: () => Promise<void>, dispose: () => void = () => undefined,
+  endFirst: () => Promise<void> = async () => undefined): void {
   beforeAll(async () => {
     try {
       await make();
@@ -97,9 +99,13 @@ export function podmanSuiteObjects(e: PodmanEngine, runId: string, make: () => P
   }, 120_000);
   afterAll(async () => {
     try {
-      await removePodmanRunObjects(e, runId);
+      await endFirst();
     } finally {
-      dispose();
+      try {
+        await removePodmanRunObjects(e, runId);
+      } finally {
+        dispose();
+      }
     }
   });
 }

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { uniqueRunId } from '../helpers/docker.js';
 import { EngineCli, checkIn, failingIds } from '../helpers/docker-cli.js';
 import { Cleanup, holdHostPort, inEngineHost, runHostFix } from '../helpers/docker-faults.js';
 import {
-  PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, aardvarkUpstream, describeWithPodman, podman, podmanLocal, removePodmanRunObjects, startUpstream,
+  PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, aardvarkUpstream, describeWithPodman, podman, podmanLocal, podmanSuiteObjects, startUpstream,
   type PodmanEngine,
 } from '../helpers/podman.js';
 import { AARDVARK_DIR } from '../../src/diag/checks/dns/aardvark.js';
@@ -41,32 +41,18 @@ describeWithPodman('doctor --backend podman: the faults of spec/faults.md', (eng
     podman(engine, ['run', '-d', '--name', name, ...label, ...ULIMITS, ...args], { reject });
   const doctor = (from: string, to: string, ...check: string[]) => cli.doctor(from, to, 'podman', ...check);
 
-  beforeAll(async () => {
-    try {
-      await podman(engine, ['network', 'create', ...label, n.app]);
-      await podman(engine, ['network', 'create', '--internal', ...label, n.int]);
-      await runDetached(n.db, ['--network', n.app, ...httpd(String(PORT))]);
-      await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
-      await runDetached(n.far, ['--network', n.app, ...httpd(String(PORT))]);
-      // podman's default network `podman`: DNS off, as Docker's default bridge
-      await runDetached(n.solo, ['--network', 'podman', PODMAN_IMAGE, 'sleep', '3600']);
-      await runDetached(n.iweb, ['--network', n.int, PODMAN_IMAGE, 'sleep', '3600']);
-      await runDetached(n.idb, ['--network', n.int, PODMAN_IMAGE, 'sleep', '3600']);
-      dbIp = (await podman(engine, ['inspect', '-f', `{{(index .NetworkSettings.Networks "${n.app}").IPAddress}}`, n.db])).stdout.trim();
-    } catch (err) {
-      await removePodmanRunObjects(engine, runId);
-      throw err;
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await cleanup.runAll();
-    } finally {
-      await removePodmanRunObjects(engine, runId);
-      cli.dispose();
-    }
-  });
+  podmanSuiteObjects(engine, runId, async () => {
+    await podman(engine, ['network', 'create', ...label, n.app]);
+    await podman(engine, ['network', 'create', '--internal', ...label, n.int]);
+    await runDetached(n.db, ['--network', n.app, ...httpd(String(PORT))]);
+    await runDetached(n.web, ['--network', n.app, PODMAN_IMAGE, 'sleep', '3600']);
+    await runDetached(n.far, ['--network', n.app, ...httpd(String(PORT))]);
+    // podman's default network `podman`: DNS off, as Docker's default bridge
+    await runDetached(n.solo, ['--network', 'podman', PODMAN_IMAGE, 'sleep', '3600']);
+    await runDetached(n.iweb, ['--network', n.int, PODMAN_IMAGE, 'sleep', '3600']);
+    await runDetached(n.idb, ['--network', n.int, PODMAN_IMAGE, 'sleep', '3600']);
+    dbIp = (await podman(engine, ['inspect', '-f', `{{(index .NetworkSettings.Networks "${n.app}").IPAddress}}`, n.db])).stdout.trim();
+  }, () => cli.dispose(), () => cleanup.runAll());
 
   it("S1 on podman's default network (DNS off): dns.embedded fails with `podman network connect`; the fix works", async () => {
     const { exitCode, report } = await doctor(n.solo, n.db, ...only('^dns\\.embedded$'));

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { COMPOSE_LABELS } from '../../src/diag/inventory/compose.js';
 import { PodmanInventory } from '../../src/diag/inventory/podman.js';
 import { inventoriesFor } from '../../src/tui/services.js';
 import { captureInterfaces, rowLabel } from '../../src/tui/model/tree.js';
 import { uniqueRunId } from '../helpers/docker.js';
 import { masterOf } from '../helpers/engine-capture.js';
-import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, removePodmanRunObjects, type PodmanEngine } from '../helpers/podman.js';
+import { PODMAN_IMAGE, PODMAN_RUN_LABEL, ULIMITS, describeWithPodman, podman, podmanSuiteObjects, type PodmanEngine } from '../helpers/podman.js';
 import { LiveTree } from '../helpers/tui-tree.js';
 
 /**
@@ -31,27 +31,14 @@ describeWithPodman('the TUI tree: Podman\'s networks and containers', (engine: P
   const inspect = async (name: string) => JSON.parse((await podman(engine, ['inspect', name])).stdout)[0];
   const bridgeOf = async (network: string) => (await podman(engine, ['network', 'inspect', '-f', '{{.NetworkInterface}}', network])).stdout.trim();
 
-  beforeAll(async () => {
-    try {
-      // DNS off: the tree does not need it, and aardvark-dns is not restarted for this network
-      await podman(engine, ['network', 'create', ...label, '--disable-dns', n.app]);
-      await runDetached(n.db, ['--network', n.app, ...composeLabels('db'), '-p', `${hostPort}:5432`, PODMAN_IMAGE, 'httpd', '-f', '-p', '5432']);
-      await runDetached(n.web, ['--network', n.app, ...composeLabels('web'), PODMAN_IMAGE, 'sleep', '3600']);
-      await runDetached(n.old, [PODMAN_IMAGE, 'sleep', '3600']);
-      tree = await LiveTree.start([new PodmanInventory({ podmanHost: engine.host, hostNetns: engine.netns })]);
-    } catch (err) {
-      await removePodmanRunObjects(engine, runId);
-      throw err;
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await tree?.close();
-    } finally {
-      await removePodmanRunObjects(engine, runId);
-    }
-  });
+  podmanSuiteObjects(engine, runId, async () => {
+    // DNS off: the tree does not need it, and aardvark-dns is not restarted for this network
+    await podman(engine, ['network', 'create', ...label, '--disable-dns', n.app]);
+    await runDetached(n.db, ['--network', n.app, ...composeLabels('db'), '-p', `${hostPort}:5432`, PODMAN_IMAGE, 'httpd', '-f', '-p', '5432']);
+    await runDetached(n.web, ['--network', n.app, ...composeLabels('web'), PODMAN_IMAGE, 'sleep', '3600']);
+    await runDetached(n.old, [PODMAN_IMAGE, 'sleep', '3600']);
+    tree = await LiveTree.start([new PodmanInventory({ podmanHost: engine.host, hostNetns: engine.netns })]);
+  }, undefined, async () => { await tree?.close(); });
 
   it('the TUI wires Podman for --backend podman, and for auto when CONTAINER_HOST names a socket', () => {
     const host = { netns: engine.netns, stateDir: '/nonexistent' };

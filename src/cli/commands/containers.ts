@@ -6,7 +6,8 @@ import {
   commandInContainer, containerByNameOrId, createContainer, removeContainer, startDetached,
 } from '../../netcore/bridge/containers.js';
 import { networkByNameOrId } from '../../netcore/bridge/networks.js';
-import { hostAddressText, publishedBindings } from '../../netcore/bridge/ports.js';
+import { publishedBindings } from '../../netcore/bridge/ports.js';
+import { hostPortText } from '../../netcore/ipv6.js';
 import { config } from '../../config.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { containerRow, inspectContainerJson, inspectNetworkJson, inventoryContainerRow, type ContainerRow } from '../views.js';
@@ -150,7 +151,7 @@ async function portCmd(args: string[], ctx: CliContext): Promise<number> {
   if (want && !bindings.length) throw new UsageError(`No public port '${want[1]}/${want[2] ?? 'tcp'}' published for ${c.name}`);
   const rows = bindings.map((b) => ({ port: `${b.containerPort}/${b.proto}`, hostIp: b.bindIp, hostPort: b.hostPort }));
   if (values.json) return write(ctx, JSON.stringify(rows, null, 2) + '\n');
-  return write(ctx, rows.map((r) => `${want ? '' : `${r.port} -> `}${hostAddressText(r.hostIp)}:${r.hostPort}\n`).join(''));
+  return write(ctx, rows.map((r) => `${want ? '' : `${r.port} -> `}${hostPortText(r.hostIp, r.hostPort)}\n`).join(''));
 }
 
 const RM_USAGE = `Usage: tsdiag rm [-f] CONTAINER...

@@ -6,6 +6,7 @@ import { reexecInHostNetns } from '../reexec.js';
 import { subcommands } from '../subcommands.js';
 import { OperationError, UsageError } from '../../netcore/errors.js';
 import { hostStateDir } from '../../netcore/host.js';
+import { hostPortText } from '../../netcore/ipv6.js';
 import { readState } from '../../netcore/bridge/state/store.js';
 import { isAlive } from '../../netcore/kernel/processes.js';
 import { requireCapabilities } from '../../netcore/kernel/capabilities.js';
@@ -74,7 +75,7 @@ async function serve(args: string[], ctx: CliContext): Promise<number> {
       log: values.quiet ? undefined : streamLogger(ctx.stdout),
       onError: note,
       onListen: (bound, pending) => {
-        const fmt = (l: { address: string; port: number }[]) => l.map((a) => (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)).join(' ') || '-';
+        const fmt = (l: { address: string; port: number }[]) => l.map((a) => hostPortText(a.address, a.port)).join(' ') || '-';
         note(`listening on ${fmt(bound)}; pending ${fmt(pending)}`);
       },
     });

@@ -6,14 +6,14 @@ import { hostCtx, type HostCtx } from './hostctx.js';
 import { hostStateDir, type HostRef } from '../host.js';
 import { allocateAddress, macForAddress } from './ipam.js';
 import { isIpv4 } from '../ipv4.js';
-import { isIpv6 } from '../ipv6.js';
+import { hostPortText, isIpv6 } from '../ipv6.js';
 import { allocateAddress6, macForAddress6 } from './ipam6.js';
 import { hasIpv4, hasIpv6 } from './state/families.js';
 import { newId } from './naming.js';
 import { BUILTIN_NETWORKS, networkByNameOrId, prepareNetworkCreate } from './networks.js';
 import { planCommit, planContainerRemove, planEndpointAdd, planEndpointRemove, planGatewayHandover, planLoopbackUp, planNamespaceCreate,
   providesDefaultRoute } from './plan.js';
-import { assignHostPorts, hostAddressText, parsePublish, portFamilies } from './ports.js';
+import { assignHostPorts, parsePublish, portFamilies } from './ports.js';
 import { isAlive } from '../kernel/processes.js';
 import { startDetached as startInBackground } from '../kernel/detached.js';
 import {
@@ -110,7 +110,7 @@ function assertFamilyCarried(p: PortMapping, ep: EndpointRecord, net: NetworkRec
   const families = portFamilies(p);
   if (families.some((f) => (f === 4 ? !!ep.ipv4 : !!ep.ipv6))) return;
   const hint = families[0] === 6 ? ' (create it with --ipv6)' : '';
-  throw new UsageError(`cannot publish ${hostAddressText(p.hostIp)}:${p.hostPort}->${p.containerPort}/${p.proto}: network ${net.name} has no IPv${families[0]} subnet${hint}`);
+  throw new UsageError(`cannot publish ${hostPortText(p.hostIp, p.hostPort)}->${p.containerPort}/${p.proto}: network ${net.name} has no IPv${families[0]} subnet${hint}`);
 }
 
 async function etcFiles(host: HostRef, c: ContainerRecord, first: NetworkRecord | null): Promise<Record<string, string>> {

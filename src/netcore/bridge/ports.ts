@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { isIpv4 } from '../ipv4.js';
-import { formatIpv6, isIpv6, parseIpv6 } from '../ipv6.js';
+import { formatIpv6, hostAddressText, hostPortText, isIpv6, parseIpv6 } from '../ipv6.js';
 import type { ContainerRecord, HostState, PortMapping } from './state/types.js';
 
 const EPHEMERAL_FIRST = 32768;
@@ -48,9 +48,6 @@ export function parsePublish(spec: string): PortMapping & { hostPortGiven: boole
   return { hostIp, ...(ip4 === '0.0.0.0' ? { family: 4 as const } : {}), hostPort, containerPort, proto: proto as 'tcp' | 'udp', hostPortGiven: !!hostPortText };
 }
 
-/** Docker's text of a host address: an IPv6 one in brackets. */
-export const hostAddressText = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
-
 /** The `-p` argument that parsePublish reads back as this mapping: `8080:80`, `0.0.0.0:8080:80`, `[::]:8080:80/udp`. */
 export function publishSpec(p: PortMapping): string {
   const bothFamilies = p.hostIp === '0.0.0.0' && p.family !== 4;
@@ -89,7 +86,7 @@ export function assignHostPorts(state: HostState, wanted: Array<PortMapping & { 
     } else {
       const owner = Object.values(state.containers).find((c) => c.ports.some((t) => clash(t, p)));
       if (owner || out.some((t) => clash(t, p))) {
-        throw new UsageError(`Bind for ${hostAddressText(p.hostIp)}:${p.hostPort} failed: port is already allocated${owner ? ` (by container ${owner.name})` : ''}`);
+        throw new UsageError(`Bind for ${hostPortText(p.hostIp, p.hostPort)} failed: port is already allocated${owner ? ` (by container ${owner.name})` : ''}`);
       }
     }
     out.push(p);

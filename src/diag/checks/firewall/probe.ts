@@ -3,6 +3,7 @@ import type { IptablesBackend, IptablesState } from '../../host-reader.js';
 import type { DoctorContext } from '../../context.js';
 import type { FixTarget } from '../../fixes.js';
 import { addressIn, type Family } from '../../families.js';
+import { hostPortText } from '../../../netcore/ipv6.js';
 import { movedPolicies, movedRules, type CounterMove, type Passage, type PolicyMove } from './rules.js';
 
 /**
@@ -48,7 +49,7 @@ export const probeFailed = (o: ProbeOutcome): boolean => o.pingAlive === false |
 
 export function describeOutcome(o: ProbeOutcome): string {
   const ping = o.pingAlive === null ? 'no ping' : `ping ${o.addr} ${o.pingAlive ? 'answered' : 'lost'}`;
-  const tcp = o.connect === null ? 'no TCP port to test' : `TCP ${o.addr?.includes(':') ? `[${o.addr}]` : o.addr}:${o.port} ${o.connect}`;
+  const tcp = o.connect === null ? 'no TCP port to test' : `TCP ${hostPortText(o.addr!, o.port!)} ${o.connect}`;
   return `probe ${o.from} -> ${o.to}: ${ping}, ${tcp}`;
 }
 

@@ -61,8 +61,10 @@ export function walkPath(f: PathFacts): Walk {
     neighbourHop(f, f.to, f.from, 'back'),
     endLinkHop(f, f.from, 'back', duplicates(f, f.from, f.to)),
   ];
-  if (f.v6) hops.push(...familyHops(ipv6View(f)));
-  if (f.v6) dualStackNodes(f, hops);
+  if (f.v6) {
+    hops.push(...familyHops(ipv6View(f)));
+    dualStackNodes(f, hops);
+  }
   let cause: Walk['cause'] = null;
   for (const hop of hops) {
     const finding = hop.findings.find((x) => x.severity === 'fail');

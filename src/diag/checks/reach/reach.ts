@@ -4,6 +4,7 @@ import { familyName, familyOfAddress, type Family } from '../../families.js';
 import type { DoctorContext } from '../../context.js';
 import { PATH_AND_FIREWALL } from '../path/walk.js';
 import { tcpDropTiding } from '../../memo.js';
+import { hostPortText } from '../../../netcore/ipv6.js';
 
 /**
  * A SYN-ACK on a local bridge or overlay comes back in well under a
@@ -119,7 +120,7 @@ export const reachTcp: Check<TcpFacts> = {
     const bad = verdicts.filter((x) => x.v.status !== 'pass');
     if (probes.length === 1 || !bad.length) {
       if (probes.length === 1) return verdicts[0]!.v;
-      return pass(`${f.to} port ${f.port} accepts connections over ${probes.map((p) => familyTag(p.addr)).join(' and ')} (${probes.map((p) => `${hostPort(p.addr!, f.port!)} ${p.connect!.ms.toFixed(1)} ms`).join(', ')})`);
+      return pass(`${f.to} port ${f.port} accepts connections over ${probes.map((p) => familyTag(p.addr)).join(' and ')} (${probes.map((p) => `${hostPortText(p.addr!, f.port!)} ${p.connect!.ms.toFixed(1)} ms`).join(', ')})`);
     }
     const good = verdicts.filter((x) => x.v.status === 'pass').map((x) => x.p.addr!);
     const evidence = bad.flatMap((x) => [`${familyTag(x.p.addr)}: ${x.v.summary}`, ...x.v.evidence]);
@@ -145,11 +146,10 @@ function connectUnlessDropped(ctx: DoctorContext, addr: string, port: number): P
   return Promise.race([connect, dropped]);
 }
 
-const hostPort = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
 
 function connectVerdict(f: TcpFacts, p: TcpProbe): Verdict {
   const c = p.connect!;
-  const where = `${f.to} ${hostPort(p.addr!, f.port!)}`;
+  const where = `${f.to} ${hostPortText(p.addr!, f.port!)}`;
   switch (c.result) {
     case 'open':
       return pass(`${where} accepts connections (${c.ms.toFixed(1)} ms)`);
